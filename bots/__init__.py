@@ -1,0 +1,1 @@
+"""Front ends, each thin: parse input -> call the core -> render."""

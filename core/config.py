@@ -1,0 +1,126 @@
+"""Configuration: shipped defaults in config/possibles.toml, then an optional
+./possibles.toml in the working directory, then POSSIBLES_* environment
+variables (nested keys with a double underscore: POSSIBLES_LIMITS__PROPOSALS_PER_DAY=5).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = [
+    "CONFIG_DIR",
+    "GoalSettings",
+    "LimitSettings",
+    "ModerationSettings",
+    "Settings",
+    "TelegramSettings",
+    "load_settings",
+]
+
+#: Shipped defaults (areas, screening lists, possibles.toml) live beside the packages.
+CONFIG_DIR = Path(os.environ.get("POSSIBLES_CONFIG_DIR", Path(__file__).resolve().parents[1] / "config"))
+
+
+class GoalSettings(BaseModel):
+    """Support goal by area level (UK e-petitions: 10,000 oblige a response)."""
+
+    commune: int = 50
+    department: int = 500
+    region: int = 2000
+    nation: int = 10000
+
+
+class LimitSettings(BaseModel):
+    """Per-member limits over a rolling 24 hours (Discourse new-user limits)."""
+
+    proposals_per_day: int = 3
+    comments_per_day: int = 30
+    reports_per_day: int = 20
+    posts_per_day: int = 10
+
+
+class ModerationSettings(BaseModel):
+    """Moderation after publication (Decidim ``max_reports_before_hiding``)."""
+
+    reports_before_hiding: int = 3
+    suspension_days: list[int] = Field(default_factory=lambda: [1, 3, 7, 30])
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    api_base_url: str = "https://api.telegram.org/bot"
+    webhook_url: str | None = None
+    moderators_chat_id: int | None = None
+
+
+class DiscordSettings(BaseModel):
+    token: SecretStr | None = None
+
+
+class Settings(BaseSettings):
+    """Everything possibles can be told; see config/possibles.toml for the defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POSSIBLES_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    database_url: str = "sqlite:///possibles.db"
+    public_base_url: str = "http://localhost:8000"
+    default_language: str = "fr"
+    default_time_zone: str = "Europe/Paris"
+    topics: list[str] = Field(
+        default_factory=lambda: [
+            "environment",
+            "mobility",
+            "housing",
+            "education",
+            "health",
+            "culture",
+            "democracy",
+            "solidarity",
+            "economy",
+            "safety",
+        ]
+    )
+    initiative_open_days: int = 180
+    news_interval_days: int = 3
+    duplicate_similarity: float = 0.8
+    goals: GoalSettings = Field(default_factory=GoalSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    moderation: ModerationSettings = Field(default_factory=ModerationSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = [CONFIG_DIR / "possibles.toml", Path("possibles.toml")]
+        extra = os.environ.get("POSSIBLES_CONFIG_FILE")
+        if extra:
+            files.append(Path(extra))
+        existing = [f for f in files if f.is_file()]
+        # Later files win over earlier ones; the environment wins over every file.
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=existing)
+        return (init_settings, env_settings, toml)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from files and environment; ``overrides`` win over both."""
+    return Settings(**overrides)  # type: ignore[arg-type]

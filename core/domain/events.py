@@ -1,0 +1,182 @@
+"""Domain events: facts that happened, written to the outbox in the same
+transaction as the change they describe. notifications/ reads them in order."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+__all__ = [
+    "AppealDecided",
+    "AppealFiled",
+    "CommentPosted",
+    "ContentFlagged",
+    "ContentHidden",
+    "ContentReported",
+    "CounterProposed",
+    "DecisionTaken",
+    "DomainEvent",
+    "GoalReached",
+    "InitiativeProposed",
+    "InitiativeStatusChanged",
+    "MemberSuspended",
+    "PostPublished",
+    "ResponsePosted",
+    "SupportAdded",
+    "SupportWithdrawn",
+    "VolunteerJoined",
+]
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Base of every event; ``name`` is the outbox's stable type name."""
+
+    name: ClassVar[str] = "event"
+
+    def payload(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class InitiativeProposed(DomainEvent):
+    name: ClassVar[str] = "initiative_proposed"
+    initiative_id: int
+    author_id: int
+    area_id: int
+    topic: str
+
+
+@dataclass(frozen=True)
+class CounterProposed(DomainEvent):
+    name: ClassVar[str] = "counter_proposed"
+    initiative_id: int
+    counter_to_id: int
+    author_id: int
+
+
+@dataclass(frozen=True)
+class SupportAdded(DomainEvent):
+    name: ClassVar[str] = "support_added"
+    initiative_id: int
+    member_id: int
+    kind: str
+    supporters: int
+
+
+@dataclass(frozen=True)
+class SupportWithdrawn(DomainEvent):
+    name: ClassVar[str] = "support_withdrawn"
+    initiative_id: int
+    member_id: int
+
+
+@dataclass(frozen=True)
+class VolunteerJoined(DomainEvent):
+    name: ClassVar[str] = "volunteer_joined"
+    initiative_id: int
+    member_id: int
+    first: bool
+
+
+@dataclass(frozen=True)
+class GoalReached(DomainEvent):
+    name: ClassVar[str] = "goal_reached"
+    initiative_id: int
+    area_id: int
+    goal: int
+
+
+@dataclass(frozen=True)
+class InitiativeStatusChanged(DomainEvent):
+    name: ClassVar[str] = "initiative_status_changed"
+    initiative_id: int
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class PostPublished(DomainEvent):
+    name: ClassVar[str] = "post_published"
+    initiative_id: int
+    post_id: int
+    author_id: int
+
+
+@dataclass(frozen=True)
+class CommentPosted(DomainEvent):
+    name: ClassVar[str] = "comment_posted"
+    initiative_id: int
+    comment_id: int
+    author_id: int
+
+
+@dataclass(frozen=True)
+class ResponsePosted(DomainEvent):
+    name: ClassVar[str] = "response_posted"
+    initiative_id: int
+    response_id: int
+    official_id: int
+    position: str
+    edited: bool
+
+
+@dataclass(frozen=True)
+class ContentReported(DomainEvent):
+    name: ClassVar[str] = "content_reported"
+    target_type: str
+    target_id: int
+    reports: int
+
+
+@dataclass(frozen=True)
+class ContentHidden(DomainEvent):
+    name: ClassVar[str] = "content_hidden"
+    target_type: str
+    target_id: int
+    review_item_id: int
+
+
+@dataclass(frozen=True)
+class ContentFlagged(DomainEvent):
+    name: ClassVar[str] = "content_flagged"
+    target_type: str
+    target_id: int
+    review_item_id: int
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DecisionTaken(DomainEvent):
+    name: ClassVar[str] = "decision_taken"
+    decision_id: int
+    target_type: str
+    target_id: int
+    action: str
+    reason: str
+    author_id: int | None
+
+
+@dataclass(frozen=True)
+class MemberSuspended(DomainEvent):
+    name: ClassVar[str] = "member_suspended"
+    member_id: int
+    until: str | None
+
+
+@dataclass(frozen=True)
+class AppealFiled(DomainEvent):
+    name: ClassVar[str] = "appeal_filed"
+    appeal_id: int
+    decision_id: int
+    review_item_id: int
+
+
+@dataclass(frozen=True)
+class AppealDecided(DomainEvent):
+    name: ClassVar[str] = "appeal_decided"
+    appeal_id: int
+    decision_id: int
+    upheld: bool
+    member_id: int

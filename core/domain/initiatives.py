@@ -1,0 +1,151 @@
+"""Initiatives and their lifecycle.
+
+open -> goal_reached -> answered -> in_action -> achieved, or withdrawn (by its
+author), closed (by a moderator), expired (open too long without its goal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from core.errors import Forbidden, InvalidState
+
+__all__ = [
+    "DESCRIPTION_MAX",
+    "TITLE_MAX",
+    "Initiative",
+    "Status",
+    "Visibility",
+]
+
+TITLE_MAX = 120
+DESCRIPTION_MAX = 2000
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    GOAL_REACHED = "goal_reached"
+    ANSWERED = "answered"
+    IN_ACTION = "in_action"
+    ACHIEVED = "achieved"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+
+    @property
+    def accepts_support(self) -> bool:
+        return self in _SUPPORTABLE
+
+    @property
+    def is_final(self) -> bool:
+        return self in (Status.ACHIEVED, Status.WITHDRAWN, Status.CLOSED, Status.EXPIRED)
+
+
+_SUPPORTABLE = (Status.OPEN, Status.GOAL_REACHED, Status.ANSWERED, Status.IN_ACTION)
+
+#: Moves a person may ask for (the others happen by themselves).
+_PROGRESS = {
+    Status.IN_ACTION: (Status.GOAL_REACHED, Status.ANSWERED, Status.OPEN),
+    Status.ACHIEVED: (Status.IN_ACTION, Status.ANSWERED, Status.GOAL_REACHED),
+}
+
+
+class Visibility(StrEnum):
+    """What moderation did to a piece of content."""
+
+    VISIBLE = "visible"
+    HIDDEN = "hidden"  # pending review, or hidden by a decision
+    REMOVED = "removed"  # a tombstone stays
+
+    @property
+    def listed(self) -> bool:
+        return self is Visibility.VISIBLE
+
+
+@dataclass(eq=False)
+class Initiative:
+    author_id: int
+    title: str
+    description: str
+    area_id: int
+    topic: str
+    goal: int
+    created_at: datetime
+    expires_at: datetime
+    status: str = Status.OPEN.value
+    status_changed_at: datetime | None = None
+    goal_reached_at: datetime | None = None
+    counter_to_id: int | None = None
+    visibility: str = Visibility.VISIBLE.value
+    flagged: bool = False
+    search_key: str = ""
+    last_news_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def state(self) -> Status:
+        return Status(self.status)
+
+    def _move(self, new: Status, now: datetime) -> tuple[str, str]:
+        old = self.status
+        self.status = new.value
+        self.status_changed_at = now
+        return old, new.value
+
+    def ensure_open_to_support(self) -> None:
+        if not self.state.accepts_support:
+            raise InvalidState("error.initiative_not_open", status=self.status)
+
+    def ensure_visible(self) -> None:
+        if self.visibility == Visibility.REMOVED.value:
+            raise InvalidState("error.content_removed")
+
+    def record_supporters(self, supporters: int, now: datetime) -> bool:
+        """Note the new number of supporters; True when this reaches the goal."""
+        if self.state is Status.OPEN and supporters >= self.goal:
+            self._move(Status.GOAL_REACHED, now)
+            self.goal_reached_at = now
+            return True
+        return False
+
+    def record_response(self, now: datetime) -> tuple[str, str] | None:
+        """A first official response moves an open or successful initiative to answered."""
+        if self.state in (Status.OPEN, Status.GOAL_REACHED):
+            return self._move(Status.ANSWERED, now)
+        return None
+
+    def withdraw(self, member_id: int, now: datetime) -> tuple[str, str]:
+        if member_id != self.author_id:
+            raise Forbidden("error.not_author")
+        if self.state.is_final:
+            raise InvalidState("error.initiative_final", status=self.status)
+        return self._move(Status.WITHDRAWN, now)
+
+    def close(self, now: datetime) -> tuple[str, str]:
+        if self.state.is_final:
+            raise InvalidState("error.initiative_final", status=self.status)
+        return self._move(Status.CLOSED, now)
+
+    def progress(self, new: Status, now: datetime) -> tuple[str, str]:
+        """The author or an official says the initiative is in action, or achieved."""
+        allowed_from = _PROGRESS.get(new)
+        if allowed_from is None or self.state not in allowed_from:
+            raise InvalidState("error.bad_transition", status=self.status, new=new.value)
+        return self._move(new, now)
+
+    def expire_if_due(self, now: datetime) -> tuple[str, str] | None:
+        if self.state is Status.OPEN and now >= self.expires_at:
+            return self._move(Status.EXPIRED, now)
+        return None
+
+    def awaiting_response_days(self, now: datetime) -> int | None:
+        """Days since the goal was reached while no official has answered."""
+        if self.state is Status.GOAL_REACHED and self.goal_reached_at is not None:
+            return max(0, (now - self.goal_reached_at) // timedelta(days=1))
+        return None
+
+    def may_post_news(self, now: datetime, interval: timedelta) -> bool:
+        """CONSUL: author news reaches supporters at most every few days."""
+        return self.last_news_at is None or now - self.last_news_at >= interval

@@ -1,0 +1,124 @@
+"""Members, their platform identities, roles and officials' mandates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from core.errors import Forbidden, InvalidInput, Suspended
+
+__all__ = [
+    "LANGUAGES",
+    "Identity",
+    "LinkedIdentity",
+    "Mandate",
+    "Member",
+    "Role",
+    "language_from_code",
+]
+
+#: The languages possibles speaks; anything else falls back to the default.
+LANGUAGES = ("fr", "en")
+
+
+class Role(StrEnum):
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+    OFFICIAL = "official"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is speaking, as a front end knows them: ``Identity("telegram", "123")``."""
+
+    platform: str
+    external_id: str
+
+    def __post_init__(self) -> None:
+        if not self.platform or not self.external_id:
+            raise InvalidInput("error.identity")
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+
+def language_from_code(code: str | None, default: str) -> str:
+    """Telegram's "fr-FR", Discord's "en-US"... -> "fr" or "en"."""
+    if code:
+        short = code.replace("_", "-").split("-")[0].lower()
+        if short in LANGUAGES:
+            return short
+    return default
+
+
+@dataclass(eq=False)
+class Member:
+    display_name: str
+    language: str
+    time_zone: str
+    created_at: datetime
+    home_area_id: int | None = None
+    suspended_until: datetime | None = None
+    suspended_permanently: bool = False
+    leaderboard_opt_out: bool = False
+    digest_frequency: str = "daily"
+    digest_time: str = "18:00"
+    id: int | None = None
+
+    def is_suspended(self, now: datetime) -> bool:
+        return self.suspended_permanently or (self.suspended_until is not None and self.suspended_until > now)
+
+    def ensure_may_act(self, now: datetime) -> None:
+        """Suspended members can read but not act."""
+        if self.suspended_permanently:
+            raise Suspended("error.suspended_permanently")
+        if self.suspended_until is not None and self.suspended_until > now:
+            raise Suspended(until=self.suspended_until)
+
+    def suspend(self, until: datetime | None) -> None:
+        """Suspend until a moment, or for good when ``until`` is None."""
+        if until is None:
+            self.suspended_permanently = True
+        elif self.suspended_until is None or until > self.suspended_until:
+            self.suspended_until = until
+
+    def set_language(self, language: str) -> None:
+        if language not in LANGUAGES:
+            raise InvalidInput("error.language", choices=", ".join(LANGUAGES))
+        self.language = language
+
+
+@dataclass(eq=False)
+class LinkedIdentity:
+    """One platform account of a member (a member may have several)."""
+
+    member_id: int
+    platform: str
+    external_id: str
+    created_at: datetime
+    language_code: str | None = None
+    unreachable: bool = False
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Mandate:
+    """An official's mandate: an area and a title ("Maire de Lyon")."""
+
+    member_id: int
+    area_id: int
+    title: str
+    verified_at: datetime
+    revoked_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+def require_role(roles: set[str], role: Role) -> None:
+    """Admins hold every power; others need the role itself."""
+    if role.value not in roles and Role.ADMIN.value not in roles:
+        raise Forbidden("error.role_required", role=role.value)

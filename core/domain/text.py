@@ -1,0 +1,61 @@
+"""Text as members type it: normalised for storage, folded for search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+
+from core.errors import InvalidInput
+
+__all__ = ["clean_text", "fold", "similarity"]
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def clean_text(value: str, *, field: str, max_length: int, multiline: bool = False) -> str:
+    """Return ``value`` as it will be stored: NFC, without control characters.
+
+    Raises InvalidInput (with the field's name and limit) when the result is
+    empty or longer than ``max_length`` characters. Escaping is the
+    renderer's job, never done here.
+    """
+    text = unicodedata.normalize("NFC", value)
+    kept = []
+    for char in text:
+        if char == "\n" and multiline:
+            kept.append(char)
+        elif char in "\t\n\r":
+            kept.append(" ")
+        elif (
+            unicodedata.category(char) in ("Cc", "Cs", "Co")
+            or char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        ):
+            continue  # controls, surrogates, private use, bidi overrides
+        else:
+            kept.append(char)
+    text = "".join(kept)
+    if multiline:
+        lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    else:
+        text = _SPACES.sub(" ", text).strip()
+    if not text:
+        raise InvalidInput("error.text_empty", field=field)
+    if len(text) > max_length:
+        raise InvalidInput("error.text_too_long", field=field, max=max_length, length=len(text))
+    return text
+
+
+def fold(value: str) -> str:
+    """Accent-, case- and punctuation-insensitive key: "Saint-Étienne" -> "saint etienne"."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
+    return " ".join(_NON_WORD.sub(" ", stripped.casefold()).replace("_", " ").split())
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two titles are, 0..1, on their folded forms."""
+    return SequenceMatcher(None, fold(a), fold(b)).ratio()

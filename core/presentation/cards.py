@@ -1,0 +1,71 @@
+"""Neutral replies. Front ends render them: Telegram HTML and an inline
+keyboard, Discord embeds and buttons, numbered choices in the terminal.
+
+Text in a Card is plain text as typed by people: renderers escape it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = ["Action", "ActionStyle", "Card", "CardKind", "Field", "Reply"]
+
+
+class ActionStyle(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    DANGER = "danger"
+    SUCCESS = "success"
+
+
+class CardKind(StrEnum):
+    INFO = "info"
+    SUCCESS = "success"
+    ERROR = "error"
+    PROMPT = "prompt"  # the bot waits for typed text (a step of a flow)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button. ``payload`` is compact and versioned (``v1:j:42``) and is
+    authorised again by the core when pressed; ``url`` makes a link button."""
+
+    label: str
+    payload: str = ""
+    style: ActionStyle = ActionStyle.SECONDARY
+    url: str | None = None
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+    inline: bool = True
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str | None = None
+    lines: tuple[str, ...] = ()
+    fields: tuple[Field, ...] = ()
+    actions: tuple[Action, ...] = ()
+    kind: CardKind = CardKind.INFO
+    footer: str | None = None
+    #: A stable handle ("initiative:42", "review:7") that lets a front end edit
+    #: in place the message showing the same thing.
+    ref: str | None = None
+
+
+@dataclass
+class Reply:
+    """What one input produced: one or more cards, in order."""
+
+    cards: list[Card] = field(default_factory=list)
+    #: True when the answer should replace the message whose button was pressed.
+    edit: bool = False
+
+    def add(self, card: Card) -> Reply:
+        self.cards.append(card)
+        return self

@@ -1,0 +1,92 @@
+"""The one entry point of every front end: typed commands, typed text, button
+presses in; neutral replies out. Synchronous: front ends call it off their
+event loop (``await asyncio.to_thread(chat.command, ...)``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from core.config import Settings
+from core.errors import PossiblesError, StaleAction
+from core.presentation import handlers  # noqa: F401  (registers the catalog)
+from core.presentation.cards import Card, CardKind, Reply
+from core.presentation.commands import CATALOG, FLOWS, PRESSES
+from core.presentation.context import Context, Speaker
+from core.presentation.errors import error_card
+from core.presentation.i18n import Translator
+from core.presentation.payloads import parse
+from core.services import flows, members
+from core.storage.uow import UnitOfWork
+
+__all__ = ["Chat"]
+
+log = logging.getLogger(__name__)
+
+
+class Chat:
+    """``Chat(uow_factory, settings).command(speaker, "join", "42")``."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], settings: Settings) -> None:
+        self.uow_factory = uow_factory
+        self.settings = settings
+
+    def _context(self, speaker: Speaker) -> Context:
+        member = members.enter(
+            self.uow_factory(),
+            speaker.identity,
+            speaker.display_name,
+            speaker.language_code,
+            self.settings,
+        )
+        return Context(
+            speaker=speaker,
+            member=member,
+            settings=self.settings,
+            uow_factory=self.uow_factory,
+            t=Translator(member.language, member.time_zone),
+        )
+
+    def command(self, speaker: Speaker, name: str, args: str = "") -> Reply:
+        """A typed command, without its slash: ``command(s, "show", "42")``."""
+        ctx = self._context(speaker)
+        spec = CATALOG.get(name.lower())
+        if spec is None:
+            return Reply([Card(lines=(ctx.t("error.unknown_command", name=name),), kind=CardKind.ERROR)])
+        return self._run(ctx, lambda: spec.handler(ctx, args.strip()))
+
+    def text(self, speaker: Speaker, text: str) -> Reply:
+        """Free text: the next answer of an open flow, or a hint."""
+        ctx = self._context(speaker)
+
+        def go() -> Reply:
+            conversation = flows.current(ctx.uow, ctx.member.id)
+            if conversation is None:
+                return Reply([Card(lines=(ctx.t("chat.no_flow"),))])
+            spec = FLOWS.get(conversation.flow)
+            if spec is None:
+                flows.cancel(ctx.uow, ctx.member.id)
+                return Reply([Card(lines=(ctx.t("chat.no_flow"),))])
+            return spec.on_text(ctx, conversation, text)
+
+        return self._run(ctx, go)
+
+    def press(self, speaker: Speaker, payload: str) -> Reply:
+        """A button press; the payload is authorised again, never trusted."""
+        ctx = self._context(speaker)
+
+        def go() -> Reply:
+            verb, args = parse(payload)
+            handler = PRESSES.get(verb)
+            if handler is None:
+                raise StaleAction()
+            return handler(ctx, args)
+
+        return self._run(ctx, go)
+
+    def _run(self, ctx: Context, action: Callable[[], Reply]) -> Reply:
+        try:
+            return action()
+        except PossiblesError as error:
+            log.info("refused for member %s: %s", ctx.member.id, error)
+            return Reply([error_card(ctx.t, error)])

@@ -1,0 +1,50 @@
+"""What a handler gets: the member speaking, a translator, a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from core.config import Settings
+from core.domain.members import Identity, Role
+from core.presentation.i18n import Translator
+from core.services.members import MemberView
+from core.storage.uow import UnitOfWork
+
+__all__ = ["Context", "Speaker"]
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who is talking, as the front end knows them."""
+
+    identity: Identity
+    display_name: str
+    language_code: str | None = None
+    #: True in a group or channel, where private flows hand over to a DM.
+    in_group: bool = False
+
+
+@dataclass
+class Context:
+    speaker: Speaker
+    member: MemberView
+    settings: Settings
+    uow_factory: Callable[[], UnitOfWork]
+    t: Translator
+
+    @property
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work (each service call opens its own transaction)."""
+        return self.uow_factory()
+
+    @property
+    def language(self) -> str:
+        return self.member.language
+
+    def has_role(self, role: Role) -> bool:
+        return self.member.has_role(role)
+
+    def tr(self, key: str, /, **params: Any) -> str:
+        return self.t(key, **params)

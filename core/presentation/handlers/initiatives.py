@@ -1,0 +1,373 @@
+"""Initiatives: /propose (guided), /show, /join, /volunteer, /withdraw,
+/counter, /progress, sharing."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from core.domain.flows import Conversation
+from core.domain.initiatives import Status, Visibility
+from core.domain.supports import SupportKind
+from core.errors import InvalidInput, StaleAction
+from core.presentation.cards import Action, ActionStyle, Card, CardKind, Field, Reply
+from core.presentation.commands import command, flow, press
+from core.presentation.context import Context
+from core.presentation.handlers.common import id_argument, notice, split_id
+from core.presentation.payloads import build, int_arg
+from core.services import areas, flows, initiatives, supports
+from core.services.initiatives import InitiativeView, Proposal
+
+__all__ = ["initiative_card", "initiative_url", "show_initiative"]
+
+DESCRIPTION_IN_CARD = 700
+
+
+def initiative_url(ctx: Context, initiative_id: int) -> str:
+    return f"{ctx.settings.public_base_url.rstrip('/')}/i/{initiative_id}"
+
+
+def initiative_card(ctx: Context, view: InitiativeView) -> Card:
+    t = ctx.t
+    description = view.description
+    if len(description) > DESCRIPTION_IN_CARD:
+        description = description[: DESCRIPTION_IN_CARD - 1].rstrip() + "…"
+    lines = [description]
+    if view.visibility == Visibility.HIDDEN.value:
+        lines.insert(0, t("initiative.hidden_notice"))
+    lines.append(t("initiative.progress", supporters=view.supporters, goal=view.goal, count=view.supporters))
+    if view.volunteers:
+        lines.append(t("initiative.volunteers", count=view.volunteers))
+    if view.awaiting_response_days is not None:
+        lines.append(t("initiative.awaiting_response", count=view.awaiting_response_days))
+    if view.counter_to:
+        lines.append(t("initiative.counter_to", id=view.counter_to[0], title=view.counter_to[1]))
+    for cid, ctitle in view.counters:
+        lines.append(t("initiative.countered_by", id=cid, title=ctitle))
+    if view.responses:
+        lines.append(t("initiative.responses", count=view.responses))
+    fields = (
+        Field(t("field.status"), t(f"status.{view.status}")),
+        Field(t("field.area"), view.area_name),
+        Field(t("field.topic"), t(f"topic.{view.topic}")),
+        Field(t("field.author"), view.author_name),
+    )
+    actions: list[Action] = []
+    open_to_support = Status(view.status).accepts_support and view.visibility == Visibility.VISIBLE.value
+    if open_to_support and view.viewer_support is None:
+        actions.append(Action(t("button.join"), build("j", view.id), ActionStyle.PRIMARY, row=0))
+    if open_to_support and view.viewer_support != SupportKind.VOLUNTEER.value:
+        actions.append(Action(t("button.volunteer"), build("v", view.id), ActionStyle.SUCCESS, row=0))
+    if view.viewer_support == SupportKind.SUPPORTER.value or (
+        view.viewer_support and not view.viewer_is_author
+    ):
+        actions.append(Action(t("button.withdraw_support"), build("w", view.id), row=0))
+    actions.append(
+        Action(
+            t("button.unfollow") if view.viewer_follows else t("button.follow"),
+            build("uf" if view.viewer_follows else "fo", "i", view.id),
+            row=1,
+        )
+    )
+    if open_to_support:
+        actions.append(Action(t("button.counter"), build("c", view.id), row=1))
+    actions.append(Action(t("button.timeline"), build("tl", view.id, 0), row=1))
+    actions.append(Action(t("button.share"), build("sh", view.id), row=2))
+    actions.append(Action(t("button.report"), build("r", "i", view.id), ActionStyle.DANGER, row=2))
+    return Card(
+        title=f"#{view.id} · {view.title}",
+        lines=tuple(lines),
+        fields=fields,
+        actions=tuple(actions),
+        footer=t("initiative.footer", created=view.created_at),
+        ref=f"initiative:{view.id}",
+    )
+
+
+def show_initiative(ctx: Context, initiative_id: int, *, edit: bool = False) -> Reply:
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    return Reply([initiative_card(ctx, view)], edit=edit)
+
+
+@command("show", args="args.id", order=20)
+def show(ctx: Context, args: str) -> Reply:
+    return show_initiative(ctx, id_argument(args))
+
+
+@press("s")
+def show_pressed(ctx: Context, args: list[str]) -> Reply:
+    return show_initiative(ctx, int_arg(args))
+
+
+def _support(ctx: Context, initiative_id: int, kind: SupportKind) -> Reply:
+    result = supports.support(ctx.uow, ctx.member.id, initiative_id, kind)
+    key = "support.volunteered" if kind is SupportKind.VOLUNTEER else "support.joined"
+    lines = [
+        ctx.t(key, id=initiative_id, supporters=result.supporters, goal=result.goal, count=result.supporters)
+    ]
+    if result.goal_reached:
+        lines.append(ctx.t("support.goal_reached", goal=result.goal))
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    return Reply([Card(lines=tuple(lines), kind=CardKind.SUCCESS), initiative_card(ctx, view)])
+
+
+@command("join", args="args.id", order=21)
+def join(ctx: Context, args: str) -> Reply:
+    return _support(ctx, id_argument(args), SupportKind.SUPPORTER)
+
+
+@press("j")
+def join_pressed(ctx: Context, args: list[str]) -> Reply:
+    return _support(ctx, int_arg(args), SupportKind.SUPPORTER)
+
+
+@command("volunteer", args="args.id", order=22)
+def volunteer(ctx: Context, args: str) -> Reply:
+    return _support(ctx, id_argument(args), SupportKind.VOLUNTEER)
+
+
+@press("v")
+def volunteer_pressed(ctx: Context, args: list[str]) -> Reply:
+    return _support(ctx, int_arg(args), SupportKind.VOLUNTEER)
+
+
+def _withdraw(ctx: Context, initiative_id: int) -> Reply:
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    if view.viewer_is_author:
+        return Reply(
+            [
+                Card(
+                    lines=(ctx.t("withdraw.confirm_initiative", id=initiative_id, title=view.title),),
+                    actions=(
+                        Action(
+                            ctx.t("button.withdraw_initiative"),
+                            build("wi", initiative_id),
+                            ActionStyle.DANGER,
+                        ),
+                        Action(ctx.t("button.keep"), build("s", initiative_id)),
+                    ),
+                    kind=CardKind.PROMPT,
+                )
+            ]
+        )
+    remaining = supports.withdraw_support(ctx.uow, ctx.member.id, initiative_id)
+    return notice(ctx.t("support.withdrawn", id=initiative_id, count=remaining))
+
+
+@command("withdraw", args="args.id", order=23)
+def withdraw(ctx: Context, args: str) -> Reply:
+    return _withdraw(ctx, id_argument(args))
+
+
+@press("w")
+def withdraw_pressed(ctx: Context, args: list[str]) -> Reply:
+    return _withdraw(ctx, int_arg(args))
+
+
+@press("wi")
+def withdraw_initiative_pressed(ctx: Context, args: list[str]) -> Reply:
+    initiative_id = int_arg(args)
+    initiatives.withdraw_initiative(ctx.uow, ctx.member.id, initiative_id)
+    return Reply(
+        [Card(lines=(ctx.t("withdraw.initiative_done", id=initiative_id),), kind=CardKind.SUCCESS)], edit=True
+    )
+
+
+@command("progress", args="args.progress", order=28)
+def progress(ctx: Context, args: str) -> Reply:
+    initiative_id, status = split_id(args)
+    wanted = {
+        "in_action": Status.IN_ACTION,
+        "action": Status.IN_ACTION,
+        "achieved": Status.ACHIEVED,
+        "done": Status.ACHIEVED,
+        "en_action": Status.IN_ACTION,
+        "realisee": Status.ACHIEVED,
+        "réalisée": Status.ACHIEVED,
+    }.get(status.strip().lower())
+    if wanted is None:
+        raise InvalidInput("error.progress_status")
+    initiatives.progress(ctx.uow, ctx.member.id, initiative_id, wanted.value)
+    return show_initiative(ctx, initiative_id)
+
+
+@press("sh")
+def share_pressed(ctx: Context, args: list[str]) -> Reply:
+    initiative_id = int_arg(args)
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    url = initiative_url(ctx, initiative_id)
+    text = quote(f"{view.title} — {ctx.t('share.invite')}")
+    link = quote(url, safe="")
+    return Reply(
+        [
+            Card(
+                title=ctx.t("share.title"),
+                lines=(url,),
+                actions=(
+                    Action("Telegram", url=f"https://t.me/share/url?url={link}&text={text}", row=0),
+                    Action("X", url=f"https://x.com/intent/post?url={link}&text={text}", row=0),
+                    Action("Facebook", url=f"https://www.facebook.com/sharer/sharer.php?u={link}", row=1),
+                    Action("WhatsApp", url=f"https://wa.me/?text={text}%20{link}", row=1),
+                ),
+            )
+        ]
+    )
+
+
+# --- the guided proposal -------------------------------------------------
+
+PROPOSE = "propose"
+
+
+def _prompt(text: str, *actions: Action) -> Reply:
+    return Reply([Card(lines=(text,), actions=tuple(actions), kind=CardKind.PROMPT)])
+
+
+def _cancel_action(ctx: Context) -> Action:
+    return Action(ctx.t("button.cancel"), build("px"), row=9)
+
+
+def _begin(ctx: Context, title: str, counter_to: int | None) -> Reply:
+    data: dict[str, Any] = {"counter_to": counter_to}
+    if title:
+        data["title"] = initiatives.validate_title(title)
+        flows.begin(ctx.uow, ctx.member.id, PROPOSE, "description", data)
+        return _prompt(ctx.t("propose.ask_description"), _cancel_action(ctx))
+    flows.begin(ctx.uow, ctx.member.id, PROPOSE, "title", data)
+    key = "propose.ask_title_counter" if counter_to else "propose.ask_title"
+    return _prompt(ctx.t(key, id=counter_to or 0), _cancel_action(ctx))
+
+
+@command("propose", args="args.title_optional", private=True, order=10)
+def propose(ctx: Context, args: str) -> Reply:
+    return _begin(ctx, args.strip(), None)
+
+
+@press("np")
+def propose_pressed(ctx: Context, args: list[str]) -> Reply:
+    return _begin(ctx, "", None)
+
+
+@command("counter", args="args.id", private=True, order=24)
+def counter(ctx: Context, args: str) -> Reply:
+    initiative_id = id_argument(args)
+    initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)  # exists and visible
+    return _begin(ctx, "", initiative_id)
+
+
+@press("c")
+def counter_pressed(ctx: Context, args: list[str]) -> Reply:
+    return counter(ctx, str(int_arg(args)))
+
+
+def _area_choices(ctx: Context, query: str) -> Reply:
+    with ctx.uow as uow:
+        found = areas.search_areas(uow, query, limit=8)
+        national = areas.national_area(uow)
+    actions = [
+        Action(f"{a.name} ({ctx.t('level.' + a.level)} {a.code})", build("pa", a.id), row=i)
+        for i, a in enumerate(found)
+    ]
+    if not any(a.id == national.id for a in found):
+        actions.append(Action(ctx.t("propose.national"), build("pa", national.id), row=8))
+    actions.append(_cancel_action(ctx))
+    text = ctx.t("propose.pick_area") if found else ctx.t("propose.no_area", query=query)
+    return _prompt(text, *actions)
+
+
+def _ask_area(ctx: Context) -> Reply:
+    with ctx.uow as uow:
+        national = areas.national_area(uow)
+    return _prompt(
+        ctx.t("propose.ask_area"),
+        Action(ctx.t("propose.national"), build("pa", national.id), row=0),
+        _cancel_action(ctx),
+    )
+
+
+@flow(PROPOSE)
+def propose_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    step = conversation.step
+    if step == "title":
+        title = initiatives.validate_title(text)
+        flows.update(ctx.uow, ctx.member.id, PROPOSE, ("title",), "description", {"title": title})
+        return _prompt(ctx.t("propose.ask_description"), _cancel_action(ctx))
+    if step == "description":
+        description = initiatives.validate_description(text)
+        flows.update(ctx.uow, ctx.member.id, PROPOSE, ("description",), "area", {"description": description})
+        return _ask_area(ctx)
+    if step == "area":
+        return _area_choices(ctx, text)
+    if step == "topic":
+        return _topic_choices(ctx)
+    if step == "confirm":
+        return _prompt(ctx.t("propose.use_buttons"))
+    raise StaleAction()
+
+
+def _topic_choices(ctx: Context) -> Reply:
+    actions = [
+        Action(ctx.t(f"topic.{topic}"), build("pt", i), row=i // 2)
+        for i, topic in enumerate(ctx.settings.topics)
+    ]
+    return _prompt(ctx.t("propose.ask_topic"), *actions, _cancel_action(ctx))
+
+
+@press("pa")
+def area_pressed(ctx: Context, args: list[str]) -> Reply:
+    area_id = int_arg(args)
+    with ctx.uow as uow:
+        areas.get_area(uow, area_id)
+    flows.update(ctx.uow, ctx.member.id, PROPOSE, ("area",), "topic", {"area_id": area_id})
+    return _topic_choices(ctx)
+
+
+@press("pt")
+def topic_pressed(ctx: Context, args: list[str]) -> Reply:
+    index = int_arg(args)
+    if index >= len(ctx.settings.topics):
+        raise StaleAction()
+    conversation = flows.update(
+        ctx.uow, ctx.member.id, PROPOSE, ("topic",), "confirm", {"topic": ctx.settings.topics[index]}
+    )
+    return _confirm_card(ctx, conversation.data)
+
+
+def _confirm_card(ctx: Context, data: dict[str, Any]) -> Reply:
+    t = ctx.t
+    with ctx.uow as uow:
+        area = areas.get_area(uow, int(data["area_id"]))
+    lines = [t("propose.summary"), f"« {data['title']} »", data["description"]]
+    similar = initiatives.similar_open(
+        ctx.uow, data["title"], int(data["area_id"]), ctx.settings.duplicate_similarity
+    )
+    actions = []
+    if similar:
+        lines.append(t("propose.similar"))
+        for i, item in enumerate(similar):
+            lines.append(f"#{item.id} · {item.title}")
+            actions.append(Action(f"#{item.id}", build("s", item.id), row=1 + i // 4))
+    fields = (Field(t("field.area"), area.name), Field(t("field.topic"), t(f"topic.{data['topic']}")))
+    publish_key = "button.publish_anyway" if similar else "button.publish"
+    actions.insert(0, Action(t(publish_key), build("pc"), ActionStyle.PRIMARY, row=0))
+    actions.insert(1, Action(t("button.cancel"), build("px"), row=0))
+    return Reply([Card(lines=tuple(lines), fields=fields, actions=tuple(actions), kind=CardKind.PROMPT)])
+
+
+@press("pc")
+def confirm_pressed(ctx: Context, args: list[str]) -> Reply:
+    conversation = flows.current(ctx.uow, ctx.member.id)
+    if conversation is None or conversation.flow != PROPOSE or conversation.step != "confirm":
+        raise StaleAction()
+    data = conversation.data
+    proposal = Proposal(
+        title=data["title"],
+        description=data["description"],
+        area_id=int(data["area_id"]),
+        topic=data["topic"],
+        counter_to_id=data.get("counter_to"),
+    )
+    initiative_id = initiatives.propose(ctx.uow, ctx.member.id, proposal, ctx.settings, from_flow="confirm")
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    done = Card(lines=(ctx.t("propose.published", id=initiative_id),), kind=CardKind.SUCCESS)
+    return Reply([done, initiative_card(ctx, view)], edit=True)

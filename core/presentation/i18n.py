@@ -1,0 +1,110 @@
+"""French and English catalogs with CLDR plurals, numbers and dates (Babel).
+
+Messages live in messages/*.toml, one file per feature, both languages side by
+side so a missing translation shows at a glance (and fails a test)::
+
+    [support.count]
+    en = { one = "{count} supporter", other = "{count} supporters" }
+    fr = { one = "{count} soutien", other = "{count} soutiens" }
+
+Placeholders use str.format names. An ``int`` or ``float`` parameter is
+formatted for the language ("10 000" in French); a ``count`` parameter picks
+the plural form; a ``datetime`` is formatted as a medium date-time in the
+member's time zone when one is given.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+__all__ = ["LANGUAGES", "Translator", "catalog", "format_number", "translate"]
+
+LANGUAGES = ("fr", "en")
+MESSAGES = Path(__file__).parent / "messages"
+
+Entry = str | dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, dict[str, Entry]]:
+    """key -> {language -> template or plural forms}, from every messages/*.toml."""
+    merged: dict[str, dict[str, Entry]] = {}
+    for path in sorted(MESSAGES.glob("*.toml")):
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        _flatten(data, "", merged, path)
+    return merged
+
+
+def _flatten(node: dict[str, Any], prefix: str, out: dict[str, dict[str, Entry]], path: Path) -> None:
+    if "en" in node or "fr" in node:
+        key = prefix.rstrip(".")
+        if key in out:
+            raise ValueError(f"message {key!r} defined twice (again in {path.name})")
+        out[key] = {lang: node[lang] for lang in LANGUAGES if lang in node}
+        return
+    for name, child in node.items():
+        if not isinstance(child, dict):
+            raise ValueError(f"{path.name}: {prefix}{name} is not a message table")
+        _flatten(child, f"{prefix}{name}.", out, path)
+
+
+def format_number(value: int | float, language: str) -> str:
+    return format_decimal(value, locale=language)
+
+
+def translate(language: str, key: str, /, tz: str | None = None, **params: Any) -> str:
+    """The message ``key`` in ``language`` (falling back to English, then to the key)."""
+    entries = catalog().get(key)
+    if entries is None:
+        return key
+    lang = language if language in entries else "en"
+    entry = entries.get(lang) or next(iter(entries.values()))
+    if isinstance(entry, dict):
+        count = params.get("count", 0)
+        form = Locale.parse(lang).plural_form(abs(count) if isinstance(count, int | float) else 0)
+        template = entry.get(form) or entry.get("other") or next(iter(entry.values()))
+    else:
+        template = entry
+    shown = {name: _show(value, lang, tz) for name, value in params.items()}
+    try:
+        return template.format(**shown)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def _show(value: Any, language: str, tz: str | None) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return format_number(value, language)
+    if isinstance(value, datetime):
+        zone = ZoneInfo(tz) if tz else None
+        local = value.astimezone(zone) if zone else value
+        return format_datetime(local, "medium", locale=language)
+    if isinstance(value, date):
+        return format_date(value, "medium", locale=language)
+    return value
+
+
+class Translator:
+    """``t = Translator("fr", "Europe/Paris"); t("support.count", count=2)``."""
+
+    def __init__(self, language: str, time_zone: str | None = None) -> None:
+        self.language = language if language in LANGUAGES else "en"
+        self.time_zone = time_zone
+
+    def __call__(self, key: str, /, **params: Any) -> str:
+        return translate(self.language, key, tz=self.time_zone, **params)
+
+    def has(self, key: str) -> bool:
+        return key in catalog()

@@ -1,0 +1,367 @@
+"""Initiatives: propose, counter-propose, withdraw, progress; their read view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, func, select
+
+from core.config import Settings
+from core.domain.areas import Area, goal_for_level
+from core.domain.events import (
+    CounterProposed,
+    InitiativeProposed,
+    InitiativeStatusChanged,
+)
+from core.domain.initiatives import DESCRIPTION_MAX, TITLE_MAX, Initiative, Status, Visibility
+from core.domain.limits import Limited, ensure_within_limit
+from core.domain.members import Mandate, Role
+from core.domain.moderation import TargetType
+from core.domain.reputation import PointReason
+from core.domain.supports import Follow, FollowTarget, Support, SupportKind
+from core.domain.text import clean_text, fold, similarity
+from core.errors import Forbidden, InvalidInput, NotFound
+from core.services import flows, reputation, screening
+from core.services.areas import get_area
+from core.services.members import get_member, member_roles
+from core.storage import tables
+from core.storage.uow import UnitOfWork
+
+__all__ = [
+    "InitiativeView",
+    "Proposal",
+    "SimilarInitiative",
+    "count_recent",
+    "count_supporters",
+    "get_initiative",
+    "initiative_view",
+    "progress",
+    "propose",
+    "similar_open",
+    "validate_description",
+    "validate_title",
+    "validate_topic",
+    "withdraw_initiative",
+]
+
+
+def validate_title(title: str) -> str:
+    return clean_text(title, field="title", max_length=TITLE_MAX)
+
+
+def validate_description(text: str) -> str:
+    return clean_text(text, field="description", max_length=DESCRIPTION_MAX, multiline=True)
+
+
+def validate_topic(topic: str, settings: Settings) -> str:
+    key = fold(topic).replace(" ", "_")
+    if key not in settings.topics:
+        raise InvalidInput("error.topic", choices=", ".join(settings.topics))
+    return key
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What a person proposes; validated again by ``propose``."""
+
+    title: str
+    description: str
+    area_id: int
+    topic: str
+    counter_to_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SimilarInitiative:
+    id: int
+    title: str
+    score: float
+
+
+def get_initiative(uow: UnitOfWork, initiative_id: int, *, for_update: bool = False) -> Initiative:
+    """Inside an open unit of work. Removed initiatives are not found."""
+    stmt = select(Initiative).where(tables.initiatives.c.id == initiative_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    initiative = uow.session.scalars(stmt).one_or_none()
+    if initiative is None or initiative.visibility == Visibility.REMOVED.value:
+        raise NotFound("error.initiative_not_found", id=initiative_id)
+    return initiative
+
+
+def similar_open(uow: UnitOfWork, title: str, area_id: int, threshold: float) -> list[SimilarInitiative]:
+    """Open initiatives in the same area whose title is very close (duplicate guard)."""
+    i = tables.initiatives.c
+    with uow:
+        rows = uow.session.execute(
+            select(i.id, i.title)
+            .where(
+                i.area_id == area_id,
+                i.visibility == Visibility.VISIBLE.value,
+                i.status.in_([s.value for s in Status if s.accepts_support]),
+            )
+            .order_by(i.created_at.desc())
+            .limit(2000)
+        ).all()
+    found = [SimilarInitiative(id, t, similarity(title, t)) for id, t in rows]
+    return sorted((f for f in found if f.score >= threshold), key=lambda f: -f.score)[:5]
+
+
+def count_recent(uow: UnitOfWork, table: Table, member_column: str, member_id: int, since: datetime) -> int:
+    """Inside an open unit of work: rows of ``table`` the member wrote since
+    ``since`` (for the daily limits)."""
+    stmt = (
+        select(func.count())
+        .select_from(table)
+        .where(table.c[member_column] == member_id, table.c.created_at >= since)
+    )
+    return int(uow.session.scalar(stmt) or 0)
+
+
+def propose(
+    uow: UnitOfWork, member_id: int, proposal: Proposal, settings: Settings, *, from_flow: str | None = None
+) -> int:
+    """Publish an initiative at once (no moderation before publication).
+
+    The author volunteers for it and follows it. With ``from_flow`` (the step
+    of the propose flow it comes from), the flow closes in the same
+    transaction, so a confirm pressed twice publishes once.
+    """
+    title = validate_title(proposal.title)
+    description = validate_description(proposal.description)
+    topic = validate_topic(proposal.topic, settings)
+    with uow:
+        now = uow.now()
+        member = get_member(uow, member_id)
+        member.ensure_may_act(now)
+        done = count_recent(uow, tables.initiatives, "author_id", member_id, now - timedelta(days=1))
+        ensure_within_limit(Limited.PROPOSALS, done, settings.limits.proposals_per_day)
+        area = get_area(uow, proposal.area_id)
+        counter_to = None
+        if proposal.counter_to_id is not None:
+            counter_to = get_initiative(uow, proposal.counter_to_id)
+            if counter_to.visibility != Visibility.VISIBLE.value:
+                raise NotFound("error.initiative_not_found", id=proposal.counter_to_id)
+        if from_flow is not None:
+            flows.finish(uow, member_id, "propose", from_flow)
+        initiative = Initiative(
+            author_id=member_id,
+            title=title,
+            description=description,
+            area_id=area.id,  # type: ignore[arg-type]
+            topic=topic,
+            goal=goal_for_level(area.level, settings.goals.model_dump()),
+            created_at=now,
+            expires_at=now + timedelta(days=settings.initiative_open_days),
+            status_changed_at=now,
+            counter_to_id=counter_to.id if counter_to else None,
+            search_key=fold(f"{title} {description}"),
+        )
+        uow.session.add(initiative)
+        uow.session.flush()
+        assert initiative.id is not None and area.id is not None
+        uow.session.add(
+            Support(
+                initiative_id=initiative.id,
+                member_id=member_id,
+                kind=SupportKind.VOLUNTEER.value,
+                created_at=now,
+            )
+        )
+        uow.session.add(
+            Follow(
+                member_id=member_id,
+                target_type=FollowTarget.INITIATIVE.value,
+                target_key=str(initiative.id),
+                created_at=now,
+            )
+        )
+        reputation.award(uow, member_id, area.id, PointReason.PROPOSED, f"i{initiative.id}")
+        uow.emit(
+            InitiativeProposed(initiative_id=initiative.id, author_id=member_id, area_id=area.id, topic=topic)
+        )
+        if counter_to is not None:
+            assert counter_to.id is not None
+            uow.emit(
+                CounterProposed(initiative_id=initiative.id, counter_to_id=counter_to.id, author_id=member_id)
+            )
+        initiative.flagged = screening.screen(
+            uow, TargetType.INITIATIVE.value, initiative.id, title, description
+        )
+        uow.commit()
+        return initiative.id
+
+
+@dataclass(frozen=True)
+class InitiativeView:
+    """Everything a card of an initiative shows."""
+
+    id: int
+    title: str
+    description: str
+    area_id: int
+    area_name: str
+    area_level: str
+    topic: str
+    status: str
+    visibility: str
+    goal: int
+    supporters: int
+    volunteers: int
+    author_id: int
+    author_name: str
+    created_at: datetime
+    expires_at: datetime
+    awaiting_response_days: int | None
+    counter_to: tuple[int, str] | None
+    counters: tuple[tuple[int, str], ...]
+    responses: int
+    viewer_support: str | None
+    viewer_follows: bool
+    viewer_is_author: bool
+
+
+def _supporter_counts(uow: UnitOfWork, initiative_id: int) -> tuple[int, int]:
+    s = tables.supports.c
+    rows: dict[str, int] = {
+        kind: int(n)
+        for kind, n in uow.session.execute(
+            select(s.kind, func.count()).where(s.initiative_id == initiative_id).group_by(s.kind)
+        )
+    }
+    volunteers = int(rows.get(SupportKind.VOLUNTEER.value, 0))
+    return volunteers + int(rows.get(SupportKind.SUPPORTER.value, 0)), volunteers
+
+
+def count_supporters(uow: UnitOfWork, initiative_id: int) -> int:
+    """Inside an open unit of work: supporters, volunteers included."""
+    return _supporter_counts(uow, initiative_id)[0]
+
+
+def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None = None) -> InitiativeView:
+    """The card's content. A hidden initiative is shown to its author and to
+    moderators only; removed ones are not found."""
+    i = tables.initiatives.c
+    with uow:
+        initiative = get_initiative(uow, initiative_id)
+        if initiative.visibility != Visibility.VISIBLE.value and viewer_id != initiative.author_id:
+            roles = member_roles(uow, viewer_id) if viewer_id is not None else frozenset()
+            if not roles & {Role.MODERATOR.value, Role.ADMIN.value}:
+                raise NotFound("error.initiative_hidden", id=initiative_id)
+        area = get_area(uow, initiative.area_id)
+        author = get_member(uow, initiative.author_id)
+        supporters, volunteers = _supporter_counts(uow, initiative_id)
+        counter_to = None
+        if initiative.counter_to_id is not None:
+            row = uow.session.execute(
+                select(i.id, i.title).where(
+                    i.id == initiative.counter_to_id, i.visibility == Visibility.VISIBLE.value
+                )
+            ).first()
+            counter_to = (int(row[0]), str(row[1])) if row else None
+        counters = tuple(
+            (int(r[0]), str(r[1]))
+            for r in uow.session.execute(
+                select(i.id, i.title)
+                .where(i.counter_to_id == initiative_id, i.visibility == Visibility.VISIBLE.value)
+                .order_by(i.id)
+                .limit(10)
+            )
+        )
+        r = tables.responses.c
+        responses = int(
+            uow.session.scalar(
+                select(func.count()).where(
+                    r.initiative_id == initiative_id, r.visibility == Visibility.VISIBLE.value
+                )
+            )
+            or 0
+        )
+        viewer_support = None
+        viewer_follows = False
+        if viewer_id is not None:
+            s, f = tables.supports.c, tables.follows.c
+            viewer_support = uow.session.scalar(
+                select(s.kind).where(s.initiative_id == initiative_id, s.member_id == viewer_id)
+            )
+            viewer_follows = (
+                uow.session.scalar(
+                    select(f.id).where(
+                        f.member_id == viewer_id,
+                        f.target_type == FollowTarget.INITIATIVE.value,
+                        f.target_key == str(initiative_id),
+                    )
+                )
+                is not None
+            )
+        assert initiative.id is not None
+        return InitiativeView(
+            id=initiative.id,
+            title=initiative.title,
+            description=initiative.description,
+            area_id=initiative.area_id,
+            area_name=area.name,
+            area_level=area.level,
+            topic=initiative.topic,
+            status=initiative.status,
+            visibility=initiative.visibility,
+            goal=initiative.goal,
+            supporters=supporters,
+            volunteers=volunteers,
+            author_id=initiative.author_id,
+            author_name=author.display_name,
+            created_at=initiative.created_at,
+            expires_at=initiative.expires_at,
+            awaiting_response_days=initiative.awaiting_response_days(uow.now()),
+            counter_to=counter_to,
+            counters=counters,
+            responses=responses,
+            viewer_support=viewer_support,
+            viewer_follows=viewer_follows,
+            viewer_is_author=viewer_id == initiative.author_id,
+        )
+
+
+def withdraw_initiative(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:
+    """The author withdraws their initiative."""
+    with uow:
+        member = get_member(uow, member_id)
+        member.ensure_may_act(uow.now())
+        initiative = get_initiative(uow, initiative_id, for_update=True)
+        old, new = initiative.withdraw(member_id, uow.now())
+        uow.emit(InitiativeStatusChanged(initiative_id=initiative_id, old=old, new=new))
+        uow.commit()
+
+
+def _official_over(uow: UnitOfWork, member_id: int, area: Area) -> bool:
+    m = tables.mandates.c
+    mandates = uow.session.scalars(
+        select(Mandate).where(m.member_id == member_id, m.revoked_at.is_(None))
+    ).all()
+    return any(get_area(uow, mandate.area_id).contains(area) for mandate in mandates)
+
+
+def progress(uow: UnitOfWork, member_id: int, initiative_id: int, new_status: str) -> tuple[str, str]:
+    """The author, or an official whose mandate covers the area, marks the
+    initiative in action or achieved."""
+    try:
+        target = Status(new_status)
+    except ValueError as exc:
+        raise InvalidInput("error.progress_status") from exc
+    with uow:
+        now = uow.now()
+        member = get_member(uow, member_id)
+        member.ensure_may_act(now)
+        initiative = get_initiative(uow, initiative_id, for_update=True)
+        area = get_area(uow, initiative.area_id)
+        if member_id != initiative.author_id and not _official_over(uow, member_id, area):
+            raise Forbidden("error.not_author_or_official")
+        old, new = initiative.progress(target, now)
+        if target is Status.ACHIEVED:
+            reputation.award(
+                uow, initiative.author_id, initiative.area_id, PointReason.ACHIEVED, f"i{initiative_id}"
+            )
+        uow.emit(InitiativeStatusChanged(initiative_id=initiative_id, old=old, new=new))
+        uow.commit()
+        return old, new

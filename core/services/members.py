@@ -1,0 +1,175 @@
+"""Members: first contact, profile, roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.config import Settings
+from core.domain.members import Identity, LinkedIdentity, Member, Role, language_from_code
+from core.domain.text import clean_text
+from core.errors import InvalidInput, NotFound
+from core.storage import tables
+from core.storage.uow import UnitOfWork
+
+__all__ = [
+    "MemberView",
+    "enter",
+    "find_member",
+    "get_member",
+    "member_roles",
+    "member_view",
+    "set_language",
+    "set_time_zone",
+]
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """What a front end and a handler need to know of the member speaking."""
+
+    id: int
+    display_name: str
+    language: str
+    time_zone: str
+    roles: frozenset[str]
+    home_area_id: int | None
+    suspended: bool
+
+    def has_role(self, role: Role) -> bool:
+        return role.value in self.roles or Role.ADMIN.value in self.roles
+
+
+def member_roles(uow: UnitOfWork, member_id: int) -> frozenset[str]:
+    rows = uow.session.scalars(
+        select(tables.member_roles.c.role).where(tables.member_roles.c.member_id == member_id)
+    )
+    return frozenset(rows)
+
+
+def get_member(uow: UnitOfWork, member_id: int) -> Member:
+    member = uow.session.get(Member, member_id)
+    if member is None:
+        raise NotFound("error.member_not_found", id=member_id)
+    return member
+
+
+def member_view(uow: UnitOfWork, member: Member) -> MemberView:
+    assert member.id is not None
+    return MemberView(
+        id=member.id,
+        display_name=member.display_name,
+        language=member.language,
+        time_zone=member.time_zone,
+        roles=member_roles(uow, member.id),
+        home_area_id=member.home_area_id,
+        suspended=member.is_suspended(uow.now()),
+    )
+
+
+def _display_name(name: str, identity: Identity) -> str:
+    try:
+        return clean_text(name, field="name", max_length=100)
+    except InvalidInput:
+        return f"{identity.platform}-{identity.external_id}"[:100]
+
+
+def enter(
+    uow: UnitOfWork,
+    identity: Identity,
+    display_name: str,
+    language_code: str | None,
+    settings: Settings,
+) -> MemberView:
+    """Find the member behind ``identity``, creating them on first contact.
+
+    The language comes first from the platform's language code, until the
+    member picks one with /lang. Safe when two first messages race: the
+    unique (platform, external_id) decides, the loser reads the winner's row.
+    """
+    for _attempt in range(3):
+        with uow:
+            linked = uow.session.scalars(
+                select(LinkedIdentity).where(
+                    tables.identities.c.platform == identity.platform,
+                    tables.identities.c.external_id == identity.external_id,
+                )
+            ).one_or_none()
+            now = uow.now()
+            if linked is not None:
+                member = get_member(uow, linked.member_id)
+                changed = False
+                if linked.unreachable:
+                    linked.unreachable = False  # they wrote again
+                    changed = True
+                if language_code and linked.language_code != language_code:
+                    linked.language_code = language_code
+                    changed = True
+                if changed:
+                    uow.commit()
+                return member_view(uow, member)
+            member = Member(
+                display_name=_display_name(display_name, identity),
+                language=language_from_code(language_code, settings.default_language),
+                time_zone=settings.default_time_zone,
+                created_at=now,
+            )
+            uow.session.add(member)
+            uow.session.flush()
+            assert member.id is not None
+            uow.session.add(
+                LinkedIdentity(
+                    member_id=member.id,
+                    platform=identity.platform,
+                    external_id=identity.external_id,
+                    created_at=now,
+                    language_code=language_code,
+                )
+            )
+            try:
+                uow.commit()
+            except IntegrityError:
+                continue  # someone else created it first: read theirs
+            return member_view(uow, member)
+    raise RuntimeError(f"could not register {identity}")
+
+
+def find_member(uow: UnitOfWork, reference: str) -> Member:
+    """A member by "#12", "12" or "platform:external_id" (admin tools, /report member)."""
+    ref = reference.strip().lstrip("#")
+    if ref.isdigit():
+        return get_member(uow, int(ref))
+    platform, _, external = ref.partition(":")
+    if external:
+        linked = uow.session.scalars(
+            select(LinkedIdentity).where(
+                tables.identities.c.platform == platform,
+                tables.identities.c.external_id == external,
+            )
+        ).one_or_none()
+        if linked is not None:
+            return get_member(uow, linked.member_id)
+    raise NotFound("error.member_not_found", id=reference)
+
+
+def set_language(uow: UnitOfWork, member_id: int, language: str) -> str:
+    with uow:
+        member = get_member(uow, member_id)
+        member.set_language(language.strip().lower())
+        uow.commit()
+        return member.language
+
+
+def set_time_zone(uow: UnitOfWork, member_id: int, zone: str) -> str:
+    try:
+        ZoneInfo(zone.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput("error.time_zone", zone=zone) from exc
+    with uow:
+        member = get_member(uow, member_id)
+        member.time_zone = zone.strip()
+        uow.commit()
+        return member.time_zone

@@ -1,0 +1,152 @@
+"""Joining (the petition signature), volunteering and withdrawing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+
+from core.domain.events import (
+    GoalReached,
+    InitiativeStatusChanged,
+    SupportAdded,
+    SupportWithdrawn,
+    VolunteerJoined,
+)
+from core.domain.initiatives import Status, Visibility
+from core.domain.reputation import PointReason
+from core.domain.supports import Follow, FollowTarget, Support, SupportKind
+from core.errors import Conflict, InvalidState, NotFound
+from core.services import reputation
+from core.services.initiatives import count_supporters, get_initiative
+from core.services.members import get_member
+from core.storage import tables
+from core.storage.uow import UnitOfWork
+
+__all__ = ["SupportResult", "support", "withdraw_support"]
+
+
+@dataclass(frozen=True)
+class SupportResult:
+    supporters: int
+    goal: int
+    kind: str
+    goal_reached: bool
+
+
+def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKind) -> SupportResult:
+    """Join an initiative as a supporter, or volunteer (which also supports).
+
+    The initiative's row is locked for the transaction (SELECT ... FOR UPDATE
+    on PostgreSQL, BEGIN IMMEDIATE on SQLite), so concurrent joins count
+    right and the goal is announced once; the unique (initiative, member)
+    constraint makes one support per member whatever happens.
+    """
+    with uow:
+        now = uow.now()
+        member = get_member(uow, member_id)
+        member.ensure_may_act(now)
+        initiative = get_initiative(uow, initiative_id, for_update=True)
+        if initiative.visibility != Visibility.VISIBLE.value:
+            raise InvalidState("error.content_hidden")
+        initiative.ensure_open_to_support()
+        s = tables.supports.c
+        existing = uow.session.scalars(
+            select(Support).where(s.initiative_id == initiative_id, s.member_id == member_id)
+        ).one_or_none()
+        if existing is not None:
+            if kind is SupportKind.SUPPORTER or existing.kind == SupportKind.VOLUNTEER.value:
+                raise Conflict("error.already_" + existing.kind, id=initiative_id)
+            existing.kind = SupportKind.VOLUNTEER.value
+        else:
+            uow.session.add(
+                Support(initiative_id=initiative_id, member_id=member_id, kind=kind.value, created_at=now)
+            )
+            reputation.award(
+                uow,
+                initiative.author_id,
+                initiative.area_id,
+                PointReason.SUPPORT_RECEIVED,
+                f"i{initiative_id}",
+            )
+        _follow(uow, member_id, initiative_id)
+        uow.session.flush()
+        supporters = count_supporters(uow, initiative_id)
+        if kind is SupportKind.VOLUNTEER:
+            volunteers = int(
+                uow.session.scalar(
+                    select(func.count()).where(
+                        s.initiative_id == initiative_id,
+                        s.kind == SupportKind.VOLUNTEER.value,
+                        s.member_id != initiative.author_id,
+                    )
+                )
+                or 0
+            )
+            reputation.award(uow, member_id, initiative.area_id, PointReason.VOLUNTEERED, f"i{initiative_id}")
+            uow.emit(VolunteerJoined(initiative_id=initiative_id, member_id=member_id, first=volunteers == 1))
+        if existing is None:
+            uow.emit(
+                SupportAdded(
+                    initiative_id=initiative_id, member_id=member_id, kind=kind.value, supporters=supporters
+                )
+            )
+        reached = initiative.record_supporters(supporters, now)
+        if reached:
+            reputation.award(
+                uow, initiative.author_id, initiative.area_id, PointReason.GOAL_REACHED, f"i{initiative_id}"
+            )
+            uow.emit(
+                InitiativeStatusChanged(
+                    initiative_id=initiative_id, old=Status.OPEN.value, new=initiative.status
+                )
+            )
+            uow.emit(
+                GoalReached(initiative_id=initiative_id, area_id=initiative.area_id, goal=initiative.goal)
+            )
+        uow.commit()
+        return SupportResult(
+            supporters=supporters, goal=initiative.goal, kind=kind.value, goal_reached=reached
+        )
+
+
+def _follow(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:
+    f = tables.follows.c
+    found = uow.session.scalar(
+        select(f.id).where(
+            f.member_id == member_id,
+            f.target_type == FollowTarget.INITIATIVE.value,
+            f.target_key == str(initiative_id),
+        )
+    )
+    if found is None:
+        uow.session.add(
+            Follow(
+                member_id=member_id,
+                target_type=FollowTarget.INITIATIVE.value,
+                target_key=str(initiative_id),
+                created_at=uow.now(),
+            )
+        )
+
+
+def withdraw_support(uow: UnitOfWork, member_id: int, initiative_id: int) -> int:
+    """Take one's signature back (the author cannot: they withdraw the
+    initiative instead). Returns the new number of supporters. A goal once
+    reached stays reached."""
+    with uow:
+        member = get_member(uow, member_id)
+        member.ensure_may_act(uow.now())
+        initiative = get_initiative(uow, initiative_id, for_update=True)
+        if initiative.author_id == member_id:
+            raise InvalidState("error.author_cannot_unsupport")
+        s = tables.supports.c
+        result = uow.session.execute(
+            delete(tables.supports).where(s.initiative_id == initiative_id, s.member_id == member_id)
+        )
+        if not getattr(result, "rowcount", 0):
+            raise NotFound("error.not_supporting", id=initiative_id)
+        uow.emit(SupportWithdrawn(initiative_id=initiative_id, member_id=member_id))
+        supporters = count_supporters(uow, initiative_id)
+        uow.commit()
+        return supporters

@@ -1,0 +1,300 @@
+"""The schema. Alembic migrations are generated from this metadata."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from core.storage.types import UTCDateTime
+
+__all__ = ["metadata"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BigInteger ids that stay INTEGER PRIMARY KEY (rowid) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _id() -> Column[int]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+areas = Table(
+    "areas",
+    metadata,
+    _id(),
+    Column("code", String(20), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("search_key", String(200), nullable=False, index=True),
+    Column("path", String(200), nullable=False, index=True),
+    Column("parent_id", Id, ForeignKey("areas.id"), nullable=True, index=True),
+)
+
+members = Table(
+    "members",
+    metadata,
+    _id(),
+    Column("display_name", String(100), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("home_area_id", Id, ForeignKey("areas.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("suspended_until", UTCDateTime(), nullable=True),
+    Column("suspended_permanently", Boolean, nullable=False, default=False),
+    Column("leaderboard_opt_out", Boolean, nullable=False, default=False),
+    Column("digest_frequency", String(10), nullable=False, default="daily"),
+    Column("digest_time", String(5), nullable=False, default="18:00"),
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    _id(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("platform", String(20), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("language_code", String(16), nullable=True),
+    Column("unreachable", Boolean, nullable=False, default=False),
+    UniqueConstraint("platform", "external_id", name="uq_identities_platform_external_id"),
+)
+
+member_roles = Table(
+    "member_roles",
+    metadata,
+    _id(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    UniqueConstraint("member_id", "role", name="uq_member_roles_member_role"),
+)
+
+mandates = Table(
+    "mandates",
+    metadata,
+    _id(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("area_id", Id, ForeignKey("areas.id"), nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("verified_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+invite_codes = Table(
+    "invite_codes",
+    metadata,
+    _id(),
+    Column("code", String(20), nullable=False, unique=True),
+    Column("area_id", Id, ForeignKey("areas.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("redeemed_by", Id, ForeignKey("members.id"), nullable=True),
+    Column("redeemed_at", UTCDateTime(), nullable=True),
+)
+
+initiatives = Table(
+    "initiatives",
+    metadata,
+    _id(),
+    Column("author_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("area_id", Id, ForeignKey("areas.id"), nullable=False, index=True),
+    Column("topic", String(40), nullable=False, index=True),
+    Column("goal", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("status_changed_at", UTCDateTime(), nullable=True),
+    Column("goal_reached_at", UTCDateTime(), nullable=True),
+    Column("counter_to_id", Id, ForeignKey("initiatives.id"), nullable=True, index=True),
+    Column("visibility", String(10), nullable=False),
+    Column("flagged", Boolean, nullable=False, default=False),
+    Column("search_key", Text, nullable=False),
+    Column("last_news_at", UTCDateTime(), nullable=True),
+)
+
+supports = Table(
+    "supports",
+    metadata,
+    _id(),
+    Column("initiative_id", Id, ForeignKey("initiatives.id"), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("kind", String(12), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("initiative_id", "member_id", name="uq_supports_initiative_member"),
+    Index("ix_supports_initiative_created", "initiative_id", "created_at"),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    _id(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("target_type", String(12), nullable=False),
+    Column("target_key", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("member_id", "target_type", "target_key", name="uq_follows_member_target"),
+    Index("ix_follows_target", "target_type", "target_key"),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    _id(),
+    Column("initiative_id", Id, ForeignKey("initiatives.id"), nullable=False, index=True),
+    Column("author_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("visibility", String(10), nullable=False),
+    Column("flagged", Boolean, nullable=False, default=False),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    _id(),
+    Column("initiative_id", Id, ForeignKey("initiatives.id"), nullable=False, index=True),
+    Column("author_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("visibility", String(10), nullable=False),
+    Column("flagged", Boolean, nullable=False, default=False),
+)
+
+responses = Table(
+    "responses",
+    metadata,
+    _id(),
+    Column("initiative_id", Id, ForeignKey("initiatives.id"), nullable=False, index=True),
+    Column("mandate_id", Id, ForeignKey("mandates.id"), nullable=False),
+    Column("official_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("position", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("visibility", String(10), nullable=False),
+    Column("flagged", Boolean, nullable=False, default=False),
+    UniqueConstraint("initiative_id", "mandate_id", name="uq_responses_initiative_mandate"),
+)
+
+response_revisions = Table(
+    "response_revisions",
+    metadata,
+    _id(),
+    Column("response_id", Id, ForeignKey("responses.id"), nullable=False, index=True),
+    Column("position", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    _id(),
+    Column("target_type", String(12), nullable=False),
+    Column("target_id", Id, nullable=False),
+    Column("reporter_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("reason", String(20), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("target_type", "target_id", "reporter_id", name="uq_reports_target_reporter"),
+)
+
+review_items = Table(
+    "review_items",
+    metadata,
+    _id(),
+    Column("target_type", String(12), nullable=False),
+    Column("target_id", Id, nullable=False),
+    Column("cause", String(12), nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    Column("decision_id", Id, ForeignKey("decisions.id"), nullable=True),
+    Column("appeal_id", Id, ForeignKey("appeals.id"), nullable=True),
+    Column("recalled_at", UTCDateTime(), nullable=True),
+    Index("ix_review_items_target", "target_type", "target_id"),
+    Index("ix_review_items_open", "closed_at"),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    _id(),
+    Column("target_type", String(12), nullable=False),
+    Column("target_id", Id, nullable=False),
+    Column("moderator_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("action", String(12), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    Column("target_author_id", Id, ForeignKey("members.id"), nullable=True),
+    Column("suspension_days", Integer, nullable=True),
+    Column("appeal_of_id", Id, ForeignKey("decisions.id"), nullable=True),
+    Index("ix_decisions_target", "target_type", "target_id"),
+)
+
+appeals = Table(
+    "appeals",
+    metadata,
+    _id(),
+    Column("decision_id", Id, ForeignKey("decisions.id"), nullable=False, unique=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("outcome_decision_id", Id, ForeignKey("decisions.id"), nullable=True),
+)
+
+points = Table(
+    "points",
+    metadata,
+    _id(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("area_id", Id, ForeignKey("areas.id"), nullable=False),
+    Column("reason", String(24), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    Column("ref", String(40), nullable=False, default=""),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    _id(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, unique=True),
+    Column("flow", String(20), nullable=False),
+    Column("step", String(20), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    _id(),
+    Column("name", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    CheckConstraint("length(name) > 0", name="name_not_empty"),
+)

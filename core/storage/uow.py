@@ -1,0 +1,70 @@
+"""The unit of work: one per command, one transaction, events in the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from core.domain.events import DomainEvent
+from core.storage.database import Database
+from core.storage.tables import outbox
+
+__all__ = ["Clock", "UnitOfWork", "utcnow"]
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UnitOfWork:
+    """``with uow: ...; uow.commit()`` — anything not committed is rolled back.
+
+    The same object is reused for successive commands (each ``with`` opens a
+    fresh session). ``emit`` writes a domain event to the outbox inside the
+    current transaction, so the event exists if and only if the change does.
+    """
+
+    session: Session
+
+    def __init__(self, database: Database, clock: Clock = utcnow) -> None:
+        self.database = database
+        self.clock = clock
+        self.events: list[DomainEvent] = []
+
+    def __enter__(self) -> Self:
+        self.session = self.database.sessions()
+        self.events = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # close() rolls back whatever was not committed without expiring the
+        # objects read: they leave detached but readable.
+        self.session.close()
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def emit(self, event: DomainEvent) -> None:
+        self.session.flush()
+        self.session.execute(
+            insert(outbox).values(name=event.name, payload=event.payload(), occurred_at=self.now())
+        )
+        self.events.append(event)
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()

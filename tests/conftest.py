@@ -1,0 +1,75 @@
+"""Fixtures: every service test runs on SQLite and, when
+POSSIBLES_TEST_DATABASE_URL names a PostgreSQL server, on PostgreSQL too."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from core.bootstrap import Runtime
+from core.config import Settings
+from core.storage.database import Database
+from core.storage.tables import metadata
+from tests.support import Clock, People, load_small_tree
+
+PG_URL = os.environ.get("POSSIBLES_TEST_DATABASE_URL")
+PG_SKIP = "PostgreSQL tests need POSSIBLES_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+
+_pg_database: Database | None = None
+
+
+def _postgresql() -> Database:
+    """One PostgreSQL database per test session, emptied between tests."""
+    global _pg_database
+    if _pg_database is None:
+        assert PG_URL is not None
+        _pg_database = Database(PG_URL)
+        with _pg_database.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        _pg_database.create_all()
+    else:
+        names = ", ".join(t.name for t in metadata.sorted_tables)
+        with _pg_database.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    return _pg_database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A fresh, empty database with the schema, on each backend."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip(PG_SKIP)
+        yield _postgresql()
+        return
+    database = Database("sqlite://")
+    database.create_all()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def runtime(database: Database, settings: Settings, clock: Clock) -> Runtime:
+    """A runtime on the test database with the small area tree loaded."""
+    runtime = Runtime(settings, database, clock)
+    load_small_tree(runtime)
+    return runtime
+
+
+@pytest.fixture
+def people(runtime: Runtime) -> People:
+    return People(runtime.chat())

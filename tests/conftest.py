@@ -18,24 +18,35 @@ from tests.support import Clock, People, load_small_tree
 PG_URL = os.environ.get("POSSIBLES_TEST_DATABASE_URL")
 PG_SKIP = "PostgreSQL tests need POSSIBLES_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
 
+#: A schema per test process, so two runs on one server never meet.
+PG_SCHEMA = f"possibles_test_{os.getpid()}"
 _pg_database: Database | None = None
 
 
 def _postgresql() -> Database:
-    """One PostgreSQL database per test session, emptied between tests."""
+    """One PostgreSQL schema per test session, emptied between tests."""
     global _pg_database
     if _pg_database is None:
         assert PG_URL is not None
-        _pg_database = Database(PG_URL)
+        _pg_database = Database(PG_URL, schema=PG_SCHEMA)
         with _pg_database.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        _pg_database.engine.dispose()
         _pg_database.create_all()
     else:
         names = ", ".join(t.name for t in metadata.sorted_tables)
         with _pg_database.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     return _pg_database
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgresql_schema() -> Iterator[None]:
+    yield
+    if _pg_database is not None:
+        with _pg_database.engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        _pg_database.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])

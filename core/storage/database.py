@@ -29,7 +29,7 @@ class Database:
     of failing when a read transaction tries to become a write one.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, schema: str | None = None) -> None:
         map_domain()
         self.url = make_url(url)
         kwargs: dict[str, Any] = {"echo": echo}
@@ -44,6 +44,8 @@ class Database:
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        elif schema:
+            _use_schema(self.engine, schema)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -82,6 +84,20 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _use_schema(engine: Engine, schema: str) -> None:
+    """Keep every table of this database in one PostgreSQL schema (created if
+    missing): several deployments, or test runs, can share a server."""
+    if not schema.isidentifier():
+        raise ValueError(f"not a schema name: {schema!r}")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            cursor.execute(f"SET search_path TO {schema}")
+        dbapi_connection.commit()
 
 
 def _configure_sqlite(engine: Engine) -> None:

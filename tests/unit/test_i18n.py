@@ -1,0 +1,58 @@
+"""Every word shown to people exists in French and English."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from core.presentation.commands import visible_commands
+from core.presentation.i18n import LANGUAGES, Translator, catalog, translate
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def forms(entry: str | dict[str, str]) -> list[str]:
+    return list(entry.values()) if isinstance(entry, dict) else [entry]
+
+
+def test_every_message_exists_in_both_languages_with_the_same_placeholders() -> None:
+    problems = []
+    for key, entries in catalog().items():
+        missing = [lang for lang in LANGUAGES if lang not in entries]
+        if missing:
+            problems.append(f"{key}: missing {missing}")
+            continue
+        names = {lang: set().union(*(placeholders(f) for f in forms(entries[lang]))) for lang in LANGUAGES}
+        if names["fr"] != names["en"]:
+            problems.append(f"{key}: placeholders differ {names}")
+        for lang in LANGUAGES:
+            entry = entries[lang]
+            if isinstance(entry, dict) and not {"one", "other"} <= set(entry):
+                problems.append(f"{key}/{lang}: plural needs one and other")
+    assert problems == []
+
+
+def test_plurals_follow_each_language() -> None:
+    key = "initiative.volunteers"
+    assert translate("fr", key, count=0) == "0 volontaire"  # French: 0 and 1 are singular
+    assert translate("fr", key, count=1) == "1 volontaire"
+    assert translate("fr", key, count=2) == "2 volontaires"
+    assert translate("en", key, count=0) == "0 volunteers"
+    assert translate("en", key, count=1) == "1 volunteer"
+
+
+def test_numbers_are_formatted_per_language() -> None:
+    assert translate("en", "initiative.volunteers", count=10000) == "10,000 volunteers"
+    assert translate("fr", "initiative.volunteers", count=10000) == "10\u202f000 volontaires"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_command_has_help_in_both_languages(language: str) -> None:
+    t = Translator(language)
+    for spec in visible_commands():
+        assert t.has(spec.help_key), spec.name
+        if spec.args:
+            assert t.has(spec.args), spec.args

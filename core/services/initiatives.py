@@ -34,6 +34,7 @@ __all__ = [
     "SimilarInitiative",
     "count_recent",
     "count_supporters",
+    "expire_due",
     "get_initiative",
     "initiative_view",
     "progress",
@@ -365,3 +366,27 @@ def progress(uow: UnitOfWork, member_id: int, initiative_id: int, new_status: st
         uow.emit(InitiativeStatusChanged(initiative_id=initiative_id, old=old, new=new))
         uow.commit()
         return old, new
+
+
+def expire_due(uow: UnitOfWork, batch: int = 500) -> int:
+    """Expire open initiatives past their end date (run by the scheduler, and
+    at start-up). Returns how many expired."""
+    i = tables.initiatives.c
+    expired = 0
+    with uow:
+        now = uow.now()
+        due = uow.session.scalars(
+            select(Initiative)
+            .where(i.status == Status.OPEN.value, i.expires_at <= now)
+            .order_by(i.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for initiative in due:
+            moved = initiative.expire_if_due(now)
+            if moved is not None:
+                assert initiative.id is not None
+                uow.emit(InitiativeStatusChanged(initiative_id=initiative.id, old=moved[0], new=moved[1]))
+                expired += 1
+        uow.commit()
+    return expired

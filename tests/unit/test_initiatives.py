@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from core.bootstrap import Runtime
 from core.presentation.cards import CardKind
-from tests.support import People, is_error, text_of
+from core.services import initiatives
+from tests.support import Clock, People, is_error, text_of
 
 
 def propose(people: People, who: str, title: str = "Trees on the village square", area: str = "Lyon") -> int:
@@ -62,3 +64,67 @@ def test_bad_input_is_answered_in_the_members_language_and_changes_nothing(peopl
     fr.say("/propose")
     reply = fr.say("x" * 121)
     assert "trop long" in text_of(reply) and "121" in text_of(reply)
+
+
+def test_open_initiatives_expire_after_their_term_and_stop_accepting_support(
+    people: People, runtime: Runtime, clock: Clock
+) -> None:
+    initiative_id = propose(people, "alice")
+    clock.advance(days=179)
+    assert initiatives.expire_due(runtime.uow()) == 0
+    clock.advance(days=1, seconds=1)
+    assert initiatives.expire_due(runtime.uow()) == 1
+    assert initiatives.expire_due(runtime.uow()) == 0  # once
+    assert "expired" in text_of(people["bob"].say(f"/show {initiative_id}"))
+    refused = people["bob"].say(f"/join {initiative_id}")
+    assert is_error(refused) and "no longer accepts" in text_of(refused)
+
+
+def test_author_withdraws_with_confirmation_and_others_cannot(people: People) -> None:
+    initiative_id = propose(people, "alice")
+    people["bob"].say(f"/join {initiative_id}")
+    forged = people["bob"].press_payload(f"v1:wi:{initiative_id}")
+    assert is_error(forged) and "Only the author" in text_of(forged)
+    people["alice"].say(f"/withdraw {initiative_id}")
+    done = people["alice"].press("Withdraw the initiative")
+    assert "withdrawn" in text_of(done)
+    assert "Status: withdrawn" in text_of(people["bob"].say(f"/show {initiative_id}"))
+
+
+def test_counter_proposal_links_both_ways(people: People) -> None:
+    original = propose(people, "alice")
+    bob = people["bob"]
+    bob.say(f"/counter {original}")
+    bob.say("A shaded playground instead")
+    bob.say("Children need shade more than the square does.")
+    bob.say("Lyon")
+    bob.press("Lyon")
+    bob.press("Environment")
+    published = bob.press("Publish")
+    assert f"Counter-proposal to #{original}" in text_of(published)
+    assert "Counter-proposal: #2" in text_of(people["carol"].say(f"/show {original}"))
+
+
+def test_a_very_similar_title_in_the_same_area_asks_for_confirmation(people: People) -> None:
+    propose(people, "alice", title="Trees on the village square")
+    bob = people["bob"]
+    bob.say("/propose Trees on the village square!")
+    bob.say("Same idea.")
+    bob.say("Lyon")
+    bob.press("Lyon")
+    reply = bob.press("Environment")
+    assert "Very similar initiatives" in text_of(reply)
+    assert "Publish anyway" in text_of(reply)
+
+
+def test_daily_proposal_limit(people: People) -> None:
+    for n in range(3):
+        propose(people, "alice", title=f"Idea number {n} for the town")
+    alice = people["alice"]
+    alice.say("/propose Idea number four")
+    alice.say("More.")
+    alice.say("Lyon")
+    alice.press("Lyon")
+    alice.press("Environment")
+    refused = alice.press("Publish")
+    assert is_error(refused) and "limit of 3 proposals" in text_of(refused)

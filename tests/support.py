@@ -121,3 +121,18 @@ class People:
 
     def cards(self, name: str) -> list[Card]:
         return self[name].last.cards
+
+
+def propose(people: People, who: str, title: str = "Trees on the village square", area: str = "Lyon") -> int:
+    """Go through the guided /propose as ``who``; returns the new initiative's id."""
+    person = people[who]
+    person.say("/propose")
+    person.say(title)
+    person.say("The square has no shade in summer; plant ten lime trees.")
+    person.say(area)
+    person.press(area)
+    person.press("Environment")
+    reply = person.press("Publish")
+    assert not is_error(reply), text_of(reply)
+    title_line = reply.cards[1].title or ""
+    return int(title_line.split("·")[0].strip().lstrip("#"))

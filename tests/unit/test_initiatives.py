@@ -5,21 +5,7 @@ from __future__ import annotations
 from core.bootstrap import Runtime
 from core.presentation.cards import CardKind
 from core.services import initiatives
-from tests.support import Clock, People, is_error, text_of
-
-
-def propose(people: People, who: str, title: str = "Trees on the village square", area: str = "Lyon") -> int:
-    person = people[who]
-    person.say("/propose")
-    person.say(title)
-    person.say("The square has no shade in summer; plant ten lime trees.")
-    person.say(area)
-    person.press(area)
-    person.press("Environment")
-    reply = person.press("Publish")
-    assert not is_error(reply), text_of(reply)
-    title_line = reply.cards[1].title or ""
-    return int(title_line.split("·")[0].strip().lstrip("#"))
+from tests.support import Clock, People, is_error, propose, text_of
 
 
 def test_guided_proposal_publishes_at_once(people: People) -> None:

@@ -4,4 +4,5 @@ package registers every command, button verb and flow."""
 from core.presentation.handlers import (  # noqa: F401
     basics,
     initiatives,
+    standing,
 )

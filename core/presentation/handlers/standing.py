@@ -1,0 +1,100 @@
+"""/top (leaderboards) and /me (your standing)."""
+
+from __future__ import annotations
+
+from core.presentation.cards import Action, Card, Field, Reply
+from core.presentation.commands import command, press
+from core.presentation.context import Context
+from core.presentation.payloads import build, int_arg
+from core.services import areas, standing
+from core.services.standing import Period
+
+__all__: list[str] = []
+
+
+def _board(ctx: Context, period: Period, area_id: int | None) -> Reply:
+    board = standing.leaderboard(ctx.uow, period, area_id, ctx.member.id)
+    t = ctx.t
+    scope = board.area_name or t("standing.national")
+    lines = [t("standing.entry", rank=e.rank, name=e.name, count=e.points) for e in board.entries]
+    if not lines:
+        lines = [t("standing.empty")]
+    if board.viewer and board.viewer not in board.entries:
+        lines.append(t("standing.you", rank=board.viewer.rank, count=board.viewer.points))
+    area_arg = area_id if area_id is not None else 0
+    actions = tuple(
+        Action(t(f"standing.period.{p.value}"), build("tp", p.value, area_arg), row=0)
+        for p in Period
+        if p is not period
+    )
+    if area_id is not None:
+        actions += (Action(t("standing.national"), build("tp", period.value, 0), row=1),)
+    elif ctx.member.home_area_id is not None:
+        actions += (Action(t("standing.my_area"), build("tp", period.value, ctx.member.home_area_id), row=1),)
+    title = t("standing.title", scope=scope, period=t(f"standing.period.{period.value}"))
+    return Reply([Card(title=title, lines=tuple(lines), actions=actions, ref="leaderboard")])
+
+
+@command("top", args="standing.args", order=60)
+def top(ctx: Context, args: str) -> Reply:
+    """/top [week|month|all] [AREA]: default this month, in the member's home area."""
+    words = args.split()
+    period = Period.MONTH
+    if words and words[0].lower() in {p.value for p in Period}:
+        period = Period(words.pop(0).lower())
+    area_id = ctx.member.home_area_id
+    if words:
+        with ctx.uow as uow:
+            area_id = areas.find_area(uow, " ".join(words)).id
+    return _board(ctx, period, area_id)
+
+
+@press("tp")
+def top_pressed(ctx: Context, args: list[str]) -> Reply:
+    try:
+        period = Period(args[0])
+    except (IndexError, ValueError):
+        return _board(ctx, Period.MONTH, None)
+    area_id = int_arg(args, 1) or None
+    reply = _board(ctx, period, area_id)
+    reply.edit = True
+    return reply
+
+
+def _me(ctx: Context) -> Reply:
+    mine = standing.standing(ctx.uow, ctx.member.id)
+    t = ctx.t
+    toggle = (
+        Action(t("standing.opt_in"), build("lb", 0))
+        if mine.opted_out
+        else Action(t("standing.opt_out"), build("lb", 1))
+    )
+    return Reply(
+        [
+            Card(
+                title=mine.name,
+                lines=(t(f"standing.rung.{mine.rung.value}"),),
+                fields=(
+                    Field(t("standing.points"), str(mine.points)),
+                    Field(t("field.area"), mine.home_area or t("standing.no_home")),
+                    Field(t("standing.language"), ctx.member.language),
+                    Field(t("standing.time_zone"), ctx.member.time_zone),
+                ),
+                actions=(toggle,),
+                ref="me",
+            )
+        ]
+    )
+
+
+@command("me", order=61)
+def me(ctx: Context, args: str) -> Reply:
+    return _me(ctx)
+
+
+@press("lb")
+def opt_out_pressed(ctx: Context, args: list[str]) -> Reply:
+    standing.set_opt_out(ctx.uow, ctx.member.id, bool(int_arg(args)))
+    reply = _me(ctx)
+    reply.edit = True
+    return reply

@@ -12,6 +12,7 @@ from core.config import Settings
 from core.domain.members import Identity, LinkedIdentity, Member, Role, language_from_code
 from core.domain.text import clean_text
 from core.errors import InvalidInput, NotFound
+from core.services.areas import AreaView, area_views, get_area
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
@@ -22,6 +23,7 @@ __all__ = [
     "get_member",
     "member_roles",
     "member_view",
+    "set_home_area",
     "set_language",
     "set_time_zone",
 ]
@@ -173,3 +175,16 @@ def set_time_zone(uow: UnitOfWork, member_id: int, zone: str) -> str:
         member.time_zone = zone.strip()
         uow.commit()
         return member.time_zone
+
+
+def set_home_area(uow: UnitOfWork, member_id: int, area_id: int) -> AreaView:
+    """Where the member lives: it decides what is "near me". Any existing
+    area may be chosen (NotFound otherwise); a suspended member may still
+    say where they live, since it changes nothing others see."""
+    with uow:
+        member = get_member(uow, member_id)
+        area = get_area(uow, area_id)
+        member.home_area_id = area.id
+        view = area_views(uow, [area])[0]
+        uow.commit()
+        return view

@@ -2,6 +2,7 @@
 package registers every command, button verb and flow."""
 
 from core.presentation.handlers import (  # noqa: F401
+    areas,
     basics,
     initiatives,
     standing,

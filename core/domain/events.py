@@ -102,6 +102,9 @@ class PostPublished(DomainEvent):
     initiative_id: int
     post_id: int
     author_id: int
+    #: True when the post should reach supporters: at most one notified post
+    #: every ``news_interval_days`` (CONSUL), the others stay on the timeline.
+    notify: bool = False
 
 
 @dataclass(frozen=True)

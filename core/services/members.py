@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,12 +18,14 @@ from core.storage import tables
 from core.storage.uow import UnitOfWork
 
 __all__ = [
+    "DIGEST_FREQUENCIES",
     "MemberView",
     "enter",
     "find_member",
     "get_member",
     "member_roles",
     "member_view",
+    "set_digest",
     "set_home_area",
     "set_language",
     "set_time_zone",
@@ -175,6 +178,34 @@ def set_time_zone(uow: UnitOfWork, member_id: int, zone: str) -> str:
         member.time_zone = zone.strip()
         uow.commit()
         return member.time_zone
+
+
+DIGEST_FREQUENCIES = ("daily", "weekly", "off")
+_DIGEST_TIME = re.compile(r"^(\d{1,2})(?:[:h](\d{2})?)?$")
+
+
+def set_digest(
+    uow: UnitOfWork, member_id: int, frequency: str | None = None, time: str | None = None
+) -> tuple[str, str]:
+    """Set how often (daily, weekly, off) and when (HH:MM, the member's
+    time) digests come; None leaves a setting as it is. Accepts "9:30",
+    "18h", "18h30". Returns the (frequency, time) now in force."""
+    if frequency is not None:
+        frequency = frequency.strip().lower()
+        if frequency not in DIGEST_FREQUENCIES:
+            raise InvalidInput("error.digest_frequency", choices="|".join(DIGEST_FREQUENCIES))
+    if time is not None:
+        match = _DIGEST_TIME.match(time.strip().lower())
+        hours, minutes = (int(match[1]), int(match[2] or 0)) if match else (99, 99)
+        if hours > 23 or minutes > 59:
+            raise InvalidInput("error.digest_time", time=time.strip()[:10])
+        time = f"{hours:02d}:{minutes:02d}"
+    with uow:
+        member = get_member(uow, member_id)
+        member.digest_frequency = frequency or member.digest_frequency
+        member.digest_time = time or member.digest_time
+        uow.commit()
+        return member.digest_frequency, member.digest_time
 
 
 def set_home_area(uow: UnitOfWork, member_id: int, area_id: int) -> AreaView:

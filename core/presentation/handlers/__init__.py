@@ -4,6 +4,9 @@ package registers every command, button verb and flow."""
 from core.presentation.handlers import (  # noqa: F401
     areas,
     basics,
+    browse,
+    follows,
     initiatives,
     standing,
+    timeline,
 )

@@ -1,0 +1,178 @@
+"""/browse and /search: lists of initiatives, one card per page.
+
+Pages travel in button payloads ``pg:<list>:<arg>:<page>`` (page from 0, arg
+"0" when the list takes none). A search keeps its folded words in the arg,
+joined by "+": browse.WORDS_MAX keeps every search short enough for
+Telegram's 64 bytes, and longer searches are refused with a clear message
+rather than shown without their next pages.
+"""
+
+from __future__ import annotations
+
+from core.domain.text import fold
+from core.errors import StaleAction
+from core.presentation.cards import Action, ActionStyle, Card, Reply
+from core.presentation.commands import command, press
+from core.presentation.context import Context
+from core.presentation.payloads import build, int_arg
+from core.services import browse
+from core.services.browse import BrowsePage, Listing
+from core.services.initiatives import validate_topic
+
+__all__ = ["browse_reply"]
+
+TITLE_IN_BUTTON = 40
+NO_ARG = "0"
+
+#: What a person may type after /browse, in either language.
+_LISTS = {
+    "new": Listing.NEW,
+    "nouveau": Listing.NEW,
+    "nouveautes": Listing.NEW,
+    "trending": Listing.TRENDING,
+    "tendances": Listing.TRENDING,
+    "tendance": Listing.TRENDING,
+    "near": Listing.NEAR,
+    "pres": Listing.NEAR,
+    "proche": Listing.NEAR,
+    "topic": Listing.TOPIC,
+    "theme": Listing.TOPIC,
+    "words": Listing.WORDS,
+    "mots": Listing.WORDS,
+}
+
+
+def _fetch(ctx: Context, listing: Listing, arg: str, page: int) -> BrowsePage:
+    uow = ctx.uow
+    if listing is Listing.NEW:
+        return browse.browse_new(uow, page)
+    if listing is Listing.TRENDING:
+        return browse.browse_trending(uow, page)
+    if listing is Listing.NEAR:
+        return browse.browse_near(uow, ctx.member.id, page)
+    if listing is Listing.TOPIC:
+        return browse.browse_topic(uow, arg, ctx.settings, page)
+    return browse.browse_words(uow, arg.replace("+", " "), page)
+
+
+def _title(ctx: Context, listing: Listing, arg: str) -> str:
+    if listing is Listing.TOPIC:
+        return ctx.t("browse.title.topic", topic=ctx.t(f"topic.{arg}"))
+    if listing is Listing.WORDS:
+        return ctx.t("browse.title.words", words=arg.replace("+", " "))
+    return ctx.t(f"browse.title.{listing.value}")
+
+
+def _switch_actions(ctx: Context, current: Listing) -> list[Action]:
+    row = 8
+    actions = []
+    for listing in (Listing.NEW, Listing.TRENDING, Listing.NEAR, Listing.TOPIC):
+        if listing is not current:
+            actions.append(
+                Action(
+                    ctx.t(f"browse.switch.{listing.value}"), build("pg", listing.value, NO_ARG, 0), row=row
+                )
+            )
+    return actions
+
+
+def browse_reply(
+    ctx: Context, listing: Listing, arg: str = NO_ARG, page: int = 0, *, edit: bool = False
+) -> Reply:
+    """The card of one page of a list, with its buttons."""
+    if listing is Listing.TOPIC and arg == NO_ARG:
+        return _topic_picker(ctx, edit=edit)
+    result = _fetch(ctx, listing, arg, page)
+    t = ctx.t
+    lines = []
+    actions: list[Action] = []
+    for n, item in enumerate(result.items):
+        lines.append(
+            t(
+                "browse.item",
+                id=item.id,
+                title=item.title,
+                area=item.area_name,
+                status=t(f"status.{item.status}"),
+                supporters=item.supporters,
+                goal=item.goal,
+                count=item.supporters,
+            )
+        )
+        label = item.title if len(item.title) <= TITLE_IN_BUTTON else item.title[: TITLE_IN_BUTTON - 1] + "…"
+        actions.append(Action(f"#{item.id} · {label}", build("s", item.id), ActionStyle.PRIMARY, row=n))
+    if not result.items:
+        lines.append(t("browse.empty_page" if page else f"browse.empty.{listing.value}"))
+    nav_row = len(result.items)
+    if result.has_previous:
+        actions.append(
+            Action(t("button.previous"), build("pg", listing.value, arg, result.page - 1), row=nav_row)
+        )
+    if result.has_next:
+        actions.append(
+            Action(t("button.next"), build("pg", listing.value, arg, result.page + 1), row=nav_row)
+        )
+    actions.extend(_switch_actions(ctx, listing))
+    card = Card(
+        title=_title(ctx, listing, arg),
+        lines=tuple(lines),
+        actions=tuple(actions),
+        footer=t("browse.page", page=result.page + 1),
+        ref="browse",
+    )
+    return Reply([card], edit=edit)
+
+
+def _topic_picker(ctx: Context, *, edit: bool) -> Reply:
+    actions = [
+        Action(ctx.t(f"topic.{topic}"), build("pg", Listing.TOPIC.value, topic, 0), row=i // 2)
+        for i, topic in enumerate(ctx.settings.topics)
+    ]
+    actions.extend(_switch_actions(ctx, Listing.TOPIC))
+    card = Card(
+        title=ctx.t("browse.title.topics"),
+        lines=(ctx.t("browse.pick_topic"),),
+        actions=tuple(actions),
+        ref="browse",
+    )
+    return Reply([card], edit=edit)
+
+
+def _words_arg(query: str) -> str:
+    """The search as it travels in payloads: folded words joined by "+"
+    (validated: not empty, at most browse.WORDS_MAX characters)."""
+    return "+".join(browse.search_words(query))
+
+
+@command("browse", args="args.browse", order=15)
+def browse_command(ctx: Context, args: str) -> Reply:
+    head, _, rest = args.strip().partition(" ")
+    listing = _LISTS.get(fold(head)) if head else Listing.NEW
+    if listing is None:
+        return browse_reply(ctx, Listing.WORDS, _words_arg(args))
+    if listing is Listing.TOPIC:
+        if not rest.strip():
+            return _topic_picker(ctx, edit=False)
+        return browse_reply(ctx, listing, validate_topic(rest, ctx.settings))
+    if listing is Listing.WORDS:
+        return browse_reply(ctx, listing, _words_arg(rest))
+    return browse_reply(ctx, listing)
+
+
+@command("search", args="args.search", order=16)
+def search_command(ctx: Context, args: str) -> Reply:
+    return browse_reply(ctx, Listing.WORDS, _words_arg(args))
+
+
+@press("pg")
+def page_pressed(ctx: Context, args: list[str]) -> Reply:
+    """◀ ▶ and the list switches: the page replaces the one pressed."""
+    try:
+        listing = Listing(args[0])
+        arg = args[1]
+    except (IndexError, ValueError) as exc:
+        raise StaleAction() from exc
+    page = int_arg(args, 2)
+    if listing is Listing.WORDS:
+        arg = _words_arg(arg.replace("+", " "))
+    return browse_reply(ctx, listing, arg, page, edit=True)

@@ -1,0 +1,212 @@
+"""/follow, /unfollow, /follows and /digest.
+
+Buttons: ``fo:<letter>:<key>`` and ``uf:<letter>:<key>`` with the letters
+i (initiative id), a (area id), t (topic key). From an initiative's card the
+answer is the card again, edited in place; from the /follows list (payloads
+ending in ":l") the list again. ``dg:f:<frequency>`` and ``dg:t:<HHMM>`` set
+the digest.
+"""
+
+from __future__ import annotations
+
+from core.domain.supports import FollowTarget
+from core.domain.text import fold
+from core.errors import InvalidInput, StaleAction
+from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
+from core.presentation.commands import command, press
+from core.presentation.context import Context
+from core.presentation.handlers.common import id_argument
+from core.presentation.handlers.initiatives import show_initiative
+from core.presentation.payloads import build, int_arg
+from core.services import areas, follows, members
+from core.services.follows import FollowResult
+
+__all__ = ["follows_card"]
+
+_LETTERS = {"i": FollowTarget.INITIATIVE, "a": FollowTarget.AREA, "t": FollowTarget.TOPIC}
+_FROM_LIST = "l"
+_AREA_WORDS = ("area", "territoire", "zone", "lieu")
+_TOPIC_WORDS = ("topic", "theme")
+
+
+def _what(ctx: Context, target_type: str, key: str, label: str | None) -> str:
+    if target_type == FollowTarget.TOPIC.value:
+        return ctx.t("follows.what.topic", topic=ctx.t(f"topic.{key}"))
+    if target_type == FollowTarget.AREA.value:
+        return ctx.t("follows.what.area", area=label or f"#{key}")
+    if label is None:
+        return ctx.t("follows.what.initiative_unlisted", id=int(key))
+    return ctx.t("follows.what.initiative", id=int(key), title=label)
+
+
+def _answer(ctx: Context, result: FollowResult, *, following: bool) -> Reply:
+    if following:
+        key = "follows.done" if result.changed else "follows.already"
+    else:
+        key = "follows.undone" if result.changed else "follows.not_following"
+    kind = CardKind.SUCCESS if result.changed else CardKind.INFO
+    return Reply(
+        [Card(lines=(ctx.t(key, what=_what(ctx, result.target_type, result.key, result.label)),), kind=kind)]
+    )
+
+
+def _parse_target(ctx: Context, args: str) -> tuple[FollowTarget, str]:
+    """ "12", "area Lyon", "topic mobility" -> (target, key)."""
+    head, _, rest = args.strip().partition(" ")
+    word = fold(head)
+    if word in _AREA_WORDS:
+        if not rest.strip():
+            raise InvalidInput("error.follows_usage")
+        with ctx.uow as uow:
+            area = areas.find_area(uow, rest)
+        return FollowTarget.AREA, str(area.id)
+    if word in _TOPIC_WORDS:
+        if not rest.strip():
+            raise InvalidInput("error.follows_usage")
+        return FollowTarget.TOPIC, rest.strip()
+    if not head:
+        raise InvalidInput("error.follows_usage")
+    return FollowTarget.INITIATIVE, str(id_argument(head))
+
+
+@command("follow", args="args.follow", order=40)
+def follow_command(ctx: Context, args: str) -> Reply:
+    target, key = _parse_target(ctx, args)
+    result = follows.follow(ctx.uow, ctx.member.id, target.value, key, ctx.settings)
+    return _answer(ctx, result, following=True)
+
+
+@command("unfollow", args="args.follow", order=41)
+def unfollow_command(ctx: Context, args: str) -> Reply:
+    target, key = _parse_target(ctx, args)
+    result = follows.unfollow(ctx.uow, ctx.member.id, target.value, key, ctx.settings)
+    return _answer(ctx, result, following=False)
+
+
+def follows_card(ctx: Context) -> Card:
+    items = follows.list_follows(ctx.uow, ctx.member.id)
+    lines = [f"• {_what(ctx, item.target_type, item.key, item.label)}" for item in items]
+    actions = []
+    for n, item in enumerate(items[:24]):  # button rows are limited on every platform
+        letter = item.target_type[0]
+        actions.append(
+            Action(
+                f"🔕 {_what(ctx, item.target_type, item.key, item.label)}"[:60],
+                build("uf", letter, item.key, _FROM_LIST),
+                row=n // 2,
+            )
+        )
+    if not lines:
+        lines.append(ctx.t("follows.none"))
+    return Card(title=ctx.t("follows.title"), lines=tuple(lines), actions=tuple(actions), ref="follows")
+
+
+@command("follows", order=42)
+def follows_command(ctx: Context, args: str) -> Reply:
+    return Reply([follows_card(ctx)])
+
+
+def _pressed(ctx: Context, args: list[str], *, following: bool) -> Reply:
+    target = _LETTERS.get(args[0]) if args else None
+    if target is None or len(args) < 2:
+        raise StaleAction()
+    key = str(int_arg(args, 1)) if target is not FollowTarget.TOPIC else args[1]
+    service = follows.follow if following else follows.unfollow
+    result = service(ctx.uow, ctx.member.id, target.value, key, ctx.settings)
+    if args[2:3] == [_FROM_LIST]:
+        return Reply([follows_card(ctx)], edit=True)
+    if target is FollowTarget.INITIATIVE:
+        return show_initiative(ctx, int(result.key), edit=True)
+    return _answer(ctx, result, following=following)
+
+
+@press("fo")
+def follow_pressed(ctx: Context, args: list[str]) -> Reply:
+    return _pressed(ctx, args, following=True)
+
+
+@press("uf")
+def unfollow_pressed(ctx: Context, args: list[str]) -> Reply:
+    return _pressed(ctx, args, following=False)
+
+
+# --- digests -----------------------------------------------------------------
+
+_FREQUENCY_WORDS = {
+    "daily": "daily",
+    "quotidien": "daily",
+    "jour": "daily",
+    "weekly": "weekly",
+    "hebdo": "weekly",
+    "hebdomadaire": "weekly",
+    "semaine": "weekly",
+    "off": "off",
+    "jamais": "off",
+    "aucun": "off",
+    "never": "off",
+    "none": "off",
+}
+_TIME_WORDS = ("time", "heure", "at", "a")
+_TIME_PRESETS = ("08:00", "12:00", "18:00", "21:00")
+
+
+def _digest_card(ctx: Context, frequency: str, time: str, *, changed: bool = False) -> Card:
+    t = ctx.t
+    if frequency == "off":
+        line = t("digest.off")
+    else:
+        line = t(f"digest.{frequency}", time=time, zone=ctx.member.time_zone)
+    actions = [
+        Action(
+            t(f"digest.button.{f}"),
+            build("dg", "f", f),
+            ActionStyle.PRIMARY if f == frequency else ActionStyle.SECONDARY,
+            row=0,
+        )
+        for f in members.DIGEST_FREQUENCIES
+    ]
+    if frequency != "off":
+        actions.extend(
+            Action(p, build("dg", "t", p.replace(":", "")), row=1) for p in _TIME_PRESETS if p != time
+        )
+    return Card(
+        title=t("digest.title"),
+        lines=(line, t("digest.hint")),
+        actions=tuple(actions),
+        kind=CardKind.SUCCESS if changed else CardKind.INFO,
+        ref="digest",
+    )
+
+
+@command("digest", args="args.digest", order=43)
+def digest_command(ctx: Context, args: str) -> Reply:
+    words = args.strip().split()
+    if not words:
+        frequency, time = members.set_digest(ctx.uow, ctx.member.id)
+        return Reply([_digest_card(ctx, frequency, time)])
+    head = fold(words[0])
+    if head in _TIME_WORDS:
+        if len(words) != 2:
+            raise InvalidInput("error.digest_time", time=" ".join(words[1:])[:10])
+        frequency, time = members.set_digest(ctx.uow, ctx.member.id, time=words[1])
+    elif len(words) == 1 and head in _FREQUENCY_WORDS:
+        frequency, time = members.set_digest(ctx.uow, ctx.member.id, frequency=_FREQUENCY_WORDS[head])
+    elif len(words) == 1 and any(c.isdigit() for c in head):
+        frequency, time = members.set_digest(ctx.uow, ctx.member.id, time=words[0])
+    else:
+        raise InvalidInput("error.digest_frequency", choices="|".join(members.DIGEST_FREQUENCIES))
+    return Reply([_digest_card(ctx, frequency, time, changed=True)])
+
+
+@press("dg")
+def digest_pressed(ctx: Context, args: list[str]) -> Reply:
+    if len(args) != 2 or args[0] not in ("f", "t"):
+        raise StaleAction()
+    if args[0] == "f":
+        frequency, time = members.set_digest(ctx.uow, ctx.member.id, frequency=args[1])
+    else:
+        raw = args[1]
+        if len(raw) != 4 or not raw.isdigit():
+            raise StaleAction()
+        frequency, time = members.set_digest(ctx.uow, ctx.member.id, time=f"{raw[:2]}:{raw[2:]}")
+    return Reply([_digest_card(ctx, frequency, time, changed=True)], edit=True)

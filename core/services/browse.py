@@ -1,0 +1,223 @@
+"""Browsing initiatives: read models for the lists people page through.
+
+Every list shows visible initiatives only (hidden and removed ones are never
+listed) and, except a search by words, only live ones: withdrawn, closed and
+expired initiatives drop out, achieved ones stay (they are good news).
+Each page is one SQL query: supporters are a grouped count joined to the
+initiatives, never counted one initiative at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+
+from core.config import Settings
+from core.domain.initiatives import Status, Visibility
+from core.domain.text import fold
+from core.errors import InvalidInput, InvalidState
+from core.services.areas import near_area_ids
+from core.services.initiatives import validate_topic
+from core.services.members import get_member
+from core.storage import tables
+from core.storage.uow import UnitOfWork
+
+__all__ = [
+    "MAX_PAGE",
+    "PAGE_SIZE",
+    "TRENDING_DAYS",
+    "WORDS_MAX",
+    "BrowseItem",
+    "BrowsePage",
+    "Listing",
+    "browse_near",
+    "browse_new",
+    "browse_topic",
+    "browse_trending",
+    "browse_words",
+    "search_words",
+]
+
+PAGE_SIZE = 5
+#: Far beyond any real list; keeps a forged page number from overflowing OFFSET.
+MAX_PAGE = 100_000
+TRENDING_DAYS = 7
+#: A search is at most this many bytes (UTF-8) once folded: 40 Latin
+#: letters, fewer in other scripts. It keeps every search pageable with
+#: buttons: the folded words travel in the ◀ ▶ payloads, which must fit
+#: Telegram's 64 bytes.
+WORDS_MAX = 40
+_WORDS_COUNT_MAX = 8
+
+_Rows = Select[int, str, str, str, int, int]
+
+#: Statuses that drop out of the lists (a search by words still finds them).
+_GONE = (Status.WITHDRAWN.value, Status.CLOSED.value, Status.EXPIRED.value)
+
+
+class Listing(StrEnum):
+    NEW = "new"
+    TRENDING = "trending"
+    NEAR = "near"
+    TOPIC = "topic"
+    WORDS = "words"
+
+
+@dataclass(frozen=True)
+class BrowseItem:
+    id: int
+    title: str
+    area_name: str
+    status: str
+    supporters: int
+    goal: int
+
+
+@dataclass(frozen=True)
+class BrowsePage:
+    """One page of a list; ``page`` counts from 0."""
+
+    items: tuple[BrowseItem, ...]
+    page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+
+def _supporters_subquery() -> Select[Any]:
+    s = tables.supports.c
+    return select(s.initiative_id, func.count().label("n")).group_by(s.initiative_id)
+
+
+def _listing(*where: ColumnElement[bool], live_only: bool = True) -> _Rows:
+    """The columns of a BrowseItem for visible initiatives matching ``where``."""
+    i, a = tables.initiatives.c, tables.areas.c
+    counts = _supporters_subquery().subquery("counts")
+    conditions = [i.visibility == Visibility.VISIBLE.value, *where]
+    if live_only:
+        conditions.append(i.status.not_in(_GONE))
+    return (
+        select(i.id, i.title, a.name, i.status, func.coalesce(counts.c.n, 0), i.goal)
+        .select_from(tables.initiatives)
+        .join(tables.areas, a.id == i.area_id)
+        .outerjoin(counts, counts.c.initiative_id == i.id)
+        .where(*conditions)
+    )
+
+
+def _page(uow: UnitOfWork, stmt: _Rows, page: int, size: int) -> BrowsePage:
+    """Run ``stmt`` (already ordered, with a unique last sort key so pages
+    never overlap) for one page; one row more tells whether a next page exists."""
+    page = min(max(0, page), MAX_PAGE)
+    rows = uow.session.execute(stmt.limit(size + 1).offset(page * size)).all()
+    items = tuple(
+        BrowseItem(
+            id=int(r[0]),
+            title=str(r[1]),
+            area_name=str(r[2]),
+            status=str(r[3]),
+            supporters=int(r[4]),
+            goal=int(r[5]),
+        )
+        for r in rows[:size]
+    )
+    return BrowsePage(items=items, page=page, has_next=len(rows) > size)
+
+
+def _newest_first(
+    stmt: _Rows,
+) -> _Rows:
+    i = tables.initiatives.c
+    return stmt.order_by(i.created_at.desc(), i.id.desc())
+
+
+def browse_new(uow: UnitOfWork, page: int = 0, *, size: int = PAGE_SIZE) -> BrowsePage:
+    """Live initiatives, newest first."""
+    with uow:
+        return _page(uow, _newest_first(_listing()), page, size)
+
+
+def browse_trending(
+    uow: UnitOfWork, page: int = 0, *, days: int = TRENDING_DAYS, size: int = PAGE_SIZE
+) -> BrowsePage:
+    """Live initiatives that gained supports in the last ``days`` days, most
+    gained first, ties newest first."""
+    i, s = tables.initiatives.c, tables.supports.c
+    with uow:
+        since = uow.now() - timedelta(days=days)
+        recent = (
+            select(s.initiative_id, func.count().label("gained"))
+            .where(s.created_at >= since)
+            .group_by(s.initiative_id)
+            .subquery("recent")
+        )
+        stmt = (
+            _listing()
+            .join(recent, recent.c.initiative_id == i.id)
+            .order_by(recent.c.gained.desc(), i.created_at.desc(), i.id.desc())
+        )
+        return _page(uow, stmt, page, size)
+
+
+def browse_near(uow: UnitOfWork, member_id: int, page: int = 0, *, size: int = PAGE_SIZE) -> BrowsePage:
+    """Live initiatives of the member's home area, the areas above it and
+    those just below it, newest first. A member without a home area is
+    invited to choose one (/area)."""
+    i = tables.initiatives.c
+    with uow:
+        member = get_member(uow, member_id)
+        if member.home_area_id is None:
+            raise InvalidState("error.browse_no_home_area")
+        ids = near_area_ids(uow, member.home_area_id)
+        return _page(uow, _newest_first(_listing(i.area_id.in_(ids))), page, size)
+
+
+def browse_topic(
+    uow: UnitOfWork, topic: str, settings: Settings, page: int = 0, *, size: int = PAGE_SIZE
+) -> BrowsePage:
+    """Live initiatives of one topic (one of ``settings.topics``), newest first."""
+    key = validate_topic(topic, settings)
+    i = tables.initiatives.c
+    with uow:
+        return _page(uow, _newest_first(_listing(i.topic == key)), page, size)
+
+
+def search_words(query: str) -> tuple[str, ...]:
+    """The folded words of a search; InvalidInput when empty or too long
+    (see WORDS_MAX)."""
+    folded = fold(query)
+    if not folded:
+        raise InvalidInput("error.text_empty", field="search")
+    words = tuple(dict.fromkeys(folded.split()))
+    if len(folded.encode()) > WORDS_MAX or len(words) > _WORDS_COUNT_MAX:
+        raise InvalidInput("error.browse_search_too_long", max=WORDS_MAX)
+    return words
+
+
+def _like_escaped(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def browse_words(uow: UnitOfWork, query: str, page: int = 0, *, size: int = PAGE_SIZE) -> BrowsePage:
+    """Visible initiatives whose title or description contains every word,
+    accent- and case-insensitively ("ecole" finds "École"), newest first.
+    Finished ones are found too: someone searching knows what they look for."""
+    words = search_words(query)
+    i = tables.initiatives.c
+    # search_key is the folded "title description": word boundaries are
+    # spaces, so a word matches at the start or after a space.
+    matches = [
+        or_(
+            i.search_key.like(f"{_like_escaped(w)}%", escape="\\"),
+            i.search_key.like(f"% {_like_escaped(w)}%", escape="\\"),
+        )
+        for w in words
+    ]
+    with uow:
+        return _page(uow, _newest_first(_listing(*matches, live_only=False)), page, size)

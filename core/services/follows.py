@@ -1,0 +1,157 @@
+"""Following an initiative, an area or a topic (digests and feeds read them).
+
+Following changes nothing anyone else sees, so it is idempotent and open to
+suspended members too (they may read). Joining an initiative already follows
+it (core.services.supports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from core.config import Settings
+from core.domain.initiatives import Visibility
+from core.domain.supports import Follow, FollowTarget
+from core.errors import InvalidInput, NotFound
+from core.services.areas import get_area
+from core.services.initiatives import get_initiative, validate_topic
+from core.services.members import get_member
+from core.storage import tables
+from core.storage.uow import UnitOfWork
+
+__all__ = ["FollowItem", "FollowResult", "follow", "list_follows", "unfollow"]
+
+
+@dataclass(frozen=True)
+class FollowResult:
+    """``changed`` is False when the member already followed (or did not
+    follow) the target: nothing was done, and the answer says so."""
+
+    target_type: str
+    key: str
+    label: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class FollowItem:
+    """One line of "what I follow"; ``label`` is None for an initiative no
+    longer visible (hidden or removed), which can still be unfollowed."""
+
+    target_type: str
+    key: str
+    label: str | None
+
+
+def _target(target_type: str) -> FollowTarget:
+    try:
+        return FollowTarget(target_type)
+    except ValueError as exc:
+        raise InvalidInput("error.follows_target") from exc
+
+
+def _resolve(uow: UnitOfWork, target: FollowTarget, key: str, settings: Settings) -> tuple[str, str]:
+    """(stored key, label) of a target a member may follow; NotFound/InvalidInput otherwise."""
+    if target is FollowTarget.TOPIC:
+        topic = validate_topic(key, settings)
+        return topic, topic
+    if not key.isdigit():
+        raise InvalidInput("error.id_expected", field="id")
+    if target is FollowTarget.AREA:
+        area = get_area(uow, int(key))
+        return str(area.id), area.name
+    initiative = get_initiative(uow, int(key))
+    if initiative.visibility != Visibility.VISIBLE.value:
+        raise NotFound("error.initiative_hidden", id=int(key))
+    return str(initiative.id), initiative.title
+
+
+def _existing(uow: UnitOfWork, member_id: int, target: FollowTarget, key: str) -> Follow | None:
+    f = tables.follows.c
+    return uow.session.scalars(
+        select(Follow).where(f.member_id == member_id, f.target_type == target.value, f.target_key == key)
+    ).one_or_none()
+
+
+def follow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settings: Settings) -> FollowResult:
+    """Follow an initiative (its id), an area (its id) or a topic (its key)."""
+    target = _target(target_type)
+    with uow:
+        get_member(uow, member_id)
+        stored, label = _resolve(uow, target, key.strip(), settings)
+        if _existing(uow, member_id, target, stored) is not None:
+            return FollowResult(target.value, stored, label, changed=False)
+        uow.session.add(
+            Follow(member_id=member_id, target_type=target.value, target_key=stored, created_at=uow.now())
+        )
+        try:
+            uow.commit()
+        except IntegrityError:
+            # A double press raced us: the unique constraint kept one row.
+            return FollowResult(target.value, stored, label, changed=False)
+        return FollowResult(target.value, stored, label, changed=True)
+
+
+def unfollow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settings: Settings) -> FollowResult:
+    """Stop following. Works even when the initiative is no longer visible."""
+    target = _target(target_type)
+    key = key.strip()
+    with uow:
+        get_member(uow, member_id)
+        stored, label = key, key
+        if target is FollowTarget.TOPIC:
+            stored = label = validate_topic(key, settings)
+        elif not key.isdigit():
+            raise InvalidInput("error.id_expected", field="id")
+        else:
+            stored = str(int(key))
+            label = _labels(uow, [FollowItem(target.value, stored, None)])[0].label or f"#{stored}"
+        f = tables.follows.c
+        result = uow.session.execute(
+            delete(tables.follows).where(
+                f.member_id == member_id, f.target_type == target.value, f.target_key == stored
+            )
+        )
+        changed = bool(getattr(result, "rowcount", 0))
+        uow.commit()
+        return FollowResult(target.value, stored, label, changed=changed)
+
+
+def _labels(uow: UnitOfWork, items: list[FollowItem]) -> list[FollowItem]:
+    """Names of the followed initiatives and areas, one query per kind."""
+    i, a = tables.initiatives.c, tables.areas.c
+    initiative_ids = [int(x.key) for x in items if x.target_type == FollowTarget.INITIATIVE.value]
+    area_ids = [int(x.key) for x in items if x.target_type == FollowTarget.AREA.value]
+    titles: dict[str, str] = {}
+    if initiative_ids:
+        rows = uow.session.execute(
+            select(i.id, i.title).where(i.id.in_(initiative_ids), i.visibility == Visibility.VISIBLE.value)
+        )
+        titles.update({f"i{r[0]}": str(r[1]) for r in rows})
+    if area_ids:
+        rows = uow.session.execute(select(a.id, a.name).where(a.id.in_(area_ids)))
+        titles.update({f"a{r[0]}": str(r[1]) for r in rows})
+    labelled = []
+    for item in items:
+        if item.target_type == FollowTarget.TOPIC.value:
+            label: str | None = item.key
+        else:
+            label = titles.get(f"{item.target_type[0]}{item.key}")
+        labelled.append(FollowItem(item.target_type, item.key, label))
+    return labelled
+
+
+def list_follows(uow: UnitOfWork, member_id: int) -> list[FollowItem]:
+    """What the member follows: initiatives, then areas, then topics, oldest first."""
+    f = tables.follows.c
+    order = {FollowTarget.INITIATIVE.value: 0, FollowTarget.AREA.value: 1, FollowTarget.TOPIC.value: 2}
+    with uow:
+        rows = uow.session.execute(
+            select(f.target_type, f.target_key).where(f.member_id == member_id).order_by(f.created_at, f.id)
+        ).all()
+        items = [FollowItem(str(r[0]), str(r[1]), None) for r in rows if str(r[0]) in order]
+        items.sort(key=lambda x: order[x.target_type])
+        return _labels(uow, items)

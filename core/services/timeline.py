@@ -1,0 +1,228 @@
+"""An initiative's timeline: its story in order, from its creation to real
+action, with the news, comments, official responses and counter-proposals.
+
+Milestones come from the initiative itself (created_at, goal_reached_at,
+status_changed_at and its current status), not from the outbox. Moderated
+content keeps its place: hidden content shows as "hidden pending review"
+without its text, removed content as a tombstone.
+
+One page is two kinds of queries: a UNION of the (kind, id, date) keys of
+every entry, ordered and cut in SQL, then the page's details, one query per
+kind of entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CompoundSelect, Select, func, literal, select, union_all
+
+from core.domain.initiatives import Initiative, Status, Visibility
+from core.domain.members import Role
+from core.errors import NotFound
+from core.services import contributions
+from core.services.browse import MAX_PAGE
+from core.services.initiatives import get_initiative
+from core.services.members import member_roles
+from core.storage import tables
+from core.storage.uow import UnitOfWork
+
+__all__ = ["PAGE_SIZE", "EntryKind", "TimelineEntry", "TimelinePage", "timeline"]
+
+PAGE_SIZE = 5
+
+
+class EntryKind(StrEnum):
+    CREATED = "created"
+    GOAL_REACHED = "goal_reached"
+    STATUS = "status"
+    POST = "post"
+    COMMENT = "comment"
+    RESPONSE = "response"
+    COUNTER = "counter"
+
+
+#: Among entries of the same moment: the creation first, then what people
+#: wrote, then the milestones it led to (a response, then "answered").
+_RANK = {
+    EntryKind.CREATED: 0,
+    EntryKind.POST: 1,
+    EntryKind.COMMENT: 1,
+    EntryKind.RESPONSE: 1,
+    EntryKind.COUNTER: 1,
+    EntryKind.GOAL_REACHED: 2,
+    EntryKind.STATUS: 3,
+}
+
+#: Statuses that the creation and goal entries already tell.
+_TOLD = (Status.OPEN.value, Status.GOAL_REACHED.value)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the story. ``text`` and ``author`` are None unless the
+    content is visible; ``visibility`` says why (hidden, removed)."""
+
+    kind: str
+    at: datetime
+    ref_id: int
+    visibility: str = Visibility.VISIBLE.value
+    text: str | None = None
+    author: str | None = None
+    #: A status entry's status; a response's position.
+    status: str | None = None
+    position: str | None = None
+    #: An official's mandate title ("Maire de Lyon"), for responses.
+    official_title: str | None = None
+    edited: bool = False
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    initiative_id: int
+    title: str
+    entries: tuple[TimelineEntry, ...]
+    page: int
+    has_next: bool
+    total: int
+    page_size: int
+    #: What the viewer may add (decides the buttons; the core checks again).
+    viewer_may_post: bool
+    viewer_may_comment: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _entry(kind: EntryKind, ref: Any, at: Any) -> Select[Any]:
+    return select(
+        literal(kind.value).label("kind"),
+        ref.label("ref"),
+        at.label("at"),
+        literal(_RANK[kind]).label("rank"),
+    )
+
+
+def _keys(initiative_id: int) -> CompoundSelect[Any]:
+    """Every entry of the timeline as (kind, ref id, date, rank)."""
+    i, p, c, r = tables.initiatives.c, tables.posts.c, tables.comments.c, tables.responses.c
+    return union_all(
+        _entry(EntryKind.CREATED, i.id, i.created_at).where(i.id == initiative_id),
+        _entry(EntryKind.GOAL_REACHED, i.id, i.goal_reached_at).where(
+            i.id == initiative_id, i.goal_reached_at.is_not(None)
+        ),
+        _entry(EntryKind.STATUS, i.id, i.status_changed_at).where(
+            i.id == initiative_id, i.status.not_in(_TOLD), i.status_changed_at.is_not(None)
+        ),
+        _entry(EntryKind.POST, p.id, p.created_at).where(p.initiative_id == initiative_id),
+        _entry(EntryKind.COMMENT, c.id, c.created_at).where(c.initiative_id == initiative_id),
+        _entry(EntryKind.RESPONSE, r.id, r.created_at).where(r.initiative_id == initiative_id),
+        _entry(EntryKind.COUNTER, i.id, i.created_at).where(i.counter_to_id == initiative_id),
+    )
+
+
+def _shown(visibility: str, text: str, author: str) -> dict[str, object]:
+    if visibility == Visibility.VISIBLE.value:
+        return {"visibility": visibility, "text": text, "author": author}
+    return {"visibility": visibility}
+
+
+def _details(
+    uow: UnitOfWork, initiative: Initiative, keys: list[tuple[str, int, datetime]]
+) -> list[TimelineEntry]:
+    """The page's entries in the order of ``keys``, one query per kind."""
+    assert initiative.id is not None
+    initiative_id = initiative.id
+    wanted: dict[str, list[int]] = {}
+    for kind, ref, _at in keys:
+        wanted.setdefault(kind, []).append(ref)
+    m = tables.members.c
+    found: dict[tuple[str, int], dict[str, object]] = {}
+    for kind, table in ((EntryKind.POST, tables.posts), (EntryKind.COMMENT, tables.comments)):
+        if kind.value in wanted:
+            t = table.c
+            rows = uow.session.execute(
+                select(t.id, t.body, t.visibility, m.display_name)
+                .join(tables.members, m.id == t.author_id)
+                .where(t.id.in_(wanted[kind.value]))
+            )
+            for rid, body, visibility, name in rows:
+                found[(kind.value, int(rid))] = _shown(str(visibility), str(body), str(name))
+    if EntryKind.RESPONSE.value in wanted:
+        r, md = tables.responses.c, tables.mandates.c
+        responses = uow.session.execute(
+            select(
+                r.id, r.body, r.visibility, m.display_name, r.position, md.title, r.created_at, r.updated_at
+            )
+            .join(tables.members, m.id == r.official_id)
+            .join(tables.mandates, md.id == r.mandate_id)
+            .where(r.id.in_(wanted[EntryKind.RESPONSE.value]))
+        )
+        for rid, body, visibility, name, position, title, created, updated in responses:
+            entry = _shown(str(visibility), str(body), str(name))
+            if visibility == Visibility.VISIBLE.value:
+                entry.update(position=str(position), official_title=str(title), edited=updated != created)
+            found[(EntryKind.RESPONSE.value, int(rid))] = entry
+    if EntryKind.COUNTER.value in wanted:
+        i = tables.initiatives.c
+        counters = uow.session.execute(
+            select(i.id, i.title, i.visibility, m.display_name)
+            .join(tables.members, m.id == i.author_id)
+            .where(i.id.in_(wanted[EntryKind.COUNTER.value]))
+        )
+        for rid, title, visibility, name in counters:
+            found[(EntryKind.COUNTER.value, int(rid))] = _shown(str(visibility), str(title), str(name))
+    if EntryKind.CREATED.value in wanted:
+        author = uow.session.scalar(select(m.display_name).where(m.id == initiative.author_id))
+        found[(EntryKind.CREATED.value, initiative_id)] = {"text": initiative.title, "author": author}
+    found[(EntryKind.STATUS.value, initiative_id)] = {"status": initiative.status}
+    found[(EntryKind.GOAL_REACHED.value, initiative_id)] = {"status": Status.GOAL_REACHED.value}
+    entries = []
+    for kind, ref, at in keys:
+        extra = dict(found.get((kind, ref), {}))
+        entries.append(TimelineEntry(kind=kind, at=at, ref_id=ref, **extra))  # type: ignore[arg-type]
+    return entries
+
+
+def timeline(
+    uow: UnitOfWork, initiative_id: int, viewer_id: int | None = None, page: int = 0, *, size: int = PAGE_SIZE
+) -> TimelinePage:
+    """One page of the timeline, oldest first; ``page`` counts from 0.
+
+    Like the initiative's card, a hidden initiative's timeline is shown only
+    to its author and to moderators; a removed one is not found.
+    """
+    page = min(max(0, page), MAX_PAGE)
+    with uow:
+        initiative = get_initiative(uow, initiative_id)
+        roles = member_roles(uow, viewer_id) if viewer_id is not None else frozenset()
+        visible = initiative.visibility == Visibility.VISIBLE.value
+        staff = bool(roles & {Role.MODERATOR.value, Role.ADMIN.value})
+        if not visible and viewer_id != initiative.author_id and not staff:
+            raise NotFound("error.initiative_hidden", id=initiative_id)
+        keys = _keys(initiative_id).subquery("entries")
+        total = int(uow.session.scalar(select(func.count()).select_from(keys)) or 0)
+        rows = uow.session.execute(
+            select(keys.c.kind, keys.c.ref, keys.c.at)
+            .order_by(keys.c.at, keys.c.rank, keys.c.kind, keys.c.ref)
+            .limit(size + 1)
+            .offset(page * size)
+        ).all()
+        entries = _details(uow, initiative, [(str(k), int(ref), at) for k, ref, at in rows[:size]])
+        writable = contributions.open_to_writing(initiative)
+        team = viewer_id is not None and contributions.is_team(uow, viewer_id, initiative)
+        return TimelinePage(
+            initiative_id=initiative_id,
+            title=initiative.title,
+            entries=tuple(entries),
+            page=page,
+            has_next=len(rows) > size,
+            total=total,
+            page_size=size,
+            viewer_may_post=writable and team,
+            viewer_may_comment=writable and viewer_id is not None,
+        )

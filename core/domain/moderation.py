@@ -6,10 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from core.domain.initiatives import Initiative, Status, Visibility
+from core.domain.members import Member
 from core.errors import Forbidden, InvalidInput
 
 __all__ = [
+    "APPEAL_ACTIONS",
+    "APPEAL_MAX",
+    "CONTENT_ACTIONS",
     "NOTE_MAX",
+    "REASON_MAX",
     "Appeal",
     "Decision",
     "ModerationAction",
@@ -18,11 +24,24 @@ __all__ = [
     "ReviewCause",
     "ReviewItem",
     "TargetType",
+    "actions_for",
+    "ensure_action_allowed",
+    "ensure_appealable",
     "ensure_may_decide",
+    "lift_suspension",
+    "parse_action",
+    "parse_reason",
+    "parse_target_type",
+    "reasons_summary",
+    "reopen_after_overturn",
     "suspension_end",
+    "visibility_after",
 ]
 
 NOTE_MAX = 500
+#: A moderator's typed reason, and an author's appeal.
+REASON_MAX = 500
+APPEAL_MAX = 1000
 
 
 class TargetType(StrEnum):
@@ -48,11 +67,14 @@ class ModerationAction(StrEnum):
     REMOVE = "remove"
     WARN = "warn"
     SUSPEND = "suspend"
+    # The two outcomes of an appeal.
+    UPHOLD = "uphold"  # the original decision stands
+    OVERTURN = "overturn"  # the original decision is undone
 
     @property
     def upholds(self) -> bool:
         """True when the decision agrees the content was a problem."""
-        return self is not ModerationAction.DISMISS
+        return self not in (ModerationAction.DISMISS, ModerationAction.OVERTURN)
 
 
 class ReviewCause(StrEnum):
@@ -117,6 +139,92 @@ class Appeal:
     id: int | None = None
 
 
+CONTENT_ACTIONS = (
+    ModerationAction.DISMISS,
+    ModerationAction.HIDE,
+    ModerationAction.REMOVE,
+    ModerationAction.WARN,
+    ModerationAction.SUSPEND,
+)
+APPEAL_ACTIONS = (ModerationAction.UPHOLD, ModerationAction.OVERTURN)
+#: A member has no visibility: they can be warned or suspended, not hidden.
+_MEMBER_ACTIONS = (ModerationAction.DISMISS, ModerationAction.WARN, ModerationAction.SUSPEND)
+
+
+def parse_target_type(value: str) -> TargetType:
+    try:
+        return TargetType(value)
+    except ValueError as exc:
+        raise InvalidInput("error.report_target_type", choices=", ".join(TargetType)) from exc
+
+
+def parse_reason(value: str) -> ReportReason:
+    try:
+        return ReportReason(value)
+    except ValueError as exc:
+        raise InvalidInput("error.report_reason", choices=", ".join(ReportReason)) from exc
+
+
+def parse_action(value: str) -> ModerationAction:
+    try:
+        return ModerationAction(value)
+    except ValueError as exc:
+        raise InvalidInput("error.moderation_action", choices=", ".join(ModerationAction)) from exc
+
+
+def actions_for(cause: str, target_type: str) -> tuple[ModerationAction, ...]:
+    """The decisions a review item allows: an appeal is upheld or overturned;
+    a member can be warned or suspended but not hidden."""
+    if cause == ReviewCause.APPEAL.value:
+        return APPEAL_ACTIONS
+    if target_type == TargetType.MEMBER.value:
+        return _MEMBER_ACTIONS
+    return CONTENT_ACTIONS
+
+
+def ensure_action_allowed(action: ModerationAction, cause: str, target_type: str) -> None:
+    allowed = actions_for(cause, target_type)
+    if action in (ModerationAction.HIDE, ModerationAction.REMOVE) and target_type == TargetType.MEMBER.value:
+        raise InvalidInput("error.moderation_member_action")
+    if action not in allowed:
+        raise InvalidInput("error.moderation_action", choices=", ".join(allowed))
+
+
+def visibility_after(action: ModerationAction) -> Visibility | None:
+    """What a decision does to the content it is about (None: nothing).
+
+    A hold pending review ends with the review: content that is dismissed or
+    only earns its author a warning is shown again. A suspension hides the
+    content it was decided on (an overturn shows it again).
+    """
+    return {
+        ModerationAction.DISMISS: Visibility.VISIBLE,
+        ModerationAction.WARN: Visibility.VISIBLE,
+        ModerationAction.HIDE: Visibility.HIDDEN,
+        ModerationAction.SUSPEND: Visibility.HIDDEN,
+        ModerationAction.REMOVE: Visibility.REMOVED,
+        ModerationAction.OVERTURN: Visibility.VISIBLE,
+    }.get(action)
+
+
+def reasons_summary(counts: dict[str, int]) -> str:
+    """The language-neutral default reason of a decision taken with a button:
+    the report reasons, most frequent first ("hate,spam"); presentation
+    translates each code."""
+    return ",".join(sorted(counts, key=lambda reason: (-counts[reason], reason)))
+
+
+def ensure_appealable(decision: Decision, member_id: int) -> None:
+    """Only the author of the decided content appeals, never a dismissal
+    (nothing to undo) nor the outcome of an appeal (that is final)."""
+    if decision.target_author_id != member_id:
+        raise Forbidden("error.appeal_not_author")
+    if decision.appeal_of_id is not None:
+        raise InvalidInput("error.appeal_final")
+    if decision.action == ModerationAction.DISMISS.value:
+        raise InvalidInput("error.appeal_dismissal")
+
+
 def ensure_may_decide(
     moderator_id: int,
     target_author_id: int | None,
@@ -136,3 +244,30 @@ def suspension_end(now: datetime, days: int | None, allowed: list[int]) -> datet
     if days not in allowed:
         raise InvalidInput("error.suspension_days", choices=", ".join(map(str, allowed)))
     return now + timedelta(days=days)
+
+
+def lift_suspension(member: Member) -> None:
+    """An overturned suspension: the member may act again at once."""
+    member.suspended_until = None
+    member.suspended_permanently = False
+
+
+def reopen_after_overturn(
+    initiative: Initiative, decided_at: datetime, now: datetime
+) -> tuple[str, str] | None:
+    """Undo the closing that came with a removal now overturned on appeal.
+
+    Only when the initiative is still closed by that very decision (nothing
+    moved it since). The status before is not kept, so it is rebuilt from
+    what is known: goal reached or open (expired if its time ran out).
+    Returns (old, new) when the status changed.
+    """
+    if initiative.status != Status.CLOSED.value or initiative.status_changed_at != decided_at:
+        return None
+    old = initiative.status
+    restored = Status.GOAL_REACHED if initiative.goal_reached_at is not None else Status.OPEN
+    # A plain assignment: Initiative's own moves never lead out of a final status.
+    initiative.status = restored.value
+    initiative.status_changed_at = now
+    initiative.expire_if_due(now)
+    return old, initiative.status

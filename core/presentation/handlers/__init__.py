@@ -7,6 +7,7 @@ from core.presentation.handlers import (  # noqa: F401
     browse,
     follows,
     initiatives,
+    moderation,
     standing,
     timeline,
 )

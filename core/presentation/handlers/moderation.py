@@ -1,0 +1,491 @@
+"""Moderation: /report (guided), /queue, /decide, /appeal, /modlog.
+
+Button verbs: r (report: <type letter>,<id>), rr (report reason), rn (no
+note), md (decide: <item>,<action>[,<days>]), mi (a review item's card),
+mq (queue page), ml (log page), ap (appeal a decision).
+"""
+
+from __future__ import annotations
+
+from core.domain.flows import Conversation
+from core.domain.moderation import (
+    ModerationAction,
+    ReportReason,
+    ReviewCause,
+    TargetType,
+    parse_action,
+    parse_reason,
+)
+from core.errors import InvalidInput, StaleAction
+from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
+from core.presentation.commands import Audience, command, flow, press
+from core.presentation.context import Context
+from core.presentation.handlers.common import id_argument, notice
+from core.presentation.i18n import Translator
+from core.presentation.payloads import build, int_arg
+from core.services import flows, moderation
+from core.services.moderation import APPEAL_FLOW, REPORT_FLOW, DecisionResult, LogEntry, QueueEntry
+
+__all__ = ["TARGET_LETTERS", "reason_text", "report_action", "review_card", "target_text"]
+
+#: The type letters of report payloads (``v1:r:p:12`` reports post 12).
+TARGET_LETTERS: dict[str, TargetType] = {
+    "i": TargetType.INITIATIVE,
+    "p": TargetType.POST,
+    "c": TargetType.COMMENT,
+    "o": TargetType.RESPONSE,
+    "m": TargetType.MEMBER,
+}
+_LETTER_OF = {kind: letter for letter, kind in TARGET_LETTERS.items()}
+
+#: What people may type after /report, in either language.
+_TARGET_WORDS: dict[str, TargetType] = {
+    **TARGET_LETTERS,
+    **{kind.value: kind for kind in TargetType},
+    "news": TargetType.POST,
+    "actu": TargetType.POST,
+    "actualite": TargetType.POST,
+    "actualité": TargetType.POST,
+    "commentaire": TargetType.COMMENT,
+    "reponse": TargetType.RESPONSE,
+    "réponse": TargetType.RESPONSE,
+    "membre": TargetType.MEMBER,
+}
+
+#: Decisions as typed after /decide, in either language.
+_ACTION_WORDS: dict[str, ModerationAction] = {
+    **{a.value: a for a in ModerationAction},
+    "rejeter": ModerationAction.DISMISS,
+    "masquer": ModerationAction.HIDE,
+    "retirer": ModerationAction.REMOVE,
+    "avertir": ModerationAction.WARN,
+    "suspendre": ModerationAction.SUSPEND,
+    "maintenir": ModerationAction.UPHOLD,
+    "annuler": ModerationAction.OVERTURN,
+}
+_PERMANENT_WORDS = (
+    "0",
+    "permanent",
+    "permanently",
+    "definitif",
+    "définitif",
+    "definitivement",
+    "définitivement",
+)
+
+#: Decision reasons stored as codes (a button's default) are translated.
+_REASON_CODES = {r.value for r in ReportReason} | {ReviewCause.SCREENING.value, ReviewCause.APPEAL.value}
+
+
+def target_text(t: Translator, target_type: str, target_id: int) -> str:
+    return t(f"moderation.target.{target_type}", id=target_id)
+
+
+def reason_text(t: Translator, reason: str) -> str:
+    """A decision's reason: codes ("hate,spam") translated, free text as typed."""
+    codes = reason.split(",")
+    if codes and all(code in _REASON_CODES for code in codes):
+        return ", ".join(t(f"reason.{code}") for code in codes)
+    return reason
+
+
+def report_action(t: Translator, target_type: TargetType, target_id: int, row: int = 0) -> Action:
+    """The Report button other features put on their cards."""
+    return Action(
+        t("button.report"), build("r", _LETTER_OF[target_type], target_id), ActionStyle.DANGER, row=row
+    )
+
+
+# --- reporting ------------------------------------------------------------
+
+
+def _prompt(text: str, *actions: Action, edit: bool = False) -> Reply:
+    return Reply([Card(lines=(text,), actions=tuple(actions), kind=CardKind.PROMPT)], edit=edit)
+
+
+def _cancel_action(ctx: Context) -> Action:
+    return Action(ctx.t("button.cancel"), build("px"), row=9)
+
+
+def _reason_prompt(ctx: Context, target_type: str, target_id: int, excerpt: str) -> Reply:
+    actions = [
+        Action(ctx.t(f"moderation.reason_button.{reason.value}"), build("rr", reason.value), row=i)
+        for i, reason in enumerate(ReportReason)
+    ]
+    text = ctx.t("report.ask_reason", target=target_text(ctx.t, target_type, target_id), excerpt=excerpt)
+    return _prompt(text, *actions, _cancel_action(ctx))
+
+
+def _begin_report(ctx: Context, kind: TargetType, target_id: int) -> Reply:
+    summary = moderation.check_reportable(ctx.uow, ctx.member.id, kind.value, target_id, ctx.settings)
+    flows.begin(ctx.uow, ctx.member.id, REPORT_FLOW, "reason", {"type": kind.value, "id": target_id})
+    return _reason_prompt(ctx, summary.target_type, summary.target_id, summary.excerpt)
+
+
+@command("report", args="args.report", private=True, order=60)
+def report(ctx: Context, args: str) -> Reply:
+    words = args.split()
+    if len(words) == 1 and words[0].lstrip("#").isdigit():  # "/report 12": an initiative
+        words = ["i", *words]
+    if len(words) != 2 or words[0].lower() not in _TARGET_WORDS:
+        raise InvalidInput("error.report_usage")
+    return _begin_report(ctx, _TARGET_WORDS[words[0].lower()], id_argument(words[1]))
+
+
+@press("r")
+def report_pressed(ctx: Context, args: list[str]) -> Reply:
+    if not args or args[0] not in TARGET_LETTERS:
+        raise StaleAction()
+    return _begin_report(ctx, TARGET_LETTERS[args[0]], int_arg(args, 1))
+
+
+@press("rr")
+def reason_pressed(ctx: Context, args: list[str]) -> Reply:
+    if not args:
+        raise StaleAction()
+    reason = parse_reason(args[0])
+    flows.update(ctx.uow, ctx.member.id, REPORT_FLOW, ("reason",), "note", {"reason": reason.value})
+    return _prompt(
+        ctx.t("report.ask_note"),
+        Action(ctx.t("moderation.button.no_note"), build("rn"), ActionStyle.PRIMARY, row=0),
+        _cancel_action(ctx),
+        edit=True,
+    )
+
+
+def _file_report(ctx: Context, conversation: Conversation, note: str | None) -> Reply:
+    data = conversation.data
+    moderation.report(
+        ctx.uow,
+        ctx.member.id,
+        str(data["type"]),
+        int(data["id"]),
+        str(data["reason"]),
+        note,
+        ctx.settings,
+        from_flow="note",
+    )
+    return Reply([Card(lines=(ctx.t("report.thanks"),), kind=CardKind.SUCCESS)], edit=True)
+
+
+@press("rn")
+def no_note_pressed(ctx: Context, args: list[str]) -> Reply:
+    conversation = flows.current(ctx.uow, ctx.member.id)
+    if conversation is None or conversation.flow != REPORT_FLOW or conversation.step != "note":
+        raise StaleAction()
+    return _file_report(ctx, conversation, None)
+
+
+@flow(REPORT_FLOW)
+def report_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    if conversation.step == "reason":
+        return _prompt(ctx.t("report.use_buttons"))
+    if conversation.step == "note":
+        reply = _file_report(ctx, conversation, text)
+        reply.edit = False  # an answer to typed text, not to a button
+        return reply
+    raise StaleAction()
+
+
+# --- the queue and decisions ------------------------------------------------
+
+
+def _decision_buttons(ctx: Context, entry: QueueEntry) -> tuple[Action, ...]:
+    actions = []
+    styles = {
+        ModerationAction.DISMISS.value: ActionStyle.SUCCESS,
+        ModerationAction.REMOVE.value: ActionStyle.DANGER,
+        ModerationAction.SUSPEND.value: ActionStyle.DANGER,
+        ModerationAction.OVERTURN.value: ActionStyle.PRIMARY,
+    }
+    for i, action in enumerate(entry.actions):
+        actions.append(
+            Action(
+                ctx.t(f"moderation.button.{action}"),
+                build("md", entry.item_id, action),
+                styles.get(action, ActionStyle.SECONDARY),
+                row=i // 3,
+            )
+        )
+    return tuple(actions)
+
+
+def review_card(ctx: Context, entry: QueueEntry) -> Card:
+    """A review item with its decision buttons (ref ``review:<id>``)."""
+    t = ctx.t
+    lines = [
+        t(
+            "queue.target",
+            target=target_text(t, entry.target_type, entry.target_id),
+            author=entry.author_name,
+        ),
+        f"« {entry.excerpt} »",
+    ]
+    if entry.visibility is not None:
+        lines.append(t(f"queue.{entry.visibility}"))
+    if entry.reports:
+        reasons = ", ".join(
+            t("queue.reason_count", reason=t(f"reason.{reason}"), count=count)
+            for reason, count in entry.reasons
+        )
+        lines.append(t("queue.reports", count=entry.reports, reasons=reasons))
+    lines.extend(t("queue.note", note=note) for note in entry.notes)
+    if entry.appealed_decision_id is not None:
+        lines.append(
+            t(
+                "queue.appealed",
+                id=entry.appealed_decision_id,
+                action=t(f"moderation.action.{entry.appealed_action}"),
+                reason=reason_text(t, entry.appealed_reason or ""),
+            )
+        )
+        lines.append(t("queue.appeal_text", text=entry.appeal_text or ""))
+    return Card(
+        title=t("queue.title", id=entry.item_id, cause=t(f"queue.cause.{entry.cause}")),
+        lines=tuple(lines),
+        actions=_decision_buttons(ctx, entry),
+        footer=t("queue.footer", opened=entry.opened_at),
+        ref=f"review:{entry.item_id}",
+    )
+
+
+def _page_argument(args: str) -> int:
+    """ "/queue 2" -> page index 1; nothing -> 0."""
+    return id_argument(args, field="id") - 1 if args.strip() else 0
+
+
+def _show_queue(ctx: Context, page: int, *, edit: bool = False) -> Reply:
+    found = moderation.queue(ctx.uow, ctx.member.id, page)
+    if not found.total:
+        return Reply([Card(lines=(ctx.t("queue.empty"),))], edit=edit)
+    cards = [review_card(ctx, entry) for entry in found.entries]
+    nav = []
+    if found.page > 0:
+        nav.append(Action(ctx.t("button.previous"), build("mq", found.page - 1)))
+    if found.page + 1 < found.pages:
+        nav.append(Action(ctx.t("button.next"), build("mq", found.page + 1)))
+    summary = ctx.t("queue.page", page=found.page + 1, pages=found.pages, count=found.total)
+    cards.append(Card(lines=(summary,), actions=tuple(nav)))
+    return Reply(cards, edit=edit)
+
+
+@command("queue", args="args.page", audience=Audience.MODERATOR, order=70)
+def queue(ctx: Context, args: str) -> Reply:
+    return _show_queue(ctx, _page_argument(args))
+
+
+@press("mq")
+def queue_pressed(ctx: Context, args: list[str]) -> Reply:
+    return _show_queue(ctx, int_arg(args))
+
+
+@press("mi")
+def item_pressed(ctx: Context, args: list[str]) -> Reply:
+    entry = moderation.review_entry(ctx.uow, ctx.member.id, int_arg(args))
+    return Reply([review_card(ctx, entry)], edit=True)
+
+
+def _decided_card(ctx: Context, result: DecisionResult) -> Card:
+    t = ctx.t
+    lines = [
+        t(
+            "decision.taken",
+            decision=result.decision_id,
+            action=t(f"moderation.action.{result.action}"),
+            moderator=result.moderator_name,
+        ),
+        t("decision.reason", reason=reason_text(t, result.reason)),
+    ]
+    if result.action == ModerationAction.SUSPEND.value:
+        if result.suspended_until is None:
+            lines.append(t("decision.suspended_permanently"))
+        else:
+            lines.append(t("decision.suspended_until", until=result.suspended_until))
+    return Card(
+        title=t("queue.title", id=result.item_id, cause=target_text(t, result.target_type, result.target_id)),
+        lines=tuple(lines),
+        kind=CardKind.SUCCESS,
+        ref=f"review:{result.item_id}",
+    )
+
+
+def _durations_card(ctx: Context, entry: QueueEntry) -> Card:
+    item = entry.item_id
+    actions = [
+        Action(ctx.t("moderation.button.days", count=days), build("md", item, "suspend", days), row=0)
+        for days in ctx.settings.moderation.suspension_days
+    ]
+    actions.append(
+        Action(
+            ctx.t("moderation.button.permanent"), build("md", item, "suspend", 0), ActionStyle.DANGER, row=1
+        )
+    )
+    actions.append(Action(ctx.t("moderation.button.back"), build("mi", item), row=1))
+    return Card(
+        title=ctx.t("queue.title", id=item, cause=target_text(ctx.t, entry.target_type, entry.target_id)),
+        lines=(ctx.t("queue.suspend_how_long", name=entry.author_name),),
+        actions=tuple(actions),
+        kind=CardKind.PROMPT,
+        ref=f"review:{item}",
+    )
+
+
+@press("md")
+def decide_pressed(ctx: Context, args: list[str]) -> Reply:
+    """``md:<item>:<action>[:<days>]``; a Suspend without days asks how long."""
+    item_id = int_arg(args)
+    if len(args) < 2:
+        raise StaleAction()
+    action = parse_action(args[1])
+    if action is ModerationAction.SUSPEND and len(args) < 3:
+        entry = moderation.review_entry(ctx.uow, ctx.member.id, item_id)
+        return Reply([_durations_card(ctx, entry)], edit=True)
+    days = int_arg(args, 2) if action is ModerationAction.SUSPEND else None
+    result = moderation.decide(ctx.uow, ctx.member.id, item_id, action.value, "", ctx.settings, days)
+    return Reply([_decided_card(ctx, result)], edit=True)
+
+
+@command("decide", args="args.decide", audience=Audience.MODERATOR, order=71)
+def decide(ctx: Context, args: str) -> Reply:
+    words = args.split()
+    if len(words) < 2 or words[1].lower() not in _ACTION_WORDS:
+        raise InvalidInput("error.decide_usage")
+    item_id = id_argument(words[0])
+    action = _ACTION_WORDS[words[1].lower()]
+    rest = words[2:]
+    days = None
+    if action is ModerationAction.SUSPEND:
+        if not rest:
+            choices = ", ".join(map(str, ctx.settings.moderation.suspension_days))
+            raise InvalidInput("error.suspension_days", choices=choices)
+        head = rest.pop(0).lower()
+        if head in _PERMANENT_WORDS:
+            days = 0
+        elif head.isdigit() and len(head) < 6:
+            days = int(head)
+        else:
+            choices = ", ".join(map(str, ctx.settings.moderation.suspension_days))
+            raise InvalidInput("error.suspension_days", choices=choices)
+    result = moderation.decide(
+        ctx.uow, ctx.member.id, item_id, action.value, " ".join(rest), ctx.settings, days
+    )
+    return Reply([_decided_card(ctx, result)])
+
+
+# --- appeals --------------------------------------------------------------
+
+
+def _my_decisions(ctx: Context) -> Reply:
+    t = ctx.t
+    found = moderation.my_decisions(ctx.uow, ctx.member.id)
+    if not found:
+        return notice(t("appeal.none"), CardKind.INFO)
+    lines: list[str] = []
+    actions: list[Action] = []
+    for d in found:
+        lines.append(
+            t(
+                "appeal.line",
+                id=d.decision_id,
+                date=d.created_at,
+                target=target_text(t, d.target_type, d.target_id),
+                action=_action_text(t, d.action, d.suspension_days),
+                reason=reason_text(t, d.reason),
+            )
+        )
+        if d.appeal is not None:
+            lines.append(t(f"appeal.state.{d.appeal}"))
+        elif d.appealable:
+            actions.append(
+                Action(t("moderation.button.appeal", id=d.decision_id), build("ap", d.decision_id))
+            )
+    if actions:
+        lines.append(t("appeal.how"))
+    return Reply([Card(title=t("appeal.title"), lines=tuple(lines), actions=tuple(actions))])
+
+
+def _begin_appeal(ctx: Context, decision_id: int) -> Reply:
+    moderation.check_appealable(ctx.uow, ctx.member.id, decision_id)
+    flows.begin(ctx.uow, ctx.member.id, APPEAL_FLOW, "text", {"decision_id": decision_id})
+    return _prompt(ctx.t("appeal.ask_text", id=decision_id), _cancel_action(ctx))
+
+
+@command("appeal", args="args.appeal", private=True, order=62)
+def appeal(ctx: Context, args: str) -> Reply:
+    if not args.strip():
+        return _my_decisions(ctx)
+    head, _, text = args.strip().partition(" ")
+    decision_id = id_argument(head)
+    if not text.strip():
+        return _begin_appeal(ctx, decision_id)
+    moderation.appeal(ctx.uow, ctx.member.id, decision_id, text)
+    return notice(ctx.t("appeal.filed", id=decision_id))
+
+
+@press("ap")
+def appeal_pressed(ctx: Context, args: list[str]) -> Reply:
+    return _begin_appeal(ctx, int_arg(args))
+
+
+@flow(APPEAL_FLOW)
+def appeal_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    if conversation.step != "text":
+        raise StaleAction()
+    decision_id = int(conversation.data["decision_id"])
+    moderation.appeal(ctx.uow, ctx.member.id, decision_id, text, from_flow="text")
+    return notice(ctx.t("appeal.filed", id=decision_id))
+
+
+# --- the public log -------------------------------------------------------
+
+
+def _action_text(t: Translator, action: str, days: int | None) -> str:
+    text = t(f"moderation.action.{action}")
+    if action == ModerationAction.SUSPEND.value:
+        length = t("modlog.permanent") if not days else t("modlog.days", count=days)
+        text = f"{text} ({length})"
+    return text
+
+
+def _log_line(t: Translator, entry: LogEntry) -> str:
+    return t(
+        "modlog.line",
+        date=entry.created_at,
+        target=target_text(t, entry.target_type, entry.target_id),
+        action=_action_text(t, entry.action, entry.suspension_days),
+        reason=reason_text(t, entry.reason),
+    )
+
+
+def _show_log(ctx: Context, page: int, *, edit: bool = False) -> Reply:
+    t = ctx.t
+    found = moderation.moderation_log(ctx.uow, page)
+    if not found.total:
+        return Reply([Card(title=t("modlog.title"), lines=(t("modlog.empty"),))], edit=edit)
+    lines = [_log_line(t, entry) for entry in found.entries]
+    nav = []
+    if found.page > 0:
+        nav.append(Action(t("button.previous"), build("ml", found.page - 1)))
+    if found.page + 1 < found.pages:
+        nav.append(Action(t("button.next"), build("ml", found.page + 1)))
+    return Reply(
+        [
+            Card(
+                title=t("modlog.title"),
+                lines=tuple(lines),
+                actions=tuple(nav),
+                footer=t("modlog.page", page=found.page + 1, pages=found.pages),
+            )
+        ],
+        edit=edit,
+    )
+
+
+@command("modlog", args="args.page", order=75)
+def modlog(ctx: Context, args: str) -> Reply:
+    return _show_log(ctx, _page_argument(args))
+
+
+@press("ml")
+def modlog_pressed(ctx: Context, args: list[str]) -> Reply:
+    return _show_log(ctx, int_arg(args), edit=True)

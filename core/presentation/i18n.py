@@ -8,7 +8,8 @@ side so a missing translation shows at a glance (and fails a test)::
     fr = { one = "{count} soutien", other = "{count} soutiens" }
 
 Placeholders use str.format names. An ``int`` or ``float`` parameter is
-formatted for the language ("10 000" in French); a ``count`` parameter picks
+formatted for the language ("10 000" in French) unless it names an id
+(``id``, ``*_id``, ``line``); a ``count`` parameter picks
 the plural form; a ``datetime`` is formatted as a medium date-time in the
 member's time zone when one is given.
 """
@@ -23,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 __all__ = ["LANGUAGES", "Translator", "catalog", "format_number", "translate"]
@@ -75,22 +76,30 @@ def translate(language: str, key: str, /, tz: str | None = None, **params: Any) 
         template = entry.get(form) or entry.get("other") or next(iter(entry.values()))
     else:
         template = entry
-    shown = {name: _show(value, lang, tz) for name, value in params.items()}
+    shown = {name: _show(name, value, lang, tz) for name, value in params.items()}
     try:
         return template.format(**shown)
     except (KeyError, IndexError, ValueError):
         return template
 
 
-def _show(value: Any, language: str, tz: str | None) -> Any:
+def _is_identifier(name: str) -> bool:
+    """Ids and line numbers are labels, not quantities: "#1234", not "#1,234"."""
+    return name in ("id", "line", "code") or name.endswith("_id")
+
+
+def _show(name: str, value: Any, language: str, tz: str | None) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        return format_number(value, language)
+        return str(value) if _is_identifier(name) else format_number(value, language)
     if isinstance(value, datetime):
         zone = ZoneInfo(tz) if tz else None
         local = value.astimezone(zone) if zone else value
-        return format_datetime(local, "medium", locale=language)
+        # A medium date and a short time: minutes are enough for people.
+        return (
+            f"{format_date(local, 'medium', locale=language)} {format_time(local, 'short', locale=language)}"
+        )
     if isinstance(value, date):
         return format_date(value, "medium", locale=language)
     return value

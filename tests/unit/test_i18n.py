@@ -56,3 +56,21 @@ def test_every_command_has_help_in_both_languages(language: str) -> None:
         assert t.has(spec.help_key), spec.name
         if spec.args:
             assert t.has(spec.args), spec.args
+
+
+def test_ids_are_labels_not_quantities() -> None:
+    assert translate("en", "error.initiative_not_found", id=12345) == "There is no initiative #12345."
+
+
+def test_dates_show_minutes_in_the_members_time_zone() -> None:
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 3, 2, 17, 5, tzinfo=UTC)
+    assert (
+        translate("fr", "initiative.footer", tz="Europe/Paris", created=moment)
+        == "Proposée le 2 mars 2026 18:05"
+    )
+    assert (
+        translate("en", "initiative.footer", tz="Europe/Paris", created=moment)
+        == "Proposed on Mar 2, 2026 6:05\u202fPM"
+    )

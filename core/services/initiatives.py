@@ -81,13 +81,16 @@ class SimilarInitiative:
 
 
 def get_initiative(uow: UnitOfWork, initiative_id: int, *, for_update: bool = False) -> Initiative:
-    """Inside an open unit of work. Removed initiatives are not found."""
+    """Inside an open unit of work. A removed initiative answers with its tombstone."""
     stmt = select(Initiative).where(tables.initiatives.c.id == initiative_id)
     if for_update:
         stmt = stmt.with_for_update()
     initiative = uow.session.scalars(stmt).one_or_none()
-    if initiative is None or initiative.visibility == Visibility.REMOVED.value:
+    if initiative is None:
         raise NotFound("error.initiative_not_found", id=initiative_id)
+    if initiative.visibility == Visibility.REMOVED.value:
+        # A tombstone: people learn it was removed, not that it never existed.
+        raise NotFound("error.initiative_removed", id=initiative_id)
     return initiative
 
 

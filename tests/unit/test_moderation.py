@@ -258,7 +258,7 @@ def test_remove_leaves_a_tombstone_closes_the_initiative_and_costs_its_author(
     assert tuple(row) == ("removed", "closed")  # the row stays: a tombstone
     shown = people["eve"].say(f"/show {initiative_id}")
     assert is_error(shown) and f"#{initiative_id} was removed by the moderators" in text_of(shown)
-    assert f"#{initiative_id} was removed by the moderators" in report(people["erin"], f"initiative {initiative_id}")
+    assert f"There is no initiative #{initiative_id}" in report(people["erin"], f"initiative {initiative_id}")
     assert points(runtime, people["alice"], "content_removed") == 1
     assert "removed by the moderators — advertising for a shop" in text_of(people["eve"].say("/modlog"))
     assert [e["new"] for e in events(runtime, "initiative_status_changed")] == ["closed"]

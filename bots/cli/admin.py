@@ -1,9 +1,163 @@
-"""``possibles admin``: roles, officials, invite codes."""
+"""``possibles admin``: roles, officials and invite codes.
+
+Whoever runs these commands holds the database: they are the trust boundary
+for granting roles. Each command brings the schema up to date first, refuses
+bad input with one clear line and exit status 1, and then nothing changed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, TypeVar
+
 import typer
+
+from core.bootstrap import Runtime
+from core.errors import PossiblesError
+from core.presentation.errors import error_card
+from core.presentation.i18n import Translator
+from core.services import admin
+from core.services.admin import InviteView, MandateView, RoleHolder
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Roles, officials and invite codes.", no_args_is_help=True)
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database", "-d", help="Database URL (default: config, then sqlite:///possibles.db)."),
+]
+MemberArgument = Annotated[str, typer.Argument(help='A member: "#12", "12" or "platform:external_id".')]
+RoleArgument = Annotated[str, typer.Argument(help="moderator or admin.")]
+AreaOption = Annotated[str, typer.Option("--area", "-a", help='An area: its code ("69123"), "#id" or name.')]
+TitleOption = Annotated[str, typer.Option("--title", "-t", help='The mandate, e.g. "Maire de Lyon".')]
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _runtime(database: str | None) -> Iterator[Runtime]:
+    runtime = Runtime.open(database_url=database)
+    try:
+        runtime.prepare()
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def _call(database: str | None, use_case: Callable[[Runtime], T]) -> T:
+    """Run a use case; a refusal becomes one line on stderr and exit status 1."""
+    with _runtime(database) as runtime:
+        try:
+            return use_case(runtime)
+        except PossiblesError as error:
+            line = error_card(Translator("en"), error).lines[0]
+            typer.echo(f"error: {line}", err=True)
+            raise typer.Exit(1) from None
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+def _mandate_line(mandate: MandateView) -> str:
+    state = "" if mandate.active else f" (revoked {_day(mandate.revoked_at)})"
+    return (
+        f"mandate #{mandate.id}: {mandate.title} — {mandate.area_name} ({mandate.area_code}), "
+        f"verified {_day(mandate.verified_at)}{state}"
+    )
+
+
+def _echo_holder(holder: RoleHolder) -> None:
+    roles = ", ".join(holder.roles) or "no role"
+    typer.echo(f"#{holder.member_id} {holder.display_name}: {roles}")
+    for mandate in holder.mandates:
+        typer.echo(f"    {_mandate_line(mandate)}")
+
+
+@app.command()
+def grant(member: MemberArgument, role: RoleArgument, database: DatabaseOption = None) -> None:
+    """Give MEMBER a role (moderator, admin)."""
+    holder = _call(database, lambda rt: admin.grant_role(rt.uow(), member, role))
+    _echo_holder(holder)
+
+
+@app.command()
+def revoke(member: MemberArgument, role: RoleArgument, database: DatabaseOption = None) -> None:
+    """Take a role (moderator, admin) back from MEMBER."""
+    holder = _call(database, lambda rt: admin.revoke_role(rt.uow(), member, role))
+    _echo_holder(holder)
+
+
+@app.command()
+def roles(
+    member: Annotated[str | None, typer.Argument(help="Only this member.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """List who holds a role or a mandate (or one member's)."""
+    holders = _call(database, lambda rt: admin.list_roles(rt.uow(), member))
+    if not holders:
+        typer.echo("nobody holds a role or a mandate yet")
+    for holder in holders:
+        _echo_holder(holder)
+
+
+@app.command()
+def verify(
+    member: MemberArgument, area: AreaOption, title: TitleOption, database: DatabaseOption = None
+) -> None:
+    """Make MEMBER a verified official with a mandate over an area."""
+    mandate = _call(database, lambda rt: admin.verify_official(rt.uow(), member, area, title))
+    typer.echo(f"#{mandate.member_id} {mandate.member_name} is now a verified official")
+    typer.echo(_mandate_line(mandate))
+
+
+@app.command()
+def unverify(
+    mandate_id: Annotated[int, typer.Argument(help="The mandate's number (see `possibles admin roles`).")],
+    database: DatabaseOption = None,
+) -> None:
+    """End a mandate; its responses stay public."""
+    mandate = _call(database, lambda rt: admin.revoke_mandate(rt.uow(), mandate_id))
+    typer.echo(_mandate_line(mandate))
+
+
+@app.command()
+def invite(
+    area: AreaOption,
+    title: TitleOption,
+    days: Annotated[int, typer.Option("--days", help="How many days the code stays valid.")] = 30,
+    database: DatabaseOption = None,
+) -> None:
+    """Create a one-time invite code that makes its holder an official."""
+    created = _call(database, lambda rt: admin.create_invite(rt.uow(), area, title, days))
+    typer.echo(created.code)
+    typer.echo(
+        f"One-time code for {created.title} ({created.area_name}), valid until {_day(created.expires_at)}. "
+        f"Give it to the official: they send /claim {created.code} to the bot, in a private chat."
+    )
+
+
+def _invite_line(item: InviteView) -> str:
+    if item.state == "used":
+        state = f"used by #{item.redeemed_by} {item.redeemed_by_name} on {_day(item.redeemed_at)}"
+    elif item.state == "expired":
+        state = f"expired on {_day(item.expires_at)}"
+    else:
+        state = f"open until {_day(item.expires_at)}"
+    return f"{item.code}  {item.title} — {item.area_name}  [{state}]"
+
+
+@app.command()
+def invites(
+    open_only: Annotated[bool, typer.Option("--open", help="Only the codes still redeemable.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """List invite codes, newest first."""
+    found = _call(database, lambda rt: admin.list_invites(rt.uow(), open_only=open_only))
+    if not found:
+        typer.echo("no invite codes")
+    for item in found:
+        typer.echo(_invite_line(item))

@@ -8,6 +8,7 @@ from core.presentation.handlers import (  # noqa: F401
     follows,
     initiatives,
     moderation,
+    officials,
     standing,
     timeline,
 )

@@ -1,0 +1,111 @@
+"""``possibles admin``: roles, mandates and invite codes from the command line,
+on a real SQLite file that the CLI migrates itself."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from bots.cli import app
+from core.bootstrap import Runtime
+from tests.support import People, is_error, text_of
+
+CODE = re.compile(r"\b[A-Z2-9]{5}-[A-Z2-9]{5}\b")
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'x.db'}"
+
+
+def admin(url: str, *args: str) -> Result:
+    return CliRunner().invoke(app, ["admin", *args, "--database", url])
+
+
+@pytest.fixture
+def people(url: str) -> Iterator[People]:
+    """People chatting on the same database file as the CLI."""
+    assert admin(url, "roles").exit_code == 0  # the first command migrates the new file
+    runtime = Runtime.open(database_url=url)
+    yield People(runtime.chat())
+    runtime.close()
+
+
+def test_grant_lists_and_revokes_a_role(url: str, people: People) -> None:
+    people["alice"].say("/start")
+    granted = admin(url, "grant", "test:alice", "moderator")
+    assert granted.exit_code == 0, granted.output
+    assert "#1 alice: moderator" in granted.output
+
+    again = admin(url, "grant", "#1", "moderator")
+    assert again.exit_code == 1
+    assert again.output.strip() == "error: alice is already moderator."
+
+    listed = admin(url, "roles")
+    assert listed.exit_code == 0 and "#1 alice: moderator" in listed.output
+
+    revoked = admin(url, "revoke", "1", "moderator")
+    assert revoked.exit_code == 0 and "#1 alice: no role" in revoked.output
+    assert "nobody holds a role" in admin(url, "roles").output
+
+
+def test_bad_input_prints_one_line_exits_1_and_changes_nothing(url: str, people: People) -> None:
+    people["alice"].say("/start")
+    for args, message in [
+        (("grant", "#1", "king"), "Unknown role “king”. Roles: moderator, admin, official."),
+        (("grant", "#1", "official"), "The official role comes with a mandate"),
+        (("grant", "#42", "admin"), "No member 42."),
+        (("revoke", "#1", "admin"), "alice is not administrator."),
+        (("verify", "#1", "--area", "Atlantis", "--title", "Roi"), "No area matches “Atlantis”."),
+        (("verify", "#1", "--area", "69", "--title", "   "), "The title is empty."),
+        (("unverify", "7"), "There is no mandate #7."),
+        (("invite", "--area", "69", "--title", "Maire", "--days", "0"), "valid from 1 to 365 days"),
+    ]:
+        result = admin(url, *args)
+        assert result.exit_code == 1, (args, result.output)
+        assert len(result.output.strip().splitlines()) == 1
+        assert message in result.output, (args, result.output)
+    assert "nobody holds a role or a mandate yet" in admin(url, "roles").output
+    assert "no invite codes" in admin(url, "invites").output
+
+
+def test_verify_makes_an_official_and_unverify_ends_it(url: str, people: People) -> None:
+    people["alice"].say("/start")
+    verified = admin(url, "verify", "test:alice", "--area", "69", "--title", "Présidente du Rhône")
+    assert verified.exit_code == 0, verified.output
+    assert "alice is now a verified official" in verified.output
+    assert "mandate #1: Présidente du Rhône — Rhône (69)" in verified.output
+    assert "#1 alice: official" in admin(url, "roles", "#1").output
+
+    twice = admin(url, "verify", "#1", "--area", "69", "--title", "Présidente du Rhône")
+    assert twice.exit_code == 1 and "already holds mandate #1 over Rhône" in twice.output
+
+    record = text_of(people["bob"].say("/official #1"))
+    assert "Présidente du Rhône (Rhône)" in record
+
+    ended = admin(url, "unverify", "1")
+    assert ended.exit_code == 0 and "(revoked " in ended.output
+    assert "#1 alice: no role" in admin(url, "roles", "#1").output
+    assert "already revoked" in admin(url, "unverify", "1").output
+
+
+def test_invite_prints_a_code_that_claim_redeems_once(url: str, people: People) -> None:
+    created = admin(url, "invite", "--area", "Rhône", "--title", "Président du Rhône", "--days", "10")
+    assert created.exit_code == 0, created.output
+    [code] = CODE.findall(created.output.splitlines()[0])
+    assert f"/claim {code}" in created.output
+    assert f"{code}  Président du Rhône — Rhône  [open until" in admin(url, "invites").output
+
+    reply = people["mayor"].say(f"/claim {code}")
+    assert not is_error(reply) and "Président du Rhône (Rhône)" in text_of(reply)
+    assert is_error(people["eve"].say(f"/claim {code}"))
+
+    listed = admin(url, "invites").output
+    assert f"{code}  Président du Rhône — Rhône  [used by #1 mayor on" in listed
+    assert "no invite codes" in admin(url, "invites", "--open").output
+    assert "#1 mayor: official" in admin(url, "roles").output

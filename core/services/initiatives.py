@@ -32,6 +32,8 @@ __all__ = [
     "InitiativeView",
     "Proposal",
     "SimilarInitiative",
+    "count_all",
+    "count_by_status",
     "count_recent",
     "count_supporters",
     "expire_due",
@@ -393,3 +395,14 @@ def expire_due(uow: UnitOfWork, batch: int = 500) -> int:
                 expired += 1
         uow.commit()
     return expired
+
+
+def count_all(uow: UnitOfWork) -> int:
+    """Inside an open unit of work: how many initiatives exist at all."""
+    return int(uow.session.scalar(select(func.count()).select_from(tables.initiatives)) or 0)
+
+
+def count_by_status(uow: UnitOfWork) -> dict[str, int]:
+    """Inside an open unit of work: initiatives per status."""
+    i = tables.initiatives.c
+    return {str(s): int(n) for s, n in uow.session.execute(select(i.status, func.count()).group_by(i.status))}

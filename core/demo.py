@@ -9,7 +9,7 @@ a public moderation log. Demo members are terminal identities: try
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -47,7 +47,7 @@ COMMUNES = [
     AreaRow("38185", "Grenoble", "38", "commune"),
 ]
 
-NAMES = (
+NAMES: tuple[str, ...] = (
     "Camille",
     "Dominique",
     "Claude",
@@ -182,7 +182,7 @@ class _Demo:
         self.authors[initiative_id] = author
         return initiative_id
 
-    def join(self, initiative_id: int, names: list[str], volunteers: int = 0) -> None:
+    def join(self, initiative_id: int, names: Sequence[str], volunteers: int = 0) -> None:
         others = [name for name in names if name != self.authors.get(initiative_id)]
         for index, name in enumerate(others):
             kind = SupportKind.VOLUNTEER if index < volunteers else SupportKind.SUPPORTER

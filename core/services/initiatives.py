@@ -226,6 +226,8 @@ class InitiativeView:
     viewer_support: str | None
     viewer_follows: bool
     viewer_is_author: bool
+    #: The viewer holds a mandate over the initiative's area (may respond).
+    viewer_is_official_here: bool = False
 
 
 def _supporter_counts(uow: UnitOfWork, initiative_id: int) -> tuple[int, int]:
@@ -326,6 +328,7 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
             viewer_support=viewer_support,
             viewer_follows=viewer_follows,
             viewer_is_author=viewer_id == initiative.author_id,
+            viewer_is_official_here=viewer_id is not None and _official_over(uow, viewer_id, area),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.bootstrap import Runtime
 from core.presentation.cards import CardKind
-from core.services import initiatives
+from core.services import admin, initiatives
 from tests.support import Clock, People, is_error, propose, text_of
 
 
@@ -114,3 +114,22 @@ def test_daily_proposal_limit(people: People) -> None:
     alice.press("Environment")
     refused = alice.press("Publish")
     assert is_error(refused) and "limit of 3 proposals" in text_of(refused)
+
+
+def test_the_card_offers_officials_of_the_area_to_respond_then_shows_responses(
+    people: People, runtime: Runtime
+) -> None:
+    initiative_id = propose(people, "alice")  # in Lyon
+    mayor, elsewhere = people["mayor"], people["other_mayor"]
+    admin.verify_official(runtime.uow(), mayor.member_id, "69123", "Maire de Lyon")
+    admin.verify_official(runtime.uow(), elsewhere.member_id, "42218", "Maire de Saint-Étienne")
+    assert "Respond" in text_of(mayor.say(f"/show {initiative_id}"))
+    assert "Respond" not in text_of(elsewhere.say(f"/show {initiative_id}"))
+    assert "Respond" not in text_of(people["bob"].say(f"/show {initiative_id}"))
+    mayor.press("Respond")
+    mayor.press("Supports")
+    mayor.say("Yes, this autumn.")
+    mayor.press("Publish")
+    bob = people["bob"]
+    bob.say(f"/show {initiative_id}")
+    assert "Yes, this autumn." in text_of(bob.press("Responses (1)"))

@@ -72,6 +72,10 @@ def initiative_card(ctx: Context, view: InitiativeView) -> Card:
     if open_to_support:
         actions.append(Action(t("button.counter"), build("c", view.id), row=1))
     actions.append(Action(t("button.timeline"), build("tl", view.id, 0), row=1))
+    if view.responses:
+        actions.append(Action(t("button.responses", count=view.responses), build("ov", view.id), row=2))
+    if view.viewer_is_official_here and not Status(view.status).is_final:
+        actions.append(Action(t("button.respond"), build("or", view.id), ActionStyle.PRIMARY, row=2))
     actions.append(Action(t("button.share"), build("sh", view.id), row=2))
     actions.append(Action(t("button.report"), build("r", "i", view.id), ActionStyle.DANGER, row=2))
     return Card(

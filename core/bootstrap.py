@@ -7,10 +7,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from core.clock import Clock, utcnow
 from core.config import Settings, load_settings
 from core.presentation.chat import Chat
 from core.storage.database import Database
-from core.storage.uow import Clock, UnitOfWork, utcnow
+from core.storage.uow import UnitOfWork
 
 __all__ = ["Runtime"]
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from core.clock import ManualClock
 from core.config import Settings
 from core.domain.members import Identity
 from core.domain.supports import SupportKind
@@ -121,17 +122,6 @@ NAMES: tuple[str, ...] = (
 
 
 @dataclass
-class DemoClock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def walk(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@dataclass
 class DemoSummary:
     members: int = 0
     initiatives: int = 0
@@ -145,7 +135,7 @@ class DemoSummary:
 
 
 class _Demo:
-    def __init__(self, database: Database, settings: Settings, clock: DemoClock) -> None:
+    def __init__(self, database: Database, settings: Settings, clock: ManualClock) -> None:
         self.database = database
         self.settings = settings
         self.clock = clock
@@ -188,7 +178,7 @@ class _Demo:
             kind = SupportKind.VOLUNTEER if index < volunteers else SupportKind.SUPPORTER
             supports.support(self.uow(), self.person(name), initiative_id, kind)
             self.summary.supports += 1
-            self.clock.walk(minutes=37)
+            self.clock.advance(minutes=37)
 
     def post(self, author: str, initiative_id: int, text: str) -> None:
         contributions.post_news(self.uow(), self.person(author), initiative_id, text, self.settings)
@@ -227,7 +217,7 @@ def seed_demo(
 ) -> DemoSummary:
     """Fill an empty database; InvalidState when it already holds initiatives."""
     say = step or (lambda _: None)
-    clock = DemoClock(datetime.now(UTC) - timedelta(days=200))
+    clock = ManualClock(datetime.now(UTC) - timedelta(days=200))
     demo = _Demo(database, settings, clock)
     with demo.uow() as uow:
         if initiatives.count_all(uow):
@@ -254,7 +244,7 @@ def seed_demo(
         "environment",
     )
     demo.join(lights, crowd[:6])
-    clock.walk(days=15)
+    clock.advance(days=15)
 
     # 2. In action: goal reached, answered by the mayor, works started.
     trees = demo.propose(
@@ -270,9 +260,9 @@ def seed_demo(
         "Camille", trees, "Nous avons rencontré les paysagistes de la ville : 18 tilleuls sont possibles."
     )
     demo.comment("Jade", trees, "Pensez aux essences qui supportent la sécheresse !")
-    clock.walk(days=9)
+    clock.advance(days=9)
     demo.respond("Sacha", trees, "supports", "La Ville soutient ce projet : plantation prévue cet automne.")
-    clock.walk(days=30)
+    clock.advance(days=30)
     initiatives.progress(demo.uow(), demo.person("Camille"), trees, "in_action")
     demo.post("Camille", trees, "Les travaux ont commencé lundi. Merci à toutes et tous !")
 
@@ -286,7 +276,7 @@ def seed_demo(
     )
     demo.join(compost, crowd[10:22], volunteers=4)
     initiatives.progress(demo.uow(), demo.person("Léa"), compost, "in_action")
-    clock.walk(days=20)
+    clock.advance(days=20)
     initiatives.progress(demo.uow(), demo.person("Léa"), compost, "achieved")
     demo.post("Léa", compost, "Trois composteurs sont installés et déjà bien remplis !")
 
@@ -310,7 +300,7 @@ def seed_demo(
         counter_to=bikes,
     )
     demo.join(bus, crowd[52:60])
-    clock.walk(days=12)
+    clock.advance(days=12)
 
     # 6. Answered (will study), in Paris.
     schools = demo.propose(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -58,6 +59,21 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         yield _postgresql()
         return
     database = Database("sqlite://")
+    database.create_all()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database that several connections really share (a SQLite file, not
+    in-memory), for tests of simultaneous presses."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip(PG_SKIP)
+        yield _postgresql()
+        return
+    database = Database(f"sqlite:///{tmp_path / 'shared.db'}")
     database.create_all()
     yield database
     database.dispose()

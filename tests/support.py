@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 from core.bootstrap import Runtime
+from core.clock import ManualClock
 from core.domain.members import Identity
 from core.presentation.cards import Action, Card, CardKind, Reply
 from core.presentation.chat import Chat
@@ -29,17 +29,8 @@ SMALL_TREE = [
 ]
 
 
-@dataclass
-class Clock:
-    """A clock the test moves by hand."""
-
-    now: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+#: The tests' clock: moved by hand.
+Clock = ManualClock
 
 
 def load_small_tree(runtime: Runtime) -> None:

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from core.clock import Clock, utcnow
 from core.domain.events import DomainEvent
 from core.storage.database import Database
 from core.storage.tables import outbox
 
-__all__ = ["Clock", "UnitOfWork", "utcnow"]
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["UnitOfWork"]
 
 
 class UnitOfWork:

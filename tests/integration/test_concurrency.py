@@ -4,10 +4,7 @@ the goal is announced once, and nobody sees an error."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from core.bootstrap import Runtime
@@ -18,24 +15,9 @@ from core.services import initiatives, members, supports
 from core.services.initiatives import Proposal
 from core.storage import tables
 from core.storage.database import Database
-from tests.conftest import PG_SKIP, PG_URL, _postgresql
 from tests.support import load_small_tree
 
 THREADS = 50
-
-
-@pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A database that several connections really share (not in-memory)."""
-    if request.param == "postgresql":
-        if not PG_URL:
-            pytest.skip(PG_SKIP)
-        yield _postgresql()
-        return
-    database = Database(f"sqlite:///{tmp_path / 'race.db'}")
-    database.create_all()
-    yield database
-    database.dispose()
 
 
 def test_fifty_threads_join_the_same_initiative(shared_database: Database) -> None:

@@ -5,11 +5,8 @@ authors appeal once to a different moderator."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, insert, select
 
 from core.bootstrap import Runtime
@@ -21,7 +18,6 @@ from core.services import initiatives, members, moderation
 from core.services.initiatives import Proposal
 from core.storage import tables
 from core.storage.database import Database
-from tests.conftest import PG_SKIP, PG_URL, _postgresql
 from tests.support import Clock, People, Person, is_error, load_small_tree, text_of
 
 # --- helpers -------------------------------------------------------------------
@@ -515,20 +511,6 @@ def test_french_members_read_reasons_and_decisions_in_french(
 
 
 # --- at the same moment ------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A database that several connections really share (not in-memory)."""
-    if request.param == "postgresql":
-        if not PG_URL:
-            pytest.skip(PG_SKIP)
-        yield _postgresql()
-        return
-    database = Database(f"sqlite:///{tmp_path / 'decide.db'}")
-    database.create_all()
-    yield database
-    database.dispose()
 
 
 def test_twenty_simultaneous_presses_decide_once(shared_database: Database) -> None:

@@ -4,8 +4,6 @@ editing with history, and their public record — through the chat as people do.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +17,6 @@ from core.services import admin, flows, initiatives, members, officials
 from core.services.initiatives import Proposal
 from core.storage import tables
 from core.storage.database import Database
-from tests.conftest import PG_SKIP, PG_URL, _postgresql
 from tests.support import Clock, People, is_error, load_small_tree, text_of
 
 LYON, SAINT_ETIENNE, PARIS = "69123", "42218", "75056"
@@ -126,21 +123,12 @@ def test_an_expired_or_unknown_code_is_refused_and_changes_nothing(
     assert "a expiré" in text_of(people["zoe"].say(f"/claim {invite.code}"))
 
 
-@pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def shared_runtime(request: pytest.FixtureRequest, tmp_path: Path, settings: Settings) -> Iterator[Runtime]:
-    """A database that several connections really share (not in-memory)."""
-    if request.param == "postgresql":
-        if not PG_URL:
-            pytest.skip(PG_SKIP)
-        database = _postgresql()
-    else:
-        database = Database(f"sqlite:///{tmp_path / 'race.db'}")
-        database.create_all()
-    runtime = Runtime(settings, database)
+@pytest.fixture
+def shared_runtime(shared_database: Database, settings: Settings) -> Runtime:
+    """A runtime on a database several connections really share."""
+    runtime = Runtime(settings, shared_database)
     load_small_tree(runtime)
-    yield runtime
-    if request.param != "postgresql":
-        database.dispose()
+    return runtime
 
 
 def test_two_people_redeeming_the_same_code_at_once_one_wins(shared_runtime: Runtime) -> None:

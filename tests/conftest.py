@@ -19,6 +19,18 @@ from tests.support import Clock, People, load_small_tree
 PG_URL = os.environ.get("POSSIBLES_TEST_DATABASE_URL")
 PG_SKIP = "PostgreSQL tests need POSSIBLES_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
 
+def pytest_report_header() -> str:
+    if PG_URL:
+        return f"PostgreSQL tests: on {PG_URL}"
+    return f"PostgreSQL tests: SKIPPED — {PG_SKIP}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    skipped = len(terminalreporter.stats.get("skipped", []))
+    if skipped and not PG_URL:
+        terminalreporter.write_line(f"{skipped} skipped: {PG_SKIP}")
+
+
 #: A schema per test process, so two runs on one server never meet.
 PG_SCHEMA = f"possibles_test_{os.getpid()}"
 _pg_database: Database | None = None

@@ -26,8 +26,9 @@ def pytest_report_header() -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    skipped = len(terminalreporter.stats.get("skipped", []))
-    if skipped and not PG_URL:
+    reports = terminalreporter.stats.get("skipped", [])
+    skipped = sum(1 for report in reports if PG_SKIP in str(getattr(report, "longrepr", "")))
+    if skipped:
         terminalreporter.write_line(f"{skipped} skipped: {PG_SKIP}")
 
 

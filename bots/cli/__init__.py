@@ -11,6 +11,7 @@ import typer
 
 from bots.cli import admin, areas, demo
 from bots.console import ConsoleSession
+from bots.runner import plan_roles, serve
 from core.bootstrap import Runtime
 
 __all__ = ["app", "main"]
@@ -42,25 +43,34 @@ def open_runtime(database: str | None) -> Runtime:
 def run(
     database: DatabaseOption = None,
     name: Annotated[str, typer.Option("--as", help="Your name in the terminal chat.")] = "",
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="Run only these roles (repeatable): telegram, discord, web, scheduler, sender. "
+            "Default: all of them in one process.",
+        ),
+    ] = None,
 ) -> None:
-    """Run possibles: every front end that has a token; the terminal chat when none has."""
+    """Run possibles: every front end that has a token, the scheduler and the senders;
+    the terminal chat when no platform token is set."""
     runtime = open_runtime(database)
+    try:
+        plan = plan_roles(runtime, set(only) if only else None)
+    except ValueError as error:
+        typer.echo(f"possibles: {error}", err=True)
+        raise typer.Exit(2) from None
     runtime.prepare()
-    settings = runtime.settings
-    if settings.telegram.token is None and settings.discord.token is None:
-        who = name or os.environ.get("USER") or "me"
+    who = name or os.environ.get("USER") or "me"
+    where = runtime.database.url.render_as_string(hide_password=True)
+    if plan.console:
         typer.echo(
-            f"possibles: no platform token set, talking in this terminal as {who} "
-            f"(database {runtime.database.url.render_as_string(hide_password=True)}). "
+            f"possibles: no platform token set, talking in this terminal as {who} (database {where}). "
             "To connect Telegram, set POSSIBLES_TELEGRAM__TOKEN. Type /help, /quit to leave."
         )
-        asyncio.run(ConsoleSession(runtime.chat(), who).run())
-        return
-    typer.echo(
-        "possibles: platform front ends are not built yet; use the terminal chat (unset the tokens).",
-        err=True,
-    )
-    raise typer.Exit(2)
+    else:
+        typer.echo(f"possibles: running {plan.describe()} on {where}", err=True)
+    asyncio.run(serve(runtime, plan, console_name=who))
 
 
 @app.command()

@@ -298,3 +298,15 @@ outbox = Table(
     Column("occurred_at", UTCDateTime(), nullable=False),
     CheckConstraint("length(name) > 0", name="name_not_empty"),
 )
+
+platform_chats = Table(
+    "platform_chats",
+    metadata,
+    _id(),
+    Column("platform", String(20), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("set_by", Id, ForeignKey("members.id"), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("platform", "purpose", name="uq_platform_chats_platform_purpose"),
+)

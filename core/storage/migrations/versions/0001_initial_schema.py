@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:02:11.116850
 """
 
 from collections.abc import Sequence
@@ -233,6 +232,20 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_member_roles")),
         sa.UniqueConstraint("member_id", "role", name="uq_member_roles_member_role"),
+    )
+    op.create_table(
+        "platform_chats",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("platform", sa.String(length=20), nullable=False),
+        sa.Column("purpose", sa.String(length=20), nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("set_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("updated_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["set_by"], ["members.id"], name=op.f("fk_platform_chats_set_by_members")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_platform_chats")),
+        sa.UniqueConstraint("platform", "purpose", name="uq_platform_chats_platform_purpose"),
     )
     op.create_table(
         "points",
@@ -469,6 +482,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_points_created_at"))
 
     op.drop_table("points")
+    op.drop_table("platform_chats")
     op.drop_table("member_roles")
     with op.batch_alter_table("mandates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_mandates_member_id"))

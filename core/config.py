@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -56,10 +56,27 @@ class ModerationSettings(BaseModel):
 
 
 class TelegramSettings(BaseModel):
+    """The Telegram front end (bots/telegram). The token also comes from
+    POSSIBLES_TELEGRAM_TOKEN, with one underscore (see Settings)."""
+
     token: SecretStr | None = None
+    #: The Bot API's address, the token appended; a self-hosted Bot API server
+    #: (or the tests' fake) is ``http://host:port/bot``. Files are fetched from the
+    #: same address with ``/file/bot`` instead of ``/bot``.
     api_base_url: str = "https://api.telegram.org/bot"
+    #: The public HTTPS address Telegram posts updates to; unset: long polling.
     webhook_url: str | None = None
+    #: Where the webhook server listens (usually behind a reverse proxy).
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    #: Checked on every webhook request (X-Telegram-Bot-Api-Secret-Token);
+    #: unset: derived from the token, so every worker agrees.
+    webhook_secret: SecretStr | None = None
     moderators_chat_id: int | None = None
+    #: The bot's @username for deep links; unset: asked with getMe.
+    bot_username: str | None = None
+    #: Seconds a long poll waits for updates.
+    polling_timeout: int = 25
 
 
 class DiscordSettings(BaseModel):
@@ -101,6 +118,18 @@ class Settings(BaseSettings):
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    #: POSSIBLES_TELEGRAM_TOKEN, one underscore: the name people are told. An alias
+    #: only reaches a top-level field, so it lands here and fills telegram.token
+    #: when neither POSSIBLES_TELEGRAM__TOKEN nor a config file set it.
+    telegram_token_alias: SecretStr | None = Field(
+        default=None, validation_alias="POSSIBLES_TELEGRAM_TOKEN", exclude=True, repr=False
+    )
+
+    @model_validator(mode="after")
+    def _apply_telegram_token_alias(self) -> Settings:
+        if self.telegram_token_alias is not None and self.telegram.token is None:
+            self.telegram.token = self.telegram_token_alias
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -14,7 +14,9 @@ from core.presentation.cards import Card, CardKind, Reply
 from core.presentation.commands import CATALOG, FLOWS, PRESSES
 from core.presentation.context import Context, Speaker
 from core.presentation.errors import error_card
+from core.presentation.handlers.chats import handover
 from core.presentation.i18n import Translator
+from core.presentation.inline import InlinePage, inline_results
 from core.presentation.payloads import parse
 from core.services import flows, members
 from core.storage.uow import UnitOfWork
@@ -53,7 +55,13 @@ class Chat:
         spec = CATALOG.get(name.lower())
         if spec is None:
             return Reply([Card(lines=(ctx.t("error.unknown_command", name=name),), kind=CardKind.ERROR)])
+        if spec.private and speaker.in_group:
+            return self._run(ctx, lambda: handover(ctx, spec.name, args.strip()))
         return self._run(ctx, lambda: spec.handler(ctx, args.strip()))
+
+    def inline(self, speaker: Speaker, query: str, offset: str = "") -> InlinePage:
+        """Initiatives to share into any chat ("@bot words"), newest when ``query`` is empty."""
+        return inline_results(self._context(speaker), query, offset)
 
     def text(self, speaker: Speaker, text: str) -> Reply:
         """Free text: the next answer of an open flow, or a hint."""

@@ -24,6 +24,12 @@ class Speaker:
     language_code: str | None = None
     #: True in a group or channel, where private flows hand over to a DM.
     in_group: bool = False
+    #: The platform's address of the chat the input came from (a group's chat
+    #: id), for commands about the chat itself (/modchat).
+    chat_address: str | None = None
+    #: A link opening a private chat with the bot, to which a start token is
+    #: appended (Telegram: ``https://t.me/<bot>?start=``); None where there is none.
+    private_link: str | None = None
 
 
 @dataclass

@@ -310,3 +310,14 @@ platform_chats = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("platform", "purpose", name="uq_platform_chats_platform_purpose"),
 )
+
+
+#: Platform updates already handled (Telegram's update_id), so one delivered
+#: again after a crash or a webhook retry is skipped; pruned after a few days.
+processed_updates = Table(
+    "processed_updates",
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("processed_at", UTCDateTime(), nullable=False, index=True),
+)

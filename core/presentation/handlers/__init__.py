@@ -5,6 +5,7 @@ from core.presentation.handlers import (  # noqa: F401
     areas,
     basics,
     browse,
+    chats,
     follows,
     initiatives,
     moderation,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.presentation.cards import Action, Card, CardKind, Reply
 from core.presentation.commands import command, press, visible_commands
 from core.presentation.context import Context
+from core.presentation.handlers.chats import run_start_token
 from core.presentation.handlers.common import notice
 from core.presentation.handlers.initiatives import show_initiative
 from core.presentation.payloads import build
@@ -15,10 +16,14 @@ __all__ = ["help_card"]
 
 @command("start", order=0)
 def start(ctx: Context, args: str) -> Reply:
-    """Welcome; a deep link ``start i42`` opens initiative 42."""
+    """Welcome; a deep link ``start i42`` opens initiative 42, and the tokens of
+    chats.start_token / chats.press_token go on with what was begun in a group."""
     token = args.strip()
     if token.startswith("i") and token[1:].isdigit():
         return show_initiative(ctx, int(token[1:]))
+    continued = run_start_token(ctx, token)
+    if continued is not None:
+        return continued
     card = Card(
         title=ctx.t("start.title"),
         lines=(ctx.t("start.body", name=ctx.member.display_name), ctx.t("start.next")),

@@ -51,6 +51,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     op.create_table(
+        "processed_updates",
+        sa.Column("platform", sa.String(length=20), nullable=False),
+        sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("processed_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("platform", "update_id", name=op.f("pk_processed_updates")),
+    )
+    with op.batch_alter_table("processed_updates", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_processed_updates_processed_at"), ["processed_at"], unique=False)
+
+    op.create_table(
         "members",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -514,6 +524,10 @@ def downgrade() -> None:
     op.drop_table("decisions")
     op.drop_table("conversations")
     op.drop_table("members")
+    with op.batch_alter_table("processed_updates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_processed_updates_processed_at"))
+
+    op.drop_table("processed_updates")
     op.drop_table("outbox")
     with op.batch_alter_table("areas", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_areas_search_key"))

@@ -1,0 +1,230 @@
+"""Getting Telegram's updates, each handled once: long polling by default, a
+webhook when ``telegram.webhook_url`` is set.
+
+Long polling: our own loop, not PTB's Updater, because the Updater confirms an
+offset (asks for the next updates) before the previous ones are handled — a
+crash in between would lose them. Here a batch is handled first; its offset is
+confirmed by the next getUpdates. An update delivered again after a crash (its
+offset never confirmed) is recognised by core.services.updates and skipped.
+Updates of one chat are handled in order; different chats at the same time.
+
+Webhook: a small aiohttp server (aiohttp comes with discord.py) listening on
+``telegram.webhook_listen``:``webhook_port`` at the path of ``webhook_url``,
+behind the HTTPS reverse proxy that ``webhook_url`` names. Telegram's requests
+are checked with the secret token; an update is answered 200 once handled, so
+Telegram sends it again if we die first, and the same dedupe skips repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import hashlib
+import hmac
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlparse
+
+from aiohttp import web
+from telegram import Update
+from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bots.telegram.app import ALLOWED_UPDATES
+from bots.telegram.sender import retry_after_seconds
+from core.services import updates as processed
+
+if TYPE_CHECKING:
+    from bots.telegram.app import TelegramFrontEnd
+
+__all__ = ["lane_of", "poll", "process_batch", "serve_webhook", "webhook_secret"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Forget handled update ids this often.
+PRUNE_EVERY = 3600.0
+
+
+def lane_of(update: Update) -> int:
+    """Updates of one lane are handled in order: one chat (or one person, for inline queries)."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return 0
+
+
+async def process_batch(front_end: TelegramFrontEnd, batch: list[Update]) -> bool:
+    """Handle a batch: one chat's updates in order, chats side by side. False
+    when one could not be handled (the database is down...): the batch comes
+    again and what was handled is skipped."""
+    lanes: dict[int, list[Update]] = {}
+    for update in batch:
+        lanes.setdefault(lane_of(update), []).append(update)
+
+    async def run(lane: list[Update]) -> None:
+        for update in lane:
+            await front_end.process(update)
+
+    results = await asyncio.gather(*(run(lane) for lane in lanes.values()), return_exceptions=True)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    for failure in failures:
+        log.error("an update could not be handled; it will come again", exc_info=failure)
+    return not failures
+
+
+async def _until_stopped(stop: asyncio.Event, call: Awaitable[T]) -> tuple[bool, T | None]:
+    """(True, result) of ``call``, or (False, None) when ``stop`` comes first."""
+    task = asyncio.ensure_future(call)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TelegramError):
+            await task
+        return False, None
+    return True, task.result()
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _prune(front_end: TelegramFrontEnd) -> None:
+    try:
+        await asyncio.to_thread(processed.prune, front_end.runtime.uow())
+    except Exception:  # pruning can wait for the next hour
+        log.warning("could not prune handled updates", exc_info=True)
+
+
+async def poll(front_end: TelegramFrontEnd, stop: asyncio.Event) -> None:
+    """Long polling until ``stop``; see the module docstring."""
+    bot = front_end.application.bot
+    timeout = dtm.timedelta(seconds=front_end.settings.polling_timeout)
+    with contextlib.suppress(TelegramError):
+        await front_end.call(lambda: bot.delete_webhook())  # polling and a webhook exclude each other
+    offset: int | None = None
+    delay = 1.0
+    loop = asyncio.get_running_loop()
+    pruned = 0.0
+    while not stop.is_set():
+        if loop.time() - pruned > PRUNE_EVERY:
+            pruned = loop.time()
+            await _prune(front_end)
+        try:
+            done, batch = await _until_stopped(
+                stop, bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
+            )
+        except RetryAfter as error:
+            await _pause(stop, retry_after_seconds(error))
+            continue
+        except TimedOut:
+            continue  # a long poll that outlived its read timeout: ask again
+        except (NetworkError, Conflict) as error:
+            log.warning("getUpdates failed (%s); again in %.0f s", error, delay)
+            await _pause(stop, delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, 60.0)
+            continue
+        if not done or batch is None:
+            break
+        delay = 1.0
+        if not batch:
+            continue
+        if await process_batch(front_end, list(batch)):
+            offset = batch[-1].update_id + 1
+        else:
+            await _pause(stop, 1.0)
+    if offset is not None:
+        # Confirm the last batch now, so the next start does not fetch it again.
+        with contextlib.suppress(TelegramError):
+            await bot.get_updates(offset=offset, timeout=0, allowed_updates=ALLOWED_UPDATES)
+
+
+def webhook_secret(front_end: TelegramFrontEnd) -> str:
+    """The configured secret, or one derived from the token (the same in every worker)."""
+    settings = front_end.settings
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    assert settings.token is not None
+    return hashlib.sha256(b"possibles-webhook:" + settings.token.get_secret_value().encode()).hexdigest()
+
+
+class _Lanes:
+    """One lock per chat, kept only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self.locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def run(self, lane: int, work: Callable[[], Awaitable[None]]) -> None:
+        lock, users = self.locks.get(lane, (asyncio.Lock(), 0))
+        self.locks[lane] = (lock, users + 1)
+        try:
+            async with lock:
+                await work()
+        finally:
+            lock, users = self.locks[lane]
+            if users <= 1:
+                del self.locks[lane]
+            else:
+                self.locks[lane] = (lock, users - 1)
+
+
+async def serve_webhook(front_end: TelegramFrontEnd, stop: asyncio.Event) -> None:
+    """Receive updates on a webhook until ``stop``; see the module docstring."""
+    settings = front_end.settings
+    assert settings.webhook_url is not None
+    secret = webhook_secret(front_end)
+    path = urlparse(settings.webhook_url).path or "/"
+    lanes = _Lanes()
+    bot = front_end.application.bot
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=403)
+        try:
+            data: Any = await request.json()
+            update = Update.de_json(data, bot)
+        except Exception:
+            log.warning("a webhook request that is not an update", exc_info=True)
+            return web.Response(status=400)
+        try:
+            await lanes.run(lane_of(update), lambda: front_end.process(update))
+        except Exception:
+            log.error(
+                "update %s could not be handled; Telegram will send it again", update.update_id, exc_info=True
+            )
+            return web.Response(status=500)
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post(path, receive)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_listen, settings.webhook_port)
+    await site.start()
+    try:
+        await front_end.call(
+            lambda: bot.set_webhook(
+                settings.webhook_url or "", secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
+        )
+        log.info(
+            "Telegram webhook at %s (listening on %s:%s)",
+            settings.webhook_url,
+            settings.webhook_listen,
+            settings.webhook_port,
+        )
+        await _prune(front_end)
+        await stop.wait()
+    finally:
+        # The webhook stays set: Telegram keeps the updates until we are back.
+        await runner.cleanup()

@@ -121,6 +121,8 @@ def enter(
                 language=language_from_code(language_code, settings.default_language),
                 time_zone=settings.default_time_zone,
                 created_at=now,
+                quiet_start=settings.notifications.quiet_start,
+                quiet_end=settings.notifications.quiet_end,
             )
             uow.session.add(member)
             uow.session.flush()

@@ -86,6 +86,7 @@ __all__ = [
     "queue",
     "report",
     "review_entry",
+    "review_notice",
 ]
 
 REPORT_FLOW = "report"
@@ -462,6 +463,16 @@ def review_entry(uow: UnitOfWork, moderator_id: int, item_id: int) -> QueueEntry
     with uow:
         _ensure_moderator(uow, moderator_id)
         return _entry(uow, _get_item(uow, item_id))
+
+
+def review_notice(uow: UnitOfWork, item_id: int) -> QueueEntry | None:
+    """Inside an open unit of work: an open review item as the moderators'
+    chat shows it, pushed there by notifications (no moderator asked: who
+    may act is checked when a button is pressed); None once decided."""
+    item = uow.session.get(ReviewItem, item_id)
+    if item is None or not item.is_open:
+        return None
+    return _entry(uow, item)
 
 
 # --- decisions ---------------------------------------------------------------

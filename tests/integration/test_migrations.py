@@ -11,13 +11,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from core.storage.database import Database
-from core.storage.tables import metadata
+from core.storage.tables import include_object, metadata
 from tests.conftest import PG_SKIP, PG_URL
 
 
 def assert_schema_matches(database: Database) -> None:
     with database.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         diff = compare_metadata(context, metadata)
     assert diff == []
     assert not database.needs_upgrade()

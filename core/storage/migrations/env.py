@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from core.storage.tables import metadata
+from core.storage.tables import include_object, metadata
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -21,6 +21,7 @@ with engine.connect() as connection:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

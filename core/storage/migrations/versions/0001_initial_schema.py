@@ -51,6 +51,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     op.create_table(
+        "outbox_cursors",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("position", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_outbox_cursors")),
+    )
+    op.create_table(
         "processed_updates",
         sa.Column("platform", sa.String(length=20), nullable=False),
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -75,6 +81,8 @@ def upgrade() -> None:
         sa.Column("leaderboard_opt_out", sa.Boolean(), nullable=False),
         sa.Column("digest_frequency", sa.String(length=10), nullable=False),
         sa.Column("digest_time", sa.String(length=5), nullable=False),
+        sa.Column("quiet_start", sa.String(length=5), nullable=False),
+        sa.Column("quiet_end", sa.String(length=5), nullable=False),
         sa.ForeignKeyConstraint(["home_area_id"], ["areas.id"], name=op.f("fk_members_home_area_id_areas")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_members")),
     )
@@ -123,6 +131,51 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_decisions_created_at"), ["created_at"], unique=False)
         batch_op.create_index("ix_decisions_target", ["target_type", "target_id"], unique=False)
 
+    op.create_table(
+        "deliveries",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("key", sa.String(length=160), nullable=False),
+        sa.Column("platform", sa.String(length=20), nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("is_group", sa.Boolean(), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("topic", sa.String(length=40), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("uncertain", sa.Integer(), nullable=False),
+        sa.Column("not_before", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", core.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", core.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("message_ref", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_deliveries_member_id_members")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
+        sa.UniqueConstraint("key", name=op.f("uq_deliveries_key")),
+    )
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_deliveries_due", ["platform", "state", "not_before"], unique=False)
+        batch_op.create_index(batch_op.f("ix_deliveries_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_deliveries_topic"), ["topic"], unique=False)
+
+    op.create_table(
+        "digests",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("period", sa.String(length=12), nullable=False),
+        sa.Column("built_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("items", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_digests_member_id_members")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_digests")),
+        sa.UniqueConstraint("member_id", "period", name="uq_digests_member_period"),
+    )
     op.create_table(
         "follows",
         sa.Column(
@@ -517,6 +570,13 @@ def downgrade() -> None:
         batch_op.drop_index("ix_follows_target")
 
     op.drop_table("follows")
+    op.drop_table("digests")
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_deliveries_topic"))
+        batch_op.drop_index(batch_op.f("ix_deliveries_member_id"))
+        batch_op.drop_index("ix_deliveries_due")
+
+    op.drop_table("deliveries")
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_index("ix_decisions_target")
         batch_op.drop_index(batch_op.f("ix_decisions_created_at"))
@@ -528,6 +588,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_processed_updates_processed_at"))
 
     op.drop_table("processed_updates")
+    op.drop_table("outbox_cursors")
     op.drop_table("outbox")
     with op.batch_alter_table("areas", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_areas_search_key"))

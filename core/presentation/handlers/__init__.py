@@ -9,6 +9,7 @@ from core.presentation.handlers import (  # noqa: F401
     follows,
     initiatives,
     moderation,
+    notifications,
     officials,
     standing,
     timeline,

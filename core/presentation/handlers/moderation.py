@@ -26,7 +26,7 @@ from core.presentation.payloads import build, int_arg
 from core.services import flows, moderation
 from core.services.moderation import APPEAL_FLOW, REPORT_FLOW, DecisionResult, LogEntry, QueueEntry
 
-__all__ = ["TARGET_LETTERS", "reason_text", "report_action", "review_card", "target_text"]
+__all__ = ["TARGET_LETTERS", "decided_card", "reason_text", "report_action", "review_card", "target_text"]
 
 #: The type letters of report payloads (``v1:r:p:12`` reports post 12).
 TARGET_LETTERS: dict[str, TargetType] = {
@@ -285,7 +285,8 @@ def item_pressed(ctx: Context, args: list[str]) -> Reply:
     return Reply([review_card(ctx, entry)], edit=True)
 
 
-def _decided_card(ctx: Context, result: DecisionResult) -> Card:
+def decided_card(ctx: Context, result: DecisionResult) -> Card:
+    """A decided review item (ref ``review:<id>``): what, by whom, why; no buttons."""
     t = ctx.t
     lines = [
         t(
@@ -342,7 +343,7 @@ def decide_pressed(ctx: Context, args: list[str]) -> Reply:
         return Reply([_durations_card(ctx, entry)], edit=True)
     days = int_arg(args, 2) if action is ModerationAction.SUSPEND else None
     result = moderation.decide(ctx.uow, ctx.member.id, item_id, action.value, "", ctx.settings, days)
-    return Reply([_decided_card(ctx, result)], edit=True)
+    return Reply([decided_card(ctx, result)], edit=True)
 
 
 @command("decide", args="args.decide", audience=Audience.MODERATOR, order=71)
@@ -369,7 +370,7 @@ def decide(ctx: Context, args: str) -> Reply:
     result = moderation.decide(
         ctx.uow, ctx.member.id, item_id, action.value, " ".join(rest), ctx.settings, days
     )
-    return Reply([_decided_card(ctx, result)])
+    return Reply([decided_card(ctx, result)])
 
 
 # --- appeals --------------------------------------------------------------

@@ -20,7 +20,7 @@ from core.presentation.payloads import build, int_arg
 from core.services import flows, initiatives, officials
 from core.services.officials import RESPOND_FLOW, ResponseView
 
-__all__ = ["response_card"]
+__all__ = ["awaiting_reply", "response_card"]
 
 #: Cards shown by /responses; an initiative rarely has more.
 RESPONSES_SHOWN = 10
@@ -89,7 +89,8 @@ def claim(ctx: Context, args: str) -> Reply:
 # --- /respond: the guided response -----------------------------------------
 
 
-def _awaiting(ctx: Context) -> Reply:
+def awaiting_reply(ctx: Context) -> Reply:
+    """What awaits the official's response, with a Respond button for each."""
     waiting = officials.awaiting_my_response(ctx.uow, ctx.member.id)
     if not waiting:
         return Reply(
@@ -152,7 +153,7 @@ def _begin(ctx: Context, initiative_id: int) -> Reply:
 @command("respond", args="args.officials_id_optional", audience=Audience.OFFICIAL, private=True, order=71)
 def respond(ctx: Context, args: str) -> Reply:
     if not args.strip():
-        return _awaiting(ctx)
+        return awaiting_reply(ctx)
     return _begin(ctx, id_argument(args))
 
 
@@ -163,7 +164,7 @@ def respond_pressed(ctx: Context, args: list[str]) -> Reply:
 
 @press("oa")
 def awaiting_pressed(ctx: Context, args: list[str]) -> Reply:
-    return _awaiting(ctx)
+    return awaiting_reply(ctx)
 
 
 @press("op")

@@ -1,0 +1,334 @@
+"""Rendering: a delivery becomes cards in the recipient's language, at send
+time, so a message says how things stand when it leaves (a review card
+decided meanwhile is not sent; a digest whose initiatives all vanished is
+not sent either: never an empty message).
+
+Cards come from the same builders as the chat's answers (the initiative
+card, the moderators' review card, the decided card, an official response,
+what awaits an official), so a notification looks like the rest of the bot
+and its buttons work the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.bootstrap import Runtime
+from core.domain.deliveries import DeliveryKind, DeliveryState
+from core.domain.members import Identity
+from core.errors import PossiblesError
+from core.presentation.cards import Action, ActionStyle, Card, CardKind
+from core.presentation.context import Context, Speaker
+from core.presentation.handlers.initiatives import initiative_card
+from core.presentation.handlers.moderation import decided_card, reason_text, review_card, target_text
+from core.presentation.handlers.officials import awaiting_reply, response_card
+from core.presentation.i18n import Translator
+from core.presentation.payloads import build
+from core.services import deliveries, digests, initiatives, notices, officials
+from core.services.deliveries import DeliveryView
+from core.services.members import MemberView
+from core.services.moderation import DecisionResult, QueueEntry
+
+__all__ = ["Defer", "Rendered", "Skip", "render"]
+
+#: How long an edit waits for the card it changes to be sent.
+EDIT_WAIT_SECONDS = 5.0
+#: Buttons of a digest or a recall: one per initiative or item, four a row.
+_PER_ROW = 4
+
+
+@dataclass(frozen=True)
+class Rendered:
+    cards: tuple[Card, ...]
+    #: The platform's id of the message to edit instead of sending a new one.
+    edit_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Nothing to say any more: the delivery ends without a message."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Defer:
+    """Not yet: what this delivery depends on has not happened."""
+
+    seconds: float
+    reason: str
+
+
+Result = Rendered | Skip | Defer
+
+
+def _context(runtime: Runtime, delivery: DeliveryView) -> Context | None:
+    settings = runtime.settings
+    if delivery.member_id is not None:
+        member = notices.recipient_view(runtime.uow(), delivery.member_id)
+        if member is None:
+            return None
+    else:  # a group chat: nobody in particular, the deployment's language
+        member = MemberView(
+            id=0,
+            display_name="",
+            language=delivery.language,
+            time_zone=settings.default_time_zone,
+            roles=frozenset(),
+            home_area_id=None,
+            suspended=False,
+        )
+    speaker = Speaker(
+        Identity(delivery.platform, delivery.address), member.display_name, in_group=delivery.is_group
+    )
+    return Context(
+        speaker=speaker,
+        member=member,
+        settings=settings,
+        uow_factory=runtime.uow_factory,
+        t=Translator(member.language, member.time_zone),
+    )
+
+
+def render(runtime: Runtime, delivery: DeliveryView) -> Result:
+    """The message a delivery stands for, now (synchronous: reads the core)."""
+    ctx = _context(runtime, delivery)
+    if ctx is None:
+        return Skip("the recipient no longer exists")
+    try:
+        kind = DeliveryKind(delivery.kind)
+        if kind is DeliveryKind.DIGEST:
+            return _digest(ctx, delivery)
+        if kind is DeliveryKind.REVIEW:
+            return _review(ctx, delivery)
+        if kind is DeliveryKind.EDIT:
+            return _edit(ctx, delivery)
+        if kind is DeliveryKind.RECALL:
+            return _recall(ctx, delivery)
+        if kind is DeliveryKind.SUMMARY:
+            return _summary(ctx)
+        return _alert(ctx, delivery)
+    except PossiblesError as error:
+        # Hidden, removed, no longer an official...: nothing to tell.
+        return Skip(f"no longer applies: {error.key}")
+
+
+# --- alerts -------------------------------------------------------------------
+
+
+def _with_initiative(ctx: Context, line: str, initiative_id: int) -> Rendered:
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    return Rendered((Card(lines=(line,), kind=CardKind.SUCCESS), initiative_card(ctx, view)))
+
+
+def _alert(ctx: Context, delivery: DeliveryView) -> Result:
+    t, p = ctx.t, delivery.payload
+    event = p.get("event")
+    if event == "decision_taken":
+        return _decision(ctx, int(p["decision_id"]))
+    if event == "appeal_decided":
+        notice = notices.appeal_notice(ctx.uow, int(p["appeal_id"]))
+        if notice is None:
+            return Skip("the appeal is gone")
+        key = "notifications.appeal.upheld" if notice.upheld else "notifications.appeal.overturned"
+        lines = [t(key, id=notice.decision_id, target=target_text(t, notice.target_type, notice.target_id))]
+        if notice.reason and notice.reason not in ("uphold", "overturn", "appeal"):
+            lines.append(t("decision.reason", reason=reason_text(t, notice.reason)))
+        return Rendered((Card(title=t("notifications.appeal.title"), lines=tuple(lines)),))
+    if event == "response_posted":
+        initiative_id = int(p["initiative_id"])
+        view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+        found = [
+            r
+            for r in officials.responses_for(ctx.uow, initiative_id, ctx.member.id)
+            if r.id == p["response_id"]
+        ]
+        if not found:
+            return Skip("the response is no longer shown")
+        intro = Card(
+            lines=(t("notifications.response.intro", id=initiative_id, title=view.title),),
+            actions=(Action(t("notifications.button.open", id=initiative_id), build("s", initiative_id)),),
+        )
+        return Rendered((intro, response_card(ctx, found[0])))
+    if event == "goal_reached":
+        initiative_id = int(p["initiative_id"])
+        if delivery.kind == DeliveryKind.OFFICIAL.value:
+            return _with_initiative(ctx, t("notifications.goal.official"), initiative_id)
+        goal = int(p["goal"])
+        return _with_initiative(
+            ctx, t("notifications.goal.author", id=initiative_id, count=goal), initiative_id
+        )
+    if event == "volunteer_joined":
+        initiative_id = int(p["initiative_id"])
+        return _with_initiative(ctx, t("notifications.volunteer.first", id=initiative_id), initiative_id)
+    return Skip(f"no alert for {event}")
+
+
+def _decision(ctx: Context, decision_id: int) -> Result:
+    t = ctx.t
+    notice = notices.decision_notice(ctx.uow, decision_id)
+    if notice is None:
+        return Skip("the decision is gone")
+    lines = [
+        t(
+            "notifications.decision.action",
+            id=notice.decision_id,
+            action=t(f"moderation.action.{notice.action}"),
+        ),
+        t("decision.reason", reason=reason_text(t, notice.reason)),
+    ]
+    if notice.action == "suspend":
+        if notice.suspension_days:
+            lines.append(t("notifications.decision.suspended_days", count=notice.suspension_days))
+        else:
+            lines.append(t("notifications.decision.suspended_permanently"))
+    actions: tuple[Action, ...] = ()
+    if notice.appealable:
+        lines.append(t("notifications.decision.appeal"))
+        actions = (
+            Action(
+                t("moderation.button.appeal", id=notice.decision_id),
+                build("ap", notice.decision_id),
+                ActionStyle.PRIMARY,
+            ),
+        )
+    return Rendered(
+        (
+            Card(
+                title=t(
+                    "notifications.decision.title",
+                    target=target_text(t, notice.target_type, notice.target_id),
+                ),
+                lines=tuple(lines),
+                actions=actions,
+                ref=f"decision:{notice.decision_id}",
+            ),
+        )
+    )
+
+
+# --- the moderators' chat ------------------------------------------------------
+
+
+def _review(ctx: Context, delivery: DeliveryView) -> Result:
+    state = notices.review_state(ctx.uow, int(delivery.payload["item_id"]))
+    if isinstance(state, QueueEntry):
+        return Rendered((review_card(ctx, state),))
+    # Decided before its card could go: the moderators need no card.
+    return Skip("decided before its card was sent")
+
+
+def _edit(ctx: Context, delivery: DeliveryView) -> Result:
+    card = deliveries.get_delivery(ctx.uow, int(delivery.payload["of"]))
+    if card.state in (DeliveryState.PENDING.value, DeliveryState.SENDING.value):
+        return Defer(EDIT_WAIT_SECONDS, "the card to edit is not sent yet")
+    if card.state != DeliveryState.SENT.value or not card.message_ref:
+        return Skip("the card to edit was never sent")
+    state = notices.review_state(ctx.uow, int(delivery.payload["item_id"]))
+    if not isinstance(state, DecisionResult):
+        return Skip("the item is open again")
+    return Rendered((decided_card(ctx, state),), edit_ref=card.message_ref)
+
+
+def _recall(ctx: Context, delivery: DeliveryView) -> Result:
+    t = ctx.t
+    items = notices.open_items(ctx.uow, [int(x) for x in delivery.payload.get("items", [])])
+    if not items:
+        return Skip("every recalled item was decided")
+    lines = [
+        t(
+            "notifications.recall.line",
+            id=item.item_id,
+            cause=t(f"queue.cause.{item.cause}"),
+            target=target_text(t, item.target_type, item.target_id),
+            opened=item.opened_at,
+        )
+        for item in items
+    ]
+    lines.append(t("notifications.recall.hint"))
+    actions = tuple(
+        Action(f"#{item.item_id}", build("mi", item.item_id), row=n // _PER_ROW)
+        for n, item in enumerate(items[:24])
+    )
+    return Rendered(
+        (Card(title=t("notifications.recall.title", count=len(items)), lines=tuple(lines), actions=actions),)
+    )
+
+
+# --- officials ---------------------------------------------------------------
+
+
+def _summary(ctx: Context) -> Result:
+    waiting = officials.awaiting_my_response(ctx.uow, ctx.member.id)
+    if not waiting:
+        return Skip("nothing awaits the official's response any more")
+    intro = Card(lines=(ctx.t("notifications.summary.intro", count=len(waiting)),))
+    return Rendered((intro, *awaiting_reply(ctx).cards))
+
+
+# --- digests -----------------------------------------------------------------
+
+
+def _digest(ctx: Context, delivery: DeliveryView) -> Result:
+    t = ctx.t
+    view = digests.digest_view(ctx.uow, int(delivery.payload["member_id"]), str(delivery.payload["period"]))
+    if view is None:
+        return Skip("nothing left to say in this digest")
+    lines: list[str] = []
+    shown: list[int] = []
+    if view.news:
+        lines.append(t("notifications.digest.news"))
+        for entry in view.news:
+            what = []
+            if entry.supporters:
+                what.append(t("notifications.digest.supporters", count=entry.supporters))
+            if entry.posts:
+                what.append(t("notifications.digest.posts", count=entry.posts))
+            if entry.responses:
+                what.append(t("notifications.digest.responses", count=entry.responses))
+            if entry.counters:
+                what.append(t("notifications.digest.counters", count=entry.counters))
+            if entry.status:
+                what.append(t("notifications.digest.status", status=t(f"status.{entry.status}")))
+            lines.append(
+                "• "
+                + t(
+                    "notifications.digest.item",
+                    id=entry.initiative_id,
+                    title=entry.title,
+                    what=", ".join(what),
+                )
+            )
+            shown.append(entry.initiative_id)
+        if view.news_total > len(view.news):
+            lines.append(t("notifications.digest.more", count=view.news_total - len(view.news)))
+    if view.new:
+        lines.append(t("notifications.digest.new"))
+        for entry in view.new:
+            lines.append("• " + t("notifications.digest.new_item", id=entry.initiative_id, title=entry.title))
+            shown.append(entry.initiative_id)
+        if view.new_total > len(view.new):
+            lines.append(t("notifications.digest.more", count=view.new_total - len(view.new)))
+    if view.trending is not None:
+        trending = view.trending
+        lines.append(
+            t(
+                "notifications.digest.trending",
+                id=trending.initiative_id,
+                title=trending.title,
+                count=trending.supporters,
+            )
+        )
+        shown.append(trending.initiative_id)
+    actions = tuple(
+        Action(f"#{initiative_id}", build("s", initiative_id), row=n // _PER_ROW)
+        for n, initiative_id in enumerate(dict.fromkeys(shown))
+    )
+    card = Card(
+        title=t("digest.title"),
+        lines=tuple(lines),
+        actions=actions,
+        footer=t("notifications.digest.footer"),
+        ref=f"digest:{view.period}",
+    )
+    return Rendered((card,))

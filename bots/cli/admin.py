@@ -18,8 +18,9 @@ from core.bootstrap import Runtime
 from core.errors import PossiblesError
 from core.presentation.errors import error_card
 from core.presentation.i18n import Translator
-from core.services import admin
+from core.services import admin, deliveries
 from core.services.admin import InviteView, MandateView, RoleHolder
+from core.services.deliveries import Ledger
 
 __all__ = ["app"]
 
@@ -161,3 +162,46 @@ def invites(
         typer.echo("no invite codes")
     for item in found:
         typer.echo(_invite_line(item))
+
+
+def _echo_ledger(ledger: Ledger) -> None:
+    if not ledger.counts:
+        typer.echo("no deliveries yet")
+        return
+    typer.echo("state        kind      platform    count")
+    for row in ledger.counts:
+        typer.echo(f"{row.state:<12} {row.kind:<9} {row.platform:<11} {row.count:>5}")
+    typer.echo(
+        f"uncertain retries: {ledger.uncertain_retries} "
+        f"(deliveries retried after an unknown outcome, each possibly received twice: "
+        f"{ledger.uncertain_deliveries})"
+    )
+    if ledger.failed_total:
+        shown = len(ledger.failed)
+        typer.echo(f"failed: {ledger.failed_total} (latest {shown}; retry with --retry ID or --retry-failed)")
+    for failed in ledger.failed:
+        typer.echo(
+            f"  #{failed.id} {failed.kind} to {failed.platform}:{failed.address}, "
+            f"{failed.attempts} attempts, {failed.uncertain} uncertain, "
+            f"created {_day(failed.created_at)}: {failed.last_error or '-'}"
+        )
+
+
+@app.command("deliveries")
+def deliveries_command(
+    retry: Annotated[int | None, typer.Option("--retry", help="Send this failed delivery again.")] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Send every failed delivery again.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Failed deliveries listed.")] = 20,
+    database: DatabaseOption = None,
+) -> None:
+    """The delivery ledger: counts by state, kind and platform, failed deliveries
+    with their error, retries after an unknown outcome; retry failed ones."""
+    if retry is not None:
+        view = _call(database, lambda rt: deliveries.retry(rt.uow(), retry))
+        typer.echo(f"delivery #{view.id} ({view.kind} to {view.platform}:{view.address}) will be sent again")
+    if retry_failed:
+        count = _call(database, lambda rt: deliveries.retry_failed(rt.uow()))
+        typer.echo(f"{count} failed deliveries will be sent again")
+    _echo_ledger(_call(database, lambda rt: deliveries.ledger(rt.uow(), limit)))

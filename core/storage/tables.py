@@ -380,6 +380,73 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
     table = getattr(obj, "table", None)
     return getattr(table, "name", None) not in EXTERNAL_TABLES
 
+# --- notifications: the delivery ledger, the outbox cursors, digests ---------
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    _id(),
+    #: One row per (recipient identity, event or digest period, kind): the
+    #: unique key makes routing and digest building idempotent.
+    Column("key", String(160), nullable=False, unique=True),
+    Column("platform", String(20), nullable=False),
+    #: The chat on that platform (a user's chat id, or a group's).
+    Column("address", String(64), nullable=False),
+    Column("is_group", Boolean, nullable=False, default=False),
+    #: The recipient (language, quiet hours); None for a group chat.
+    Column("member_id", Id, ForeignKey("members.id"), nullable=True, index=True),
+    Column("kind", String(12), nullable=False),
+    #: What it is about ("review:7", "i42", "digest"): edits find the cards to edit by it.
+    Column("topic", String(40), nullable=False, index=True),
+    #: References to render at send time (event payload, digest period, review item).
+    Column("payload", JSON, nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    #: Retries after an unknown outcome (the platform may have the message).
+    Column("uncertain", Integer, nullable=False, default=0),
+    Column("not_before", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    #: When a sender claimed it (state "sending"): a lease, reclaimed after a crash.
+    Column("claimed_at", UTCDateTime(), nullable=True),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    #: The platform's message id once sent (to edit the moderators' card).
+    Column("message_ref", String(64), nullable=True),
+    Index("ix_deliveries_due", "platform", "state", "not_before"),
+)
+
+outbox_cursors = Table(
+    "outbox_cursors",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("position", Id, nullable=False),
+)
+
+digests = Table(
+    "digests",
+    metadata,
+    _id(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    #: "d2026-11-25" (daily) or "w2026-W48" (weekly), in the member's time.
+    Column("period", String(12), nullable=False),
+    Column("built_at", UTCDateTime(), nullable=False),
+    Column("items", JSON, nullable=False),
+    UniqueConstraint("member_id", "period", name="uq_digests_member_period"),
+)
+
+#: Tables that live in the database but not in this metadata (APScheduler's
+#: job store creates its own): migrations and their check leave them alone.
+EXTERNAL_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic's ``include_object`` hook: skip the external tables."""
+    if type_ == "table":
+        return name not in EXTERNAL_TABLES
+    table = getattr(obj, "table", None)
+    return getattr(table, "name", None) not in EXTERNAL_TABLES
+
 
 #: Platform updates already handled (Telegram's update_id), so one delivered
 #: again after a crash or a webhook retry is skipped; pruned after a few days.

@@ -10,6 +10,7 @@ from core.presentation.handlers import (  # noqa: F401
     initiatives,
     moderation,
     notifications,
+    notifications,
     officials,
     standing,
     timeline,

@@ -22,7 +22,6 @@ __all__ = [
     "LimitSettings",
     "ModerationSettings",
     "NotificationSettings",
-    "NotificationSettings",
     "Settings",
     "TelegramSettings",
     "load_settings",
@@ -119,44 +118,6 @@ class NotificationSettings(BaseModel):
     poll_seconds: float = 1.0
 
 
-class NotificationSettings(BaseModel):
-    """Alerts, digests and the delivery ledger (notifications/)."""
-
-    #: Instant alerts wait until the end of the member's quiet hours (their
-    #: time; /quiet changes them). The moderators' queue is never held back.
-    quiet_start: str = "22:00"
-    quiet_end: str = "08:00"
-    #: How often the scheduler looks for digests that are due.
-    digest_tick_minutes: float = 5.0
-    #: Sending attempts (5xx, network errors) before a delivery is failed.
-    max_attempts: int = 6
-    #: Exponential backoff with jitter between attempts, in seconds.
-    backoff_base_seconds: float = 2.0
-    backoff_cap_seconds: float = 600.0
-    #: Review items still open after this long are recalled, once a day.
-    recall_after_hours: float = 24.0
-    #: An alert routed later than this after its event (the notifications were
-    #: down for days) is dropped: old news is for the digest, not an alert.
-    alert_expiry_hours: float = 48.0
-    #: Discord direct messages per second (Discord publishes no number: stay low).
-    discord_dm_per_second: float = 5.0
-    #: Safety margin under each platform limit (0.04: 4 % slower than allowed),
-    #: so network jitter never turns a paced send into a 429.
-    pace_margin: float = 0.04
-    #: Sends in flight at once per platform (never more than one per chat).
-    max_in_flight: int = 16
-    #: Outbox events routed per transaction; members per digest transaction.
-    route_batch: int = 200
-    digest_batch: int = 2000
-    #: Seconds a "sending" row may stay claimed before it counts as a crash.
-    claim_lease_seconds: float = 120.0
-    #: Seconds to wait for a hole in the outbox ids (a transaction still
-    #: committing on PostgreSQL) before going past it.
-    outbox_gap_seconds: float = 5.0
-    #: Seconds between looks at the outbox and the ledger when idle.
-    poll_seconds: float = 1.0
-
-
 class DiscordSettings(BaseModel):
     token: SecretStr | None = None
 
@@ -196,7 +157,6 @@ class Settings(BaseSettings):
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
-    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     #: POSSIBLES_TELEGRAM_TOKEN, one underscore: the name people are told. An alias
     #: only reaches a top-level field, so it lands here and fills telegram.token

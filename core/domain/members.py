@@ -68,9 +68,6 @@ class Member:
     #: Quiet hours in the member's time: instant alerts wait until the end.
     quiet_start: str = "22:00"
     quiet_end: str = "08:00"
-    #: Quiet hours in the member's time: instant alerts wait until the end.
-    quiet_start: str = "22:00"
-    quiet_end: str = "08:00"
 
     def is_suspended(self, now: datetime) -> bool:
         return self.suspended_permanently or (self.suspended_until is not None and self.suspended_until > now)

@@ -475,16 +475,6 @@ def review_notice(uow: UnitOfWork, item_id: int) -> QueueEntry | None:
     return _entry(uow, item)
 
 
-def review_notice(uow: UnitOfWork, item_id: int) -> QueueEntry | None:
-    """Inside an open unit of work: an open review item as the moderators'
-    chat shows it, pushed there by notifications (no moderator asked: who
-    may act is checked when a button is pressed); None once decided."""
-    item = uow.session.get(ReviewItem, item_id)
-    if item is None or not item.is_open:
-        return None
-    return _entry(uow, item)
-
-
 # --- decisions ---------------------------------------------------------------
 
 

@@ -10,7 +10,6 @@ from core.presentation.handlers import (  # noqa: F401
     initiatives,
     moderation,
     notifications,
-    notifications,
     officials,
     standing,
     timeline,

@@ -140,6 +140,10 @@ class NotificationLoop:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
+        # Let the sends started before this moment reach the platform first,
+        # as they would in real time (a started send is a few steps of the loop).
+        for _ in range(5):
+            await asyncio.sleep(0)
         self.now += seconds
         await asyncio.sleep(0)
 

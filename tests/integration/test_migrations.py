@@ -17,7 +17,8 @@ from tests.conftest import PG_SKIP, PG_URL
 
 def assert_schema_matches(database: Database) -> None:
     with database.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
+        opts = {"compare_type": True, "include_object": include_object}
+        context = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(context, metadata)
     assert diff == []
     assert not database.needs_upgrade()

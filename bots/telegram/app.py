@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
+    BotCommandScope,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineQueryResultArticle,
     InputTextMessageContent,
@@ -54,10 +56,11 @@ from core.bootstrap import Runtime
 from core.domain.members import Identity, language_from_code
 from core.presentation.cards import CardKind, Reply
 from core.presentation.chat import Chat
-from core.presentation.commands import visible_commands
+from core.presentation.commands import CommandSpec, visible_commands
 from core.presentation.context import Speaker
 from core.presentation.handlers.chats import press_token
 from core.presentation.i18n import LANGUAGES, translate
+from core.services import platform_chats
 from core.services import updates as processed
 
 __all__ = ["ALLOWED_UPDATES", "TelegramFrontEnd"]
@@ -86,6 +89,10 @@ def _wants_private(reply: Reply) -> bool:
     """A reply that waits for this person's typing (a step of a flow): in a
     group it belongs in the private chat, where the bot reads what they type."""
     return not reply.edit and any(card.kind is CardKind.PROMPT for card in reply.cards)
+
+
+def _configured(chat_id: int | None) -> str | None:
+    return str(chat_id) if chat_id is not None else None
 
 
 def _short(text: str, limit: int = MAX_ALERT) -> str:
@@ -173,21 +180,40 @@ class TelegramFrontEnd:
         return True
 
     async def set_commands(self) -> None:
-        """The catalog's commands for everyone, in French, English and the default language;
-        a failure is logged and changes nothing else."""
-        specs = visible_commands(frozenset())
-        for language in (*LANGUAGES, ""):
-            lang = language or self.runtime.settings.default_language
-            commands = [
-                BotCommand(spec.name, _short(translate(lang, spec.help_key), MAX_DESCRIPTION))
-                for spec in specs
-            ]
-            try:
-                await self.application.bot.set_my_commands(commands, language_code=language or None)
-            except TelegramError as error:
-                log.warning(
-                    "setMyCommands (%s) failed, going on without it: %s", language or "default", error
-                )
+        """The catalog's commands in Telegram's menu, in French, English and the
+        default language: everyone's everywhere, and the moderators' tools too in
+        the moderators' group. A failure is logged and changes nothing else."""
+        everyone = visible_commands(frozenset())
+        scopes: list[tuple[list[CommandSpec], BotCommandScope | None]] = [(everyone, None)]
+        try:
+            group = await asyncio.to_thread(
+                platform_chats.chat_for,
+                self.runtime.uow(),
+                PLATFORM,
+                platform_chats.MODERATORS,
+                _configured(self.settings.moderators_chat_id),
+            )
+        except Exception:  # the menu can do without it
+            log.warning("could not read the moderators' group", exc_info=True)
+            group = None
+        if group is not None and group.lstrip("-").isdigit():
+            moderators = visible_commands(frozenset({"moderator"}))
+            scopes.append((moderators, BotCommandScopeChat(int(group))))
+        for specs, scope in scopes:
+            for language in (*LANGUAGES, ""):
+                lang = language or self.runtime.settings.default_language
+                commands = [
+                    BotCommand(spec.name, _short(translate(lang, spec.help_key), MAX_DESCRIPTION))
+                    for spec in specs
+                ]
+                try:
+                    await self.application.bot.set_my_commands(
+                        commands, scope=scope, language_code=language or None
+                    )
+                except TelegramError as error:
+                    log.warning(
+                        "setMyCommands (%s) failed, going on without it: %s", language or "default", error
+                    )
 
     # ------------------------------------------------------------ the updates
 

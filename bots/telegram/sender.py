@@ -114,12 +114,11 @@ def outcome_of(error: TelegramError) -> Outcome:
         kind = OutcomeKind.TRANSIENT if _never_sent(error) else OutcomeKind.UNCERTAIN
         return Outcome(kind, error=text)
     if isinstance(error, NetworkError):
-        cause = error.__cause__
-        if cause is None or _never_sent(error):
-            # An HTTP error status (5xx): Telegram answered that it did not take it.
-            return Outcome(OutcomeKind.TRANSIENT, error=text)
-        # The connection broke after the request was written: nobody can know.
-        return Outcome(OutcomeKind.UNCERTAIN, error=text)
+        if isinstance(error.__cause__, httpx.HTTPError) and not _never_sent(error):
+            # The connection broke after the request was written: nobody can know.
+            return Outcome(OutcomeKind.UNCERTAIN, error=text)
+        # An HTTP error status (5xx), or no connection at all: Telegram did not take it.
+        return Outcome(OutcomeKind.TRANSIENT, error=text)
     if isinstance(error, InvalidToken | Conflict):
         return Outcome(OutcomeKind.TRANSIENT, error=text)
     return Outcome(OutcomeKind.REJECTED, error=text)

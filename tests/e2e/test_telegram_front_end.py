@@ -165,7 +165,7 @@ def test_flood_limits_are_waited_out_not_dropped(tmp_path: Path) -> None:
 
 def test_commands_are_registered_in_french_and_english(tmp_path: Path) -> None:
     async def test() -> None:
-        async with bot(tmp_path) as (tg, _):
+        async with bot(tmp_path, telegram={"moderators_chat_id": -100555}) as (tg, _):
             tg.user_sends(42, "/start", language_code="fr")
             welcome = await reply_to(tg, 42, 1)
             assert "Bienvenue" in welcome.text
@@ -180,6 +180,10 @@ def test_commands_are_registered_in_french_and_english(tmp_path: Path) -> None:
                 == "propose an initiative, step by step"
             )
             assert dict((c["command"], c["description"]) for c in fr)["propose"].startswith("proposer")
+            # In the moderators' group, their tools are in the menu too.
+            group = json.dumps({"chat_id": -100555, "type": "chat"}, sort_keys=True)
+            assert {"queue", "decide", "propose"} <= set(tg.commands_for("en", scope=group))
+            assert "modchat" not in tg.commands_for("fr", scope=group)
 
     run(test)
 
@@ -374,7 +378,8 @@ def test_webhook_mode_receives_updates_checks_the_secret_and_skips_repeats(tmp_p
             await tg.wait_for(lambda: tg.webhook.get("url") == url)
             tg.user_sends(42, "/start", language_code="en")
             assert "Welcome" in (await reply_to(tg, 42, 1)).text
-            update_id = tg.webhook_deliveries[-1][0]
+            ((update_id, status),) = await tg.wait_for(lambda: tg.webhook_deliveries)
+            assert status == 200  # answered once handled
             front_end = create_front_end(runtime)
             secret = webhook_secret(front_end)
             assert tg.webhook["secret_token"] == secret

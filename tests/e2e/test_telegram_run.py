@@ -23,7 +23,6 @@ GROUP = -100777
 ALICE, BOB, MIA, ROOT, NOSY = 101, 102, 200, 400, 300
 REPORTERS = (103, 104, 105)
 TITLE = "Trees <b>& benches</b> 🌳"
-RUN = ("run", "--only", "telegram")
 
 
 class Bot:
@@ -36,14 +35,24 @@ class Bot:
         self.process: subprocess.Popen[bytes] | None = None
         self.runs = 0
 
-    def start(self) -> None:
+    def start(self, *roles: str) -> None:
+        """``possibles run --only ROLE...`` (every role when none is given)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
         env.update(self.tg.env(), PYTHONUTF8="1", POSSIBLES_LOG_LEVEL="INFO")
         self.runs += 1
         log = (self.tmp_path / f"run{self.runs}.log").open("wb")
         polls_before = self._polls()
+        only = [arg for role in roles for arg in ("--only", role)]
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from bots.cli import main; main()", *RUN, "--database", self.database],
+            [
+                sys.executable,
+                "-c",
+                "from bots.cli import main; main()",
+                "run",
+                *only,
+                "--database",
+                self.database,
+            ],
             cwd=self.tmp_path,
             env=env,
             stdout=log,
@@ -117,7 +126,7 @@ def bot(tmp_path: Path) -> Iterator[Bot]:
 
 def test_the_moderation_story_on_telegram(bot: Bot, tmp_path: Path) -> None:
     tg = bot.tg
-    bot.start()
+    bot.start("telegram")
     assert tg.commands_for("fr")[:3] == ["start", "help", "propose"] and "propose" in tg.commands_for("en")
 
     # Alice proposes, step by step; her title has HTML in it.
@@ -163,7 +172,7 @@ def test_the_moderation_story_on_telegram(bot: Bot, tmp_path: Path) -> None:
 
     # The process stops (SIGTERM, cleanly) and starts again between the card and the press.
     assert bot.stop() == 0
-    bot.start()
+    bot.start("telegram")
 
     # Someone who is not a moderator presses: an alert, nothing changes.
     refused = bot.presses(NOSY, review, "Dismiss")
@@ -198,3 +207,48 @@ def test_the_moderation_story_on_telegram(bot: Bot, tmp_path: Path) -> None:
     assert bot.stop() == 0
     assert not [c for c in tg.requests if c.status == 400 and "not modified" not in (c.description or "")]
     assert "Traceback" not in bot.logs()
+
+
+def console(tmp_path: Path, bot: Bot, name: str, *lines: str) -> str:
+    """Someone in the terminal chat, on the same database as the running bot."""
+    script = "\n".join(lines) + "\n"
+    return possibles(
+        "chat", "--as", name, "--lang", "en", "--database", bot.database, cwd=tmp_path, stdin=script
+    ).stdout
+
+
+def test_the_review_card_is_pushed_to_the_moderators_group(bot: Bot, tmp_path: Path) -> None:
+    """With every role running, notifications push the review card to the group
+    set with /modchat; a moderator decides there after a restart."""
+    tg = bot.tg
+    bot.start()
+    bot.says(ROOT, "/start", name="Root")
+    bot.says(MIA, "/start", name="Mia")
+    possibles("admin", "grant", f"telegram:{ROOT}", "admin", "--database", bot.database, cwd=tmp_path)
+    possibles("admin", "grant", f"telegram:{MIA}", "moderator", "--database", bot.database, cwd=tmp_path)
+    assert "now the moderators' group" in bot.says(ROOT, f"/modchat@{BOT}", chat=GROUP).text
+
+    published = console(tmp_path, bot, "alice", "/propose", TITLE, "Ten lime trees.", "Rhône", "1", "1", "1")
+    assert "Published! Initiative #1 is online." in published
+    for name in ("erin", "grace", "heidi"):
+        assert "Thank you" in console(tmp_path, bot, name, "/report initiative 1", "3", "1")
+
+    def pushed() -> StoredMessage | None:
+        return next(
+            (m for m in tg.messages(GROUP) if any(d.startswith("v1:md:") for d in m.callback_data)), None
+        )
+
+    review = bot.wait(pushed, 60)
+    assert isinstance(review, StoredMessage)
+    assert "Trees <b>& benches</b> 🌳" in (review.text or "") and "spam ×3" in (review.text or "")
+
+    assert bot.stop() == 0
+    bot.start()
+    tg.add_user(NOSY, first_name="Nosy", language_code="en")
+    assert bot.presses(NOSY, review, "✔") == "This is for moderators only."
+    bot.presses(MIA, review, "✔")
+    decided = bot.edited(review)
+    assert "Mia" in (decided.text or "") and decided.buttons == []
+    bot.wait(lambda: "hidden" not in console(tmp_path, bot, "frank", "/show 1").lower(), 10)
+    assert len([m for m in tg.messages(GROUP) if "spam ×3" in (m.text or "")]) <= 1  # pushed once
+    assert bot.stop() == 0

@@ -114,10 +114,10 @@ def outcome_of(error: TelegramError) -> Outcome:
         kind = OutcomeKind.TRANSIENT if _never_sent(error) else OutcomeKind.UNCERTAIN
         return Outcome(kind, error=text)
     if isinstance(error, NetworkError):
-        if isinstance(error.__cause__, httpx.HTTPError) and not _never_sent(error):
-            # The connection broke after the request was written: nobody can know.
-            return Outcome(OutcomeKind.UNCERTAIN, error=text)
-        # An HTTP error status (5xx), or no connection at all: Telegram did not take it.
+        # A 5xx, a refused or reset connection: Telegram did not take it. (A reset
+        # after Telegram took the request is possible in theory; a stale keep-alive
+        # connection, the common cause, never delivered it. Only a timeout is
+        # counted as unknowable, as notifications expects.)
         return Outcome(OutcomeKind.TRANSIENT, error=text)
     if isinstance(error, InvalidToken | Conflict):
         return Outcome(OutcomeKind.TRANSIENT, error=text)

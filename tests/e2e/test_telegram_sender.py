@@ -1,5 +1,6 @@
 """The Telegram Sender (notifications' port) through the real python-telegram-bot
-against the fake Bot API: sends, edits, and every failure as its Outcome; and
+against the fake Bot API: sends, edits, and every failure as its Outcome (only a
+timeout after the request went out is uncertain); and
 an official's alert whose Respond button starts the response in private."""
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def test_failures_become_outcomes() -> None:
             tg.fail_next("502", "sendMessage")
             assert (await sender.send(outgoing(44))).kind == OutcomeKind.TRANSIENT
             tg.fail_next("drop", "sendMessage")
-            assert (await sender.send(outgoing(45))).kind == OutcomeKind.UNCERTAIN  # nobody can know
+            assert (await sender.send(outgoing(45))).kind == OutcomeKind.TRANSIENT  # nothing was stored
             tg.fail_next("timeout", "sendMessage")
             assert (await sender.send(outgoing(46))).kind == OutcomeKind.UNCERTAIN
             assert tg.texts(46) == [tg.texts(46)[0]]  # it had been accepted: why it is uncertain
@@ -128,7 +129,10 @@ def test_failures_become_outcomes() -> None:
             assert (await sender.send(outgoing("not-a-chat"))).kind == OutcomeKind.REJECTED
             missing = await sender.send(outgoing(43, card("edit"), edit_ref="77"))
             assert missing.kind == OutcomeKind.REJECTED  # the message to edit is gone
+            await sender.bot.initialize()
             await sender.close()
+            closed = await sender.send(outgoing(43))  # the front end shut its Bot down first
+            assert closed.kind == OutcomeKind.TRANSIENT and "not initialized" in (closed.error or "")
 
     run(test)
 

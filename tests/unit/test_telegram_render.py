@@ -156,7 +156,7 @@ def caused(error: TelegramError, cause: Exception) -> TelegramError:
         ),
         (
             lambda: caused(NetworkError("httpx.RemoteProtocolError"), httpx.RemoteProtocolError("gone")),
-            OutcomeKind.UNCERTAIN,
+            OutcomeKind.TRANSIENT,
         ),
         (lambda: Forbidden("Forbidden: bot was blocked by the user"), OutcomeKind.UNREACHABLE),
         (lambda: ChatMigrated(-100123), OutcomeKind.UNREACHABLE),

@@ -90,6 +90,15 @@ async def serve(runtime: Runtime, plan: Plan, *, console_name: str = "me") -> No
         front_end = importlib.import_module(f"bots.{name}").create_front_end(runtime)
         tasks.append(front_end.serve)
         senders.append(front_end.sender())
+    if plan.sender:
+        # A sender-only process still needs one sender per platform token.
+        for name, has_token in plan.tokens.items():
+            if has_token and name not in plan.front_ends and _available(f"bots.{name}.sender"):
+                senders.append(
+                    getattr(importlib.import_module(f"bots.{name}.sender"), f"{name}_sender")(
+                        runtime.settings
+                    )
+                )
 
     if plan.console:
         session = ConsoleSession(runtime.chat(), console_name)

@@ -137,6 +137,7 @@ def populate(path: Path, counts: Counts, *, platform: str = "telegram", seed: in
     day_supports, day_posts, day_responses = int(e * 0.80), int(e * 0.12), int(e * 0.02)
     day_status, day_new = int(e * 0.04), max(1, int(e * 0.02))
     n = counts.initiatives
+    day_new = min(day_new, max(1, n // 2))
     old_initiatives = n - day_new
     rows = []
     for i in range(1, n + 1):

@@ -45,6 +45,8 @@ SEND_TIMEOUT = 120.0
 #: Due deliveries read at once per platform, and per chat among them.
 FETCH = 200
 PER_CHAT = 2
+#: Messages claimed and rendered ahead of their slot.
+AHEAD = 3
 
 
 @dataclass
@@ -77,6 +79,11 @@ class _Worker:
         self.fetched_at = float("-inf")
         self.reclaimed_at = float("-inf")
         self.tasks: set[asyncio.Task[None]] = set()
+        #: Claimed and rendered, waiting for their slot: the next sends are
+        #: ready when their time comes, so the pace is kept to the millisecond.
+        self.ready: asyncio.Queue[tuple[DueDelivery, DeliveryView, Rendered] | None] = asyncio.Queue(AHEAD)
+        self.queued = 0
+        self.progress = asyncio.Event()
         self.recovered = False
         self.stats = DrainStats()
         #: Set when deliveries may have appeared (routed, a send ended).
@@ -119,31 +126,52 @@ class _Worker:
     async def run(self, stop: asyncio.Event, *, drain: bool = False, max_wait: float = 0.0) -> None:
         if not self.recovered:
             await self.recover()
-        while not stop.is_set():
-            try:
-                if not await self._step(drain, max_wait):
-                    break
-            except Exception:  # the database went away for a moment: keep going
-                if drain:
-                    raise
-                log.exception("%s: sending failed; trying again", self.platform)
-                self.candidates = []
-                await self.idle(self.poll)
+        sending = asyncio.create_task(self._send_loop())
+        try:
+            while not stop.is_set():
+                try:
+                    if not await self._step(drain, max_wait):
+                        break
+                except Exception:  # the database went away for a moment: keep going
+                    if drain:
+                        raise
+                    log.exception("%s: sending failed; trying again", self.platform)
+                    self.candidates = []
+                    await self.idle(self.poll)
+            await self.ready.put(None)  # what is ready still goes, then the loop ends
+            await sending
+        finally:
+            if not sending.done():
+                sending.cancel()
         await self.finish()
+
+    async def _send_loop(self) -> None:
+        """Take what is ready, in order, each at its slot."""
+        while True:
+            item = await self.ready.get()
+            if item is None:
+                return
+            due, claimed, rendered = item
+            await self._slot(due)
+            task = asyncio.create_task(self._send(claimed, rendered))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            self.queued -= 1
+            self.progress.set()
 
     async def _step(self, drain: bool, max_wait: float) -> bool:
         """One decision of the loop; False when a drain is over."""
         if self.d.monotonic() - self.fetched_at >= self.poll or (not self.candidates and self.dirty):
             self.dirty = False
             await self._fetch()
-        if len(self.tasks) >= self.max_in_flight:
+        if len(self.tasks) + self.queued >= self.max_in_flight:
             await self._wait_for_a_send()
             return True
         pick = self.pacer.pick(self.candidates, self.d.monotonic())
         if pick.index is not None:
-            await self._dispatch(self.candidates.pop(pick.index))
+            await self._prepare(self.candidates.pop(pick.index))
             return True
-        if drain and not self.tasks and not self.candidates:
+        if drain and not self.tasks and not self.queued and not self.candidates:
             await self._fetch()
             if self.candidates:
                 return True
@@ -152,7 +180,7 @@ class _Worker:
                 return False
             await self.idle(min(wait, self.poll))
             return True
-        if self.tasks and not self.candidates:
+        if (self.tasks or self.queued) and not self.candidates:
             await self._wait_for_a_send()
             return True
         timeout = self.poll
@@ -194,10 +222,16 @@ class _Worker:
         return None if wait > max_wait else max(0.0, wait)
 
     async def _wait_for_a_send(self) -> None:
-        await asyncio.wait(set(self.tasks), timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)
+        """Until a send starts or ends."""
+        self.progress.clear()
+        waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(self.progress.wait()), *self.tasks}
+        _, pending = await asyncio.wait(waiters, timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in pending:
+            if waiter not in self.tasks:
+                waiter.cancel()
 
-    async def _dispatch(self, due: DueDelivery) -> None:
-        """Claim, render, wait for the slot, and start the send."""
+    async def _prepare(self, due: DueDelivery) -> None:
+        """Claim and render; what is to be sent joins the ready queue."""
         runtime = self.d.runtime
         self.pacer.in_flight.add(due.address)
         try:
@@ -227,10 +261,8 @@ class _Worker:
         except Exception:
             self.pacer.in_flight.discard(due.address)
             raise
-        await self._slot(due)
-        task = asyncio.create_task(self._send(claimed, result))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.queued += 1
+        await self.ready.put((due, claimed, result))
 
     async def _slot(self, due: DueDelivery) -> None:
         """Wait until both the overall limit and the chat allow a send."""
@@ -262,6 +294,7 @@ class _Worker:
             await self._record(delivery, outcome)
         finally:
             self.pacer.in_flight.discard(delivery.address)
+            self.progress.set()
             self.wake()
 
     async def _record(self, delivery: DeliveryView, outcome: Outcome) -> None:

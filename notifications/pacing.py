@@ -23,20 +23,26 @@ __all__ = ["Gcra", "Pacer", "Pick"]
 
 
 class Gcra:
-    """At most one event per ``interval`` seconds, ``burst`` at once."""
+    """At most one event per ``interval`` seconds, ``burst`` at once.
 
-    def __init__(self, interval: float, burst: int = 1) -> None:
-        if interval < 0 or burst < 1:
-            raise ValueError("interval >= 0 and burst >= 1")
+    ``slack``: a send that comes up to that late keeps the schedule (the next
+    one is due an interval after the planned time, not the actual one), so
+    timer wake-ups a millisecond late do not slow the pace down over time."""
+
+    def __init__(self, interval: float, burst: int = 1, slack: float = 0.0) -> None:
+        if interval < 0 or burst < 1 or not 0 <= slack < max(interval, 1e-9):
+            raise ValueError("interval >= 0, burst >= 1, 0 <= slack < interval")
         self.interval = interval
         self.tolerance = (burst - 1) * interval
+        self.slack = slack
         self.tat = float("-inf")  # theoretical arrival time of the next event
 
     def ready_at(self, now: float) -> float:
         return max(now, self.tat - self.tolerance)
 
     def take(self, now: float) -> None:
-        self.tat = max(now, self.tat) + self.interval
+        base = self.tat if self.tat >= now - self.slack else now
+        self.tat = max(base, self.tat) + self.interval
 
     def idle(self, now: float) -> bool:
         """True when taking now would not depend on the past."""
@@ -65,7 +71,10 @@ class Pacer:
 
     def __init__(self, limits: PaceLimits, margin: float = 0.0) -> None:
         stretch = 1.0 + max(0.0, margin)
-        self.overall = Gcra(stretch / limits.per_second)
+        interval = stretch / limits.per_second
+        # A quarter interval of slack stays within the margin: any second
+        # still holds fewer sends than the platform allows.
+        self.overall = Gcra(interval, slack=interval / 4)
         self.chat_interval = stretch / limits.per_chat_per_second
         self.group_interval = 60.0 * stretch / limits.per_group_per_minute
         self._chats: dict[str, Gcra] = {}

@@ -8,6 +8,8 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pytest
+
 from core.bootstrap import Runtime
 from core.domain.deliveries import DeliveryDraft
 from core.services import deliveries, notices
@@ -45,6 +47,22 @@ def test_gcra_spaces_events_evenly_and_allows_a_burst_when_asked() -> None:
         assert bursty.ready_at(0.0) == 0.0
         bursty.take(0.0)
     assert bursty.ready_at(0.0) == 1.0
+
+
+def test_a_slightly_late_send_keeps_the_schedule_but_never_bunches_sends() -> None:
+    paced = Gcra(0.1, slack=0.025)
+    moments = []
+    now = 0.0
+    for _ in range(100):
+        now = max(now, paced.ready_at(now)) + 0.002  # every timer wakes 2 ms late
+        paced.take(now)
+        moments.append(now)
+    assert moments[-1] - moments[1] == pytest.approx(98 * 0.1, abs=1e-9)  # no drift
+    assert min(b - a for a, b in itertools.pairwise(moments)) >= 0.1 - 0.025
+    very_late = Gcra(0.1, slack=0.025)
+    very_late.take(0.0)
+    very_late.take(1.0)  # far behind: the schedule restarts from now
+    assert very_late.ready_at(1.0) == pytest.approx(1.1)
 
 
 def test_the_pacer_picks_the_first_ready_chat_instead_of_waiting_on_the_head_of_the_line() -> None:

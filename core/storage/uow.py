@@ -31,8 +31,14 @@ class UnitOfWork:
         self.database = database
         self.clock = clock
         self.events: list[DomainEvent] = []
+        self._open = False
 
     def __enter__(self) -> Self:
+        if self._open:
+            # A second transaction from the same thread would wait on the first
+            # one's lock (SQLite) or see none of its writes: always a bug.
+            raise RuntimeError("this unit of work is already open; use a new one per use case")
+        self._open = True
         self.session = self.database.sessions()
         self.events = []
         return self
@@ -45,6 +51,7 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed without expiring the
         # objects read: they leave detached but readable.
+        self._open = False
         self.session.close()
 
     def now(self) -> datetime:

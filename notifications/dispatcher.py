@@ -342,7 +342,9 @@ class Dispatcher:
         self.monotonic = monotonic
         self._sleep = sleep
         self.jitter = jitter
-        self._db_lock = asyncio.Lock()
+        database = runtime.database
+        shared = database.is_sqlite and database.url.database in (None, "", ":memory:")
+        self._db_lock: asyncio.Lock | None = asyncio.Lock() if shared else None
         self.workers: list[_Worker] = []
         seen: set[str] = set()
         for sender in senders:
@@ -363,8 +365,12 @@ class Dispatcher:
             await asyncio.sleep(seconds)
 
     async def db(self, call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run a core call off the event loop, one at a time: the core is
-        synchronous, and SQLite takes one writer at a time anyway."""
+        """Run a core call off the event loop. An in-memory SQLite database
+        is one connection shared by every thread: there, one call at a time.
+        Elsewhere an outcome is recorded at once, even while the next
+        messages are being prepared."""
+        if self._db_lock is None:
+            return await asyncio.to_thread(call, *args, **kwargs)
         async with self._db_lock:
             return await asyncio.to_thread(call, *args, **kwargs)
 

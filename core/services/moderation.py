@@ -490,6 +490,25 @@ class DecisionResult:
     suspension_days: int | None
     suspended_until: datetime | None
 
+    @classmethod
+    def of(cls, decision: Decision, item_id: int, moderator_name: str) -> DecisionResult:
+        """The result of a decision as written (also read back later, for notices)."""
+        assert decision.id is not None
+        until = None
+        if decision.action == ModerationAction.SUSPEND.value and decision.suspension_days:
+            until = decision.created_at + timedelta(days=decision.suspension_days)
+        return cls(
+            decision_id=decision.id,
+            item_id=item_id,
+            target_type=decision.target_type,
+            target_id=decision.target_id,
+            action=decision.action,
+            reason=decision.reason,
+            moderator_name=moderator_name,
+            suspension_days=decision.suspension_days,
+            suspended_until=until,
+        )
+
 
 def decide(
     uow: UnitOfWork,
@@ -558,17 +577,8 @@ def decide(
         else:
             _apply_appeal(uow, act, target, decision, *appealed)
         uow.commit()
-        return DecisionResult(
-            decision_id=decision.id,
-            item_id=item.id,
-            target_type=decision.target_type,
-            target_id=decision.target_id,
-            action=decision.action,
-            reason=decision.reason,
-            moderator_name=moderator.display_name,
-            suspension_days=decision.suspension_days,
-            suspended_until=until,
-        )
+        assert item.id is not None
+        return DecisionResult.of(decision, item.id, moderator.display_name)
 
 
 def _close_item(uow: UnitOfWork, item: ReviewItem, decision_id: int) -> None:

@@ -115,20 +115,7 @@ def review_state(uow: UnitOfWork, item_id: int) -> QueueEntry | DecisionResult |
         if decision is None or decision.id is None:
             return None
         moderator = uow.session.get(Member, decision.moderator_id)
-        until = None
-        if decision.action == ModerationAction.SUSPEND.value and decision.suspension_days:
-            until = decision.created_at + timedelta(days=decision.suspension_days)
-        return DecisionResult(
-            decision_id=decision.id,
-            item_id=item.id,
-            target_type=decision.target_type,
-            target_id=decision.target_id,
-            action=decision.action,
-            reason=decision.reason,
-            moderator_name=moderator.display_name if moderator else "?",
-            suspension_days=decision.suspension_days,
-            suspended_until=until,
-        )
+        return DecisionResult.of(decision, item.id, moderator.display_name if moderator else "?")
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,13 @@ class Plan:
         unknown = wanted - set(ROLES)
         if unknown:
             raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}; roles: {', '.join(ROLES)}")
-        self.front_ends: list[str] = [
-            name for name in ("telegram", "discord") if name in wanted and self.tokens[name]
-        ]
+        self.front_ends: list[str] = []
+        for name in ("telegram", "discord"):
+            if name in wanted and self.tokens[name]:
+                if _available(f"bots.{name}"):
+                    self.front_ends.append(name)
+                else:
+                    log.warning("a %s token is set but possibles has no %s front end yet", name, name)
         self.web = "web" in wanted and _available("bots.web")
         self.scheduler = "scheduler" in wanted
         self.sender = "sender" in wanted

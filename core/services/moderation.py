@@ -53,6 +53,7 @@ from core.domain.moderation import (
     suspension_end,
     visibility_after,
 )
+from core.domain.paging import page_count
 from core.domain.reputation import PointReason
 from core.domain.responses import Response
 from core.domain.text import clean_text
@@ -382,7 +383,7 @@ class QueuePage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // QUEUE_PAGE))
+        return page_count(self.total, QUEUE_PAGE)
 
 
 def _ensure_moderator(uow: UnitOfWork, member_id: int) -> Member:
@@ -823,7 +824,7 @@ class LogPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // LOG_PAGE))
+        return page_count(self.total, LOG_PAGE)
 
 
 def moderation_log(uow: UnitOfWork, page: int = 0) -> LogPage:

@@ -22,6 +22,7 @@ from sqlalchemy import CompoundSelect, Select, func, literal, select, union_all
 
 from core.domain.initiatives import Initiative, Status, Visibility
 from core.domain.members import Role
+from core.domain.paging import page_count
 from core.errors import NotFound
 from core.services import contributions
 from core.services.browse import MAX_PAGE
@@ -95,7 +96,7 @@ class TimelinePage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)
 
 
 def _entry(kind: EntryKind, ref: Any, at: Any) -> Select[Any]:

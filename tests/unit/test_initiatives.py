@@ -127,7 +127,7 @@ def test_the_card_offers_officials_of_the_area_to_respond_then_shows_responses(
     assert "Respond" not in text_of(elsewhere.say(f"/show {initiative_id}"))
     assert "Respond" not in text_of(people["bob"].say(f"/show {initiative_id}"))
     mayor.press("Respond")
-    mayor.press("Supports")
+    mayor.press("I support it")
     mayor.say("Yes, this autumn.")
     mayor.press("Publish")
     bob = people["bob"]

@@ -76,11 +76,11 @@ def test_a_decision_reaches_the_author_with_its_reason_and_the_moderators_card_i
     loop.run()
     (notice,) = loop.sender.texts("alice")
     assert f"decision on your initiative #{initiative_id}" in notice
-    assert "removed by the moderators" in notice and "Reason: spam" in notice
+    assert "Decision #1: removed." in notice and "Reason: spam" in notice
     assert "Appeal #1" in notice  # the button to appeal, once
     card, edit = loop.sender.to("mod")
     assert edit.edit_ref == "1"  # the platform's id of the card sent before
-    assert "Decision #1: removed by the moderators, by mod." in loop.sender.texts("mod")[1]
+    assert "Decision #1: removed, by mod." in loop.sender.texts("mod")[1]
     assert all(not c.actions for c in edit.cards)  # the decision's buttons are gone
 
 
@@ -124,7 +124,7 @@ def test_an_official_response_reaches_supporters_and_followers_only(
     admin.verify_official(runtime.uow(), "test:olga", "69123", "Maire de Lyon")
     loop.run()
     olga.say(f"/respond {initiative_id}")
-    olga.press("Supports")
+    olga.press("I support it")
     olga.say("We will plant the trees in the autumn.")
     assert not is_error(olga.press("Publish"))
     loop.run()
@@ -255,7 +255,7 @@ def respond(runtime: Runtime, people: People, name: str, area: str, initiative_i
     official.member_id  # noqa: B018
     admin.verify_official(runtime.uow(), f"test:{name}", area, f"Élu {name}")
     official.say(f"/respond {initiative_id}")
-    official.press("Supports")
+    official.press("I support it")
     official.say(text)
     assert not is_error(official.press("Publish"))
 

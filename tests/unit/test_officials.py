@@ -174,11 +174,11 @@ def test_an_official_answers_only_inside_the_mandate_area(runtime: Runtime, peop
     with runtime.uow() as uow:
         assert flows._load(uow, people["mayor"].member_id) is None  # no flow started
 
-    assert "is published" in answer(people, "mayor", in_lyon, "Supports", "We will plant them in spring.")
+    assert "is published" in answer(people, "mayor", in_lyon, "I support it", "We will plant them in spring.")
     assert "is published" in answer(
-        people, "minister", in_saint_etienne, "Will study", "My services look at it."
+        people, "minister", in_saint_etienne, "I will study it", "My services look at it."
     )
-    assert "is published" in answer(people, "minister", in_lyon, "Supports", "The State will help fund it.")
+    assert "is published" in answer(people, "minister", in_lyon, "I support it", "The State will help fund it.")
     assert count(runtime, tables.responses) == 3
     with pytest.raises(Forbidden):
         officials.respond(
@@ -192,7 +192,7 @@ def test_the_first_response_moves_the_initiative_to_answered(runtime: Runtime, p
     reach_goal(people, initiative_id)
     assert status(runtime, initiative_id) == "goal_reached"
 
-    answer(people, "mayor", initiative_id, "Supports", "We will plant them in spring.")
+    answer(people, "mayor", initiative_id, "I support it", "We will plant them in spring.")
     assert status(runtime, initiative_id) == "answered"
     assert "answered" in text_of(people["bob"].say(f"/show {initiative_id}"))
     assert outbox(runtime, "initiative_status_changed")[-1] == {
@@ -210,7 +210,7 @@ def test_the_first_response_moves_the_initiative_to_answered(runtime: Runtime, p
     )
 
     shown = text_of(people["bob"].say(f"/responses {initiative_id}"))
-    assert "Supports" in shown and "We will plant them in spring." in shown
+    assert "I support it" in shown and "We will plant them in spring." in shown
     assert "mayor, Maire de Lyon" in shown and "edited" not in shown
 
 
@@ -218,12 +218,12 @@ def test_responding_again_edits_and_keeps_the_history(runtime: Runtime, people: 
     make_official(runtime, people, "mayor", LYON, "Maire de Lyon")
     make_official(runtime, people, "region", "R84", "Présidente de région")
     initiative_id = publish(runtime, people, "alice", LYON)
-    answer(people, "mayor", initiative_id, "Will study", "We look into it.")
-    answer(people, "region", initiative_id, "Supports", "The region co-funds.")
+    answer(people, "mayor", initiative_id, "I will study it", "We look into it.")
+    answer(people, "region", initiative_id, "I support it", "The region co-funds.")
 
     people["mayor"].say(f"/respond {initiative_id}")
-    assert "You already answered (🔍 Will study)" in text_of(people["mayor"].last)
-    people["mayor"].press("Supports")
+    assert "You already answered (🔍 I will study it)" in text_of(people["mayor"].last)
+    people["mayor"].press("I support it")
     people["mayor"].say("Decided: planting in March.")
     assert "is updated" in text_of(people["mayor"].press("Publish"))
 
@@ -281,7 +281,7 @@ def test_publishing_checks_the_mandate_again(runtime: Runtime, people: People) -
     initiative_id = publish(runtime, people, "alice", LYON)
     mayor = people["mayor"]
     mayor.say(f"/respond {initiative_id}")
-    mayor.press("Declines")
+    mayor.press("I decline")
     mayor.say("Not this year.")
     [mandate] = admin.list_roles(runtime.uow(), "test:mayor")[0].mandates
     admin.revoke_mandate(runtime.uow(), mandate.id)
@@ -320,7 +320,7 @@ def test_respond_without_id_lists_what_awaits_and_publish_twice_publishes_once(
     mayor.press(f"Respond to #{waiting}")
     mayor.say("typing instead of choosing")
     assert "Choose your position with the buttons" in text_of(mayor.last)
-    mayor.press("Already done")
+    mayor.press("already done")
     too_long = mayor.say("x" * 2001)
     assert is_error(too_long) and "at most 2,000" in text_of(too_long)
     mayor.say("Benches were installed last week.")
@@ -345,7 +345,7 @@ def test_the_official_record_counts_answered_pending_and_the_median_delay(
 
     early = publish(runtime, people, "alice", LYON, "Answered before its goal")
     clock.advance(days=1)
-    answer(people, "mayor", early, "Will study", "We look at it.")  # 1 day after publication
+    answer(people, "mayor", early, "I will study it", "We look at it.")  # 1 day after publication
 
     two_days = publish(runtime, people, "alice", LYON, "Trees")
     five_days = publish(runtime, people, "alice", LYON, "Benches")
@@ -355,10 +355,10 @@ def test_the_official_record_counts_answered_pending_and_the_median_delay(
     for initiative_id in (two_days, five_days, pending):
         reach_goal(people, initiative_id)
     clock.advance(days=2)
-    answer(people, "mayor", two_days, "Supports", "Yes.")
+    answer(people, "mayor", two_days, "I support it", "Yes.")
     clock.advance(days=3)
-    answer(people, "mayor", five_days, "Declines", "No budget.")
-    answer(people, "mayor", five_days, "Will study", "Maybe next year.")  # an edit: not a new answer
+    answer(people, "mayor", five_days, "I decline", "No budget.")
+    answer(people, "mayor", five_days, "I will study it", "Maybe next year.")  # an edit: not a new answer
 
     record = officials.official_record(runtime.uow(), mayor_id)
     assert (record.answered, record.pending, record.median_days) == (3, 1, 2.0)
@@ -375,8 +375,8 @@ def test_the_official_record_counts_answered_pending_and_the_median_delay(
     assert "bob is not an official" in text_of(people["bob"].say("/official"))
 
     area = text_of(people["bob"].say("/officials Lyon"))
-    assert area.index("mayor — Maire de Lyon (Lyon): 3 answered, 1 pending, median 2 days") < area.index(
-        "minister — Ministre (France): 0 answered, 1 pending, median no response yet"
+    assert area.index("mayor — Maire de Lyon (Lyon): answered 3 · pending 1 · median time to answer: 2 days") < area.index(
+        "minister — Ministre (France): answered 0 · pending 1 · median time to answer: no response yet"
     )
     people["bob"].press("mayor")
     assert "Initiatives answered: 3" in text_of(people["bob"].last)
@@ -387,7 +387,7 @@ def test_the_official_record_counts_answered_pending_and_the_median_delay(
 def test_a_revoked_mandate_keeps_past_answers_public(runtime: Runtime, people: People) -> None:
     mayor_id = make_official(runtime, people, "mayor", LYON, "Maire de Lyon")
     initiative_id = publish(runtime, people, "alice", LYON)
-    answer(people, "mayor", initiative_id, "Supports", "Yes.")
+    answer(people, "mayor", initiative_id, "I support it", "Yes.")
     [mandate] = admin.list_roles(runtime.uow(), mayor_id)[0].mandates
     admin.revoke_mandate(runtime.uow(), mandate.id)
     with runtime.uow() as uow:

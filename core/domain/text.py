@@ -8,10 +8,35 @@ from difflib import SequenceMatcher
 
 from core.errors import InvalidInput
 
-__all__ = ["clean_text", "fold", "similarity"]
+__all__ = ["clean_input", "clean_text", "fold", "language_tag", "similarity"]
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _NON_WORD = re.compile(r"[^\w]+")
+#: Code points no database takes: NUL (PostgreSQL refuses it in text) and
+#: lone surrogates (not encodable as UTF-8, so no driver can send them).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: A BCP 47 language tag as platforms send it ("fr", "en-US", "pt_BR").
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
+LANGUAGE_TAG_MAX = 16
+
+
+def clean_input(value: str) -> str:
+    """``value`` without the code points no database can store or compare.
+
+    Applied to every string entering the core from a front end (commands,
+    text, payloads, queries), so a stray NUL or half of a surrogate pair in
+    a lookup behaves the same on SQLite and PostgreSQL: as if absent.
+    """
+    return _UNSTORABLE.sub("", value)
+
+
+def language_tag(code: str | None) -> str | None:
+    """A platform's language code if it looks like one (at most 16
+    characters, letters, digits and dashes), else None: the platform's
+    field is a hint, never trusted."""
+    if code is None or len(code) > LANGUAGE_TAG_MAX or not _LANGUAGE_TAG.fullmatch(code):
+        return None
+    return code
 
 
 def clean_text(value: str, *, field: str, max_length: int, multiline: bool = False) -> str:

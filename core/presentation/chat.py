@@ -1,6 +1,10 @@
 """The one entry point of every front end: typed commands, typed text, button
 presses in; neutral replies out. Synchronous: front ends call it off their
-event loop (``await asyncio.to_thread(chat.command, ...)``)."""
+event loop (``await asyncio.to_thread(chat.command, ...)``).
+
+Every string a person sends is cleaned here, once (core.domain.text.clean_input);
+the platform's own fields (identity, language code, chat address) are checked
+where they are stored (members.enter, platform_chats.set_chat)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import logging
 from collections.abc import Callable
 
 from core.config import Settings
+from core.domain.members import language_from_code
+from core.domain.text import clean_input, language_tag
 from core.errors import PossiblesError, StaleAction
 from core.presentation import handlers  # noqa: F401  (registers the catalog)
 from core.presentation.cards import Card, CardKind, Reply
@@ -34,6 +40,8 @@ class Chat:
         self.settings = settings
 
     def _context(self, speaker: Speaker) -> Context:
+        """The member speaking; PossiblesError when the platform's identity
+        cannot be used (see members.enter)."""
         member = members.enter(
             self.uow_factory(),
             speaker.identity,
@@ -51,23 +59,31 @@ class Chat:
 
     def command(self, speaker: Speaker, name: str, args: str = "") -> Reply:
         """A typed command, without its slash: ``command(s, "show", "42")``."""
-        ctx = self._context(speaker)
-        spec = CATALOG.get(name.lower())
-        if spec is None:
-            return Reply([Card(lines=(ctx.t("error.unknown_command", name=name),), kind=CardKind.ERROR)])
-        if spec.private and speaker.in_group:
-            return self._run(ctx, lambda: handover(ctx, spec.name, args.strip()))
-        return self._run(ctx, lambda: spec.handler(ctx, args.strip()))
+        name, args = clean_input(name), clean_input(args)
+
+        def go(ctx: Context) -> Reply:
+            spec = CATALOG.get(name.lower())
+            if spec is None:
+                return Reply([Card(lines=(ctx.t("error.unknown_command", name=name),), kind=CardKind.ERROR)])
+            if spec.private and speaker.in_group:
+                return handover(ctx, spec.name, args.strip())
+            return spec.handler(ctx, args.strip())
+
+        return self._run(speaker, go)
 
     def inline(self, speaker: Speaker, query: str, offset: str = "") -> InlinePage:
         """Initiatives to share into any chat ("@bot words"), newest when ``query`` is empty."""
-        return inline_results(self._context(speaker), query, offset)
+        try:
+            ctx = self._context(speaker)
+        except PossiblesError:
+            return InlinePage(())
+        return inline_results(ctx, clean_input(query), clean_input(offset))
 
     def text(self, speaker: Speaker, text: str) -> Reply:
         """Free text: the next answer of an open flow, or a hint."""
-        ctx = self._context(speaker)
+        text = clean_input(text)
 
-        def go() -> Reply:
+        def go(ctx: Context) -> Reply:
             conversation = flows.current(ctx.uow, ctx.member.id)
             if conversation is None:
                 return Reply([Card(lines=(ctx.t("chat.no_flow"),))])
@@ -77,24 +93,31 @@ class Chat:
                 return Reply([Card(lines=(ctx.t("chat.no_flow"),))])
             return spec.on_text(ctx, conversation, text)
 
-        return self._run(ctx, go)
+        return self._run(speaker, go)
 
     def press(self, speaker: Speaker, payload: str) -> Reply:
         """A button press; the payload is authorised again, never trusted."""
-        ctx = self._context(speaker)
+        payload = clean_input(payload)
 
-        def go() -> Reply:
+        def go(ctx: Context) -> Reply:
             verb, args = parse(payload)
             handler = PRESSES.get(verb)
             if handler is None:
                 raise StaleAction()
             return handler(ctx, args)
 
-        return self._run(ctx, go)
+        return self._run(speaker, go)
 
-    def _run(self, ctx: Context, action: Callable[[], Reply]) -> Reply:
+    def _run(self, speaker: Speaker, action: Callable[[Context], Reply]) -> Reply:
         try:
-            return action()
+            ctx = self._context(speaker)
+        except PossiblesError as error:
+            # Refused before anyone is known: answer in the platform's language.
+            language = language_from_code(language_tag(speaker.language_code), self.settings.default_language)
+            log.info("refused unknown sender %r: %s", speaker.identity, error)
+            return Reply([error_card(Translator(language, self.settings.default_time_zone), error)])
+        try:
+            return action(ctx)
         except PossiblesError as error:
             log.info("refused for member %s: %s", ctx.member.id, error)
             return Reply([error_card(ctx.t, error)])

@@ -10,6 +10,7 @@ from core.domain.flows import Conversation
 from core.errors import StaleAction
 from core.storage import tables
 from core.storage.uow import UnitOfWork
+from core.storage.upserts import insert_or_update
 
 __all__ = ["begin", "cancel", "current", "finish", "update"]
 
@@ -32,18 +33,18 @@ def current(uow: UnitOfWork, member_id: int) -> Conversation | None:
 
 
 def begin(uow: UnitOfWork, member_id: int, flow: str, step: str, data: dict[str, Any]) -> Conversation:
-    """Open a flow, replacing any other the member had open."""
+    """Open a flow, replacing any other the member had open. One statement,
+    so a double tap (two begins at once) leaves one flow, never an error."""
     with uow:
-        conversation = _load(uow, member_id)
-        if conversation is None:
-            conversation = Conversation(
-                member_id=member_id, flow=flow, step=step, updated_at=uow.now(), data=data
-            )
-            uow.session.add(conversation)
-        else:
-            conversation.flow, conversation.step, conversation.data = flow, step, dict(data)
-            conversation.updated_at = uow.now()
+        insert_or_update(
+            uow,
+            tables.conversations,
+            {"member_id": member_id, "flow": flow, "step": step, "data": dict(data), "updated_at": uow.now()},
+            conflict=("member_id",),
+        )
         uow.commit()
+        conversation = _load(uow, member_id)
+        assert conversation is not None
         return conversation
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.config import Settings
 from core.domain.members import Identity, LinkedIdentity, Member, Role, language_from_code
-from core.domain.text import clean_text
+from core.domain.text import clean_input, clean_text, language_tag
 from core.errors import InvalidInput, NotFound
 from core.services.areas import AreaView, area_views, get_area
 from core.storage import tables
@@ -82,6 +82,19 @@ def _display_name(name: str, identity: Identity) -> str:
         return f"{identity.platform}-{identity.external_id}"[:100]
 
 
+#: The longest platform name and external id the identities table stores.
+PLATFORM_MAX = 20
+EXTERNAL_ID_MAX = 64
+
+
+def _check_identity(identity: Identity) -> None:
+    """Refuse an identity that cannot be stored as it is: it is never
+    altered, since a trimmed id could be someone else's."""
+    for value, limit in ((identity.platform, PLATFORM_MAX), (identity.external_id, EXTERNAL_ID_MAX)):
+        if len(value) > limit or clean_input(value) != value:
+            raise InvalidInput("error.identity")
+
+
 def enter(
     uow: UnitOfWork,
     identity: Identity,
@@ -94,7 +107,11 @@ def enter(
     The language comes first from the platform's language code, until the
     member picks one with /lang. Safe when two first messages race: the
     unique (platform, external_id) decides, the loser reads the winner's row.
+    InvalidInput when the platform's identity cannot be stored; a language
+    code that does not look like one is ignored.
     """
+    _check_identity(identity)
+    language_code = language_tag(language_code)
     for _attempt in range(3):
         with uow:
             linked = uow.session.scalars(
@@ -148,6 +165,9 @@ def find_member(uow: UnitOfWork, reference: str) -> Member:
     """A member by "#12", "12" or "platform:external_id" (admin tools, /report member)."""
     ref = reference.strip().lstrip("#")
     if ref.isdigit():
+        # "²" and "①" are digits to isdigit() but not to int(); no id has 19 digits.
+        if not ref.isascii() or len(ref) > 18:
+            raise NotFound("error.member_not_found", id=reference[:40])
         return get_member(uow, int(ref))
     platform, _, external = ref.partition(":")
     if external:
@@ -159,7 +179,7 @@ def find_member(uow: UnitOfWork, reference: str) -> Member:
         ).one_or_none()
         if linked is not None:
             return get_member(uow, linked.member_id)
-    raise NotFound("error.member_not_found", id=reference)
+    raise NotFound("error.member_not_found", id=reference[:40])
 
 
 def set_language(uow: UnitOfWork, member_id: int, language: str) -> str:
@@ -174,7 +194,7 @@ def set_time_zone(uow: UnitOfWork, member_id: int, zone: str) -> str:
     try:
         ZoneInfo(zone.strip())
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput("error.time_zone", zone=zone) from exc
+        raise InvalidInput("error.time_zone", zone=zone.strip()[:64]) from exc
     with uow:
         member = get_member(uow, member_id)
         member.time_zone = zone.strip()

@@ -7,31 +7,42 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.domain.members import Role, require_role
+from core.domain.text import clean_input
+from core.errors import InvalidInput
 from core.services.members import get_member, member_roles
 from core.storage import tables
 from core.storage.uow import UnitOfWork
+from core.storage.upserts import insert_or_update
 
 __all__ = ["MODERATORS", "chat_for", "set_chat"]
 
 MODERATORS = "moderators"
+#: The longest chat address the table stores (Telegram's are about 14 characters).
+ADDRESS_MAX = 64
 
 
 def set_chat(uow: UnitOfWork, member_id: int, platform: str, purpose: str, address: str) -> None:
-    """An admin makes the chat at ``address`` the ``purpose`` chat of ``platform``."""
+    """An admin makes the chat at ``address`` the ``purpose`` chat of ``platform``.
+
+    InvalidInput when the platform's address cannot be stored; two admins at
+    once: the last one wins, neither sees an error."""
     with uow:
         get_member(uow, member_id).ensure_may_act(uow.now())
         require_role(set(member_roles(uow, member_id)), Role.ADMIN)
-        c = tables.platform_chats.c
-        existing = uow.session.execute(
-            select(c.id).where(c.platform == platform, c.purpose == purpose)
-        ).scalar_one_or_none()
-        values = {"address": address, "set_by": member_id, "updated_at": uow.now()}
-        if existing is None:
-            uow.session.execute(
-                tables.platform_chats.insert().values(platform=platform, purpose=purpose, **values)
-            )
-        else:
-            uow.session.execute(tables.platform_chats.update().where(c.id == existing).values(**values))
+        if not address or len(address) > ADDRESS_MAX or clean_input(address) != address:
+            raise InvalidInput("error.chat_address")
+        insert_or_update(
+            uow,
+            tables.platform_chats,
+            {
+                "platform": platform,
+                "purpose": purpose,
+                "address": address,
+                "set_by": member_id,
+                "updated_at": uow.now(),
+            },
+            conflict=("platform", "purpose"),
+        )
         uow.commit()
 
 

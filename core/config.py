@@ -1,16 +1,25 @@
 """Configuration: shipped defaults in config/possibles.toml, then an optional
 ./possibles.toml in the working directory, then POSSIBLES_* environment
 variables (nested keys with a double underscore: POSSIBLES_LIMITS__PROPOSALS_PER_DAY=5).
+
+The shipped defaults are the package ``config`` (data only), read with
+importlib.resources: they come along in the wheel, so a plain ``pip install``
+finds them as a checkout does.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -27,8 +36,20 @@ __all__ = [
     "load_settings",
 ]
 
-#: Shipped defaults (areas, screening lists, possibles.toml) live beside the packages.
-CONFIG_DIR = Path(os.environ.get("POSSIBLES_CONFIG_DIR", Path(__file__).resolve().parents[1] / "config"))
+
+def _shipped_defaults() -> Traversable:
+    override = os.environ.get("POSSIBLES_CONFIG_DIR")
+    return Path(override) if override else files("config")
+
+
+#: Shipped defaults (possibles.toml, areas/, screening/): the package ``config``,
+#: or the folder named by POSSIBLES_CONFIG_DIR.
+CONFIG_DIR: Traversable = _shipped_defaults()
+
+
+def _shipped_settings() -> dict[str, Any]:
+    path = CONFIG_DIR.joinpath("possibles.toml")
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 class GoalSettings(BaseModel):
@@ -180,14 +201,16 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        files = [CONFIG_DIR / "possibles.toml", Path("possibles.toml")]
+        paths = [Path("possibles.toml")]
         extra = os.environ.get("POSSIBLES_CONFIG_FILE")
         if extra:
-            files.append(Path(extra))
-        existing = [f for f in files if f.is_file()]
-        # Later files win over earlier ones; the environment wins over every file.
+            paths.append(Path(extra))
+        existing = [f for f in paths if f.is_file()]
+        # Later files win over earlier ones, the shipped defaults lose to every
+        # file, and the environment wins over all of them.
         toml = TomlConfigSettingsSource(settings_cls, toml_file=existing)
-        return (init_settings, env_settings, toml)
+        shipped = InitSettingsSource(settings_cls, init_kwargs=_shipped_settings())
+        return (init_settings, env_settings, toml, shipped)
 
 
 def load_settings(**overrides: object) -> Settings:

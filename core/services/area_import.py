@@ -19,7 +19,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 from sqlalchemy import String, bindparam, cast, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -42,7 +42,7 @@ __all__ = [
     "with_defaults",
 ]
 
-DEFAULT_AREAS = CONFIG_DIR / "areas" / "france.csv"
+DEFAULT_AREAS = CONFIG_DIR.joinpath("areas", "france.csv")
 COLUMNS = ("code", "name", "parent_code", "level")
 #: Called with the number of rows just imported, as the import goes.
 Progress = Callable[[int], None]
@@ -71,7 +71,7 @@ def _bad(line: int, problem: str) -> InvalidInput:
     return InvalidInput("error.area_csv_row", line=line, problem=problem)
 
 
-def read_csv(path: Path) -> Iterator[AreaRow]:
+def read_csv(path: Traversable) -> Iterator[AreaRow]:
     """Rows of a CSV file whose header names the columns code, name,
     parent_code, level (in any order; comma, semicolon or tab separated;
     UTF-8 with or without BOM). Blank lines are skipped.

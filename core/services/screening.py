@@ -3,8 +3,7 @@ queue without hiding it (moderation stays after publication)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 from sqlalchemy import select
 
@@ -18,12 +17,24 @@ from core.storage.uow import UnitOfWork
 __all__ = ["flagged_words", "screen"]
 
 
-@lru_cache(maxsize=4)
-def _word_lists(directory: Path) -> tuple[frozenset[str], tuple[str, ...]]:
+_WordLists = tuple[frozenset[str], tuple[str, ...]]
+#: Word lists already read, by folder (read once per process).
+_read: dict[str, _WordLists] = {}
+
+
+def _word_lists(directory: Traversable) -> _WordLists:
     """(single words, multi-word phrases), folded, from every *.txt there."""
+    key = str(directory)
+    if key not in _read:
+        _read[key] = _read_word_lists(directory)
+    return _read[key]
+
+
+def _read_word_lists(directory: Traversable) -> _WordLists:
     words: set[str] = set()
     phrases: list[str] = []
-    for path in sorted(directory.glob("*.txt")):
+    lists = [entry for entry in directory.iterdir() if entry.name.endswith(".txt") and entry.is_file()]
+    for path in sorted(lists, key=lambda entry: entry.name):
         for line in path.read_text(encoding="utf-8").splitlines():
             entry = fold(line.split("#", 1)[0])
             if not entry:
@@ -32,9 +43,9 @@ def _word_lists(directory: Path) -> tuple[frozenset[str], tuple[str, ...]]:
     return frozenset(words), tuple(phrases)
 
 
-def flagged_words(*texts: str, directory: Path | None = None) -> tuple[str, ...]:
+def flagged_words(*texts: str, directory: Traversable | None = None) -> tuple[str, ...]:
     """The listed words or phrases found in ``texts`` (whole words, folded)."""
-    words, phrases = _word_lists(directory or CONFIG_DIR / "screening")
+    words, phrases = _word_lists(directory or CONFIG_DIR.joinpath("screening"))
     found: list[str] = []
     for text in texts:
         folded = fold(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Area", "AreaLevel", "goal_for_level"]
+__all__ = ["Area", "AreaLevel", "goal_for_level", "path_ids"]
 
 
 class AreaLevel(StrEnum):
@@ -17,6 +17,12 @@ class AreaLevel(StrEnum):
     @property
     def rank(self) -> int:
         return list(AreaLevel).index(self)
+
+
+def path_ids(path: str) -> list[int]:
+    """The ids of a materialised path, from the root down: "/1/5/42/" is
+    [1, 5, 42]. The one place that reads a path."""
+    return [int(part) for part in path.split("/") if part]
 
 
 @dataclass(eq=False)
@@ -40,7 +46,7 @@ class Area:
     @property
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this area, itself included."""
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return path_ids(self.path)
 
 
 def goal_for_level(level: str, goals: dict[str, int]) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, union
 
 from core.config import Settings
+from core.domain.areas import path_ids
 from core.domain.members import Role
 from core.domain.supports import FollowTarget
 from core.storage import tables
@@ -94,7 +95,7 @@ def _area_and_above(uow: UnitOfWork, area_id: int) -> list[int]:
     path = uow.session.scalar(select(a.path).where(a.id == area_id))
     if path is None:
         return []
-    return [int(part) for part in str(path).strip("/").split("/") if part] or [area_id]
+    return path_ids(str(path)) or [area_id]
 
 
 def officials_over(uow: UnitOfWork, area_id: int) -> set[int]:

@@ -29,6 +29,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.config import Settings
+from core.domain.areas import path_ids
 from core.domain.deliveries import DeliveryDraft, DeliveryKind, DigestPeriod, delivery_key, digest_period
 from core.domain.initiatives import Status, Visibility
 from core.domain.supports import FollowTarget
@@ -243,7 +244,7 @@ def _facts(period: DigestPeriod, recent: _Recent) -> _Facts:
             bump(int(counter_to_id), 3)
         if initiative_id not in live:
             continue
-        ancestry = tuple(int(x) for x in path.strip("/").split("/") if x)
+        ancestry = tuple(path_ids(path))
         facts.new[initiative_id] = (author_id, topic, ancestry)
         for area_id in ancestry:
             facts.new_by_area.setdefault(area_id, []).append(initiative_id)

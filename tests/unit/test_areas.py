@@ -253,3 +253,11 @@ def test_a_forged_or_stale_button_changes_nothing(people: People, runtime: Runti
 
 def test_area_is_in_the_help(people: People) -> None:
     assert "/area [NAME|CODE]" in text_of(people["alice"].say("/help"))
+
+
+def test_a_path_is_read_in_one_place() -> None:
+    from core.domain.areas import Area, path_ids
+
+    assert path_ids("/1/5/42/") == [1, 5, 42]
+    assert path_ids("/") == [] and path_ids("") == []
+    assert Area("69123", "Lyon", "commune", "lyon", path="/1/5/42/").ancestor_ids == [1, 5, 42]

@@ -33,6 +33,7 @@ __all__ = [
     "find_area",
     "get_area",
     "lookup_areas",
+    "name_words",
     "national_area",
     "near_area_ids",
     "search_areas",
@@ -89,19 +90,28 @@ def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_areas(uow: UnitOfWork, query: str, limit: int = 8) -> list[Area]:
-    """Areas whose code is ``query`` or whose name contains its words, in any
-    case, with or without accents, hyphens or apostrophes ("saint etienne",
-    "st-etienne" and "SAINT-ÉTIENNE" find Saint-Étienne; "cote dor" finds
-    Côte-d'Or).
+def name_words(text: str) -> list[str]:
+    """The folded words of a place name as people type it, abbreviations
+    spelt out ("St-Étienne" -> ["saint", "etienne"]), as area search keys hold them."""
+    return [_ABBREVIATIONS.get(word, word) for word in fold(text).split()]
 
-    Best first: the exact code ("69" is the Rhône), the exact name, names
-    starting with the query, names with a word starting with it, then the
-    rest; equally good matches list larger areas before smaller ones, then
-    shorter names first. Works inside an open unit of work.
+
+def search_areas(uow: UnitOfWork, query: str, limit: int = 8) -> list[Area]:
+    """Areas whose code or one of whose postal codes is ``query``, or whose
+    name contains its words, in any case, with or without accents, hyphens or
+    apostrophes ("saint etienne", "st-etienne" and "SAINT-ÉTIENNE" find
+    Saint-Étienne; "cote dor" finds Côte-d'Or; "69001" finds Lyon by its
+    postal code).
+
+    Best first: the exact code ("69" is the Rhône, "69123" Lyon), a postal
+    code (after the code: "69001" is first the INSEE code of Affoux, then a
+    postal code of Lyon), the exact name, names starting with the query,
+    names with a word starting with it, then the rest; equally good matches
+    list larger areas before smaller ones, then shorter names first. Works
+    inside an open unit of work.
     """
     text = query.strip()[:MAX_QUERY]
-    words = [_ABBREVIATIONS.get(word, word) for word in fold(text).split()]
+    words = name_words(text)
     if not words:
         raise InvalidInput("error.text_empty", field="area")
     key = " ".join(words)
@@ -113,17 +123,20 @@ def search_areas(uow: UnitOfWork, query: str, limit: int = 8) -> list[Area]:
     every_word = and_(*(a.search_key.like(f"%{_like_escaped(w)}%", escape="\\") for w in words))
     compact_key = func.replace(a.search_key, " ", "")
     glued = compact_key.like(f"%{_like_escaped(compact)}%", escape="\\")
+    p = tables.area_postal_codes.c
+    by_postal_code = a.id.in_(select(p.area_id).where(p.postal_code == code))
     rank = case(
         (a.code == code, 0),
-        (or_(a.search_key == key, compact_key == compact), 1),
-        (a.search_key.like(f"{_like_escaped(key)}%", escape="\\"), 2),
-        (a.search_key.like(f"% {_like_escaped(key)}%", escape="\\"), 3),
-        else_=4,
+        (by_postal_code, 1),
+        (or_(a.search_key == key, compact_key == compact), 2),
+        (a.search_key.like(f"{_like_escaped(key)}%", escape="\\"), 3),
+        (a.search_key.like(f"% {_like_escaped(key)}%", escape="\\"), 4),
+        else_=5,
     )
     level_rank = case({lvl.value: lvl.rank for lvl in AreaLevel}, value=a.level, else_=len(AreaLevel))
     stmt = (
         select(Area)
-        .where(or_(a.code == code, every_word, glued))
+        .where(or_(a.code == code, by_postal_code, every_word, glued))
         .order_by(rank, level_rank, func.length(a.search_key), a.search_key, a.code)
         .limit(max(1, min(limit, MAX_RESULTS)))
     )

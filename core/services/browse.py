@@ -20,7 +20,7 @@ from core.config import Settings
 from core.domain.initiatives import Status, Visibility
 from core.domain.text import fold
 from core.errors import InvalidInput, InvalidState
-from core.services.areas import near_area_ids
+from core.services.areas import name_words, near_area_ids
 from core.services.initiatives import validate_topic
 from core.services.members import get_member
 from core.storage import tables
@@ -204,20 +204,29 @@ def _like_escaped(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _starts_a_word(column: ColumnElement[str], word: str) -> ColumnElement[bool]:
+    # Search keys are folded: word boundaries are spaces, so a word matches
+    # at the start or after a space.
+    return or_(
+        column.like(f"{_like_escaped(word)}%", escape="\\"),
+        column.like(f"% {_like_escaped(word)}%", escape="\\"),
+    )
+
+
 def browse_words(uow: UnitOfWork, query: str, page: int = 0, *, size: int = PAGE_SIZE) -> BrowsePage:
-    """Visible initiatives whose title or description contains every word,
-    accent- and case-insensitively ("ecole" finds "École"), newest first.
-    Finished ones are found too: someone searching knows what they look for."""
+    """Visible initiatives in which every word is found, accent- and
+    case-insensitively ("ecole" finds "École"), in the title, the description
+    or the name of the initiative's area ("saint etienne" finds those in
+    Saint-Étienne, "arbres lyon" the trees of Lyon), newest first. Finished
+    ones are found too: someone searching knows what they look for."""
     words = search_words(query)
-    i = tables.initiatives.c
-    # search_key is the folded "title description": word boundaries are
-    # spaces, so a word matches at the start or after a space.
+    i, a = tables.initiatives.c, tables.areas.c
     matches = [
         or_(
-            i.search_key.like(f"{_like_escaped(w)}%", escape="\\"),
-            i.search_key.like(f"% {_like_escaped(w)}%", escape="\\"),
+            _starts_a_word(i.search_key, word),
+            *(_starts_a_word(a.search_key, name_word) for name_word in name_words(word)),
         )
-        for w in words
+        for word in words
     ]
     with uow:
         return _page(uow, _newest_first(_listing(*matches, live_only=False)), page, size)

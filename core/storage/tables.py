@@ -52,6 +52,15 @@ areas = Table(
     Column("parent_id", Id, ForeignKey("areas.id"), nullable=True, index=True),
 )
 
+#: A commune's postal codes ("69001" is Lyon's): several per commune, and a
+#: code may serve several communes.
+area_postal_codes = Table(
+    "area_postal_codes",
+    metadata,
+    Column("postal_code", String(10), primary_key=True),
+    Column("area_id", Id, ForeignKey("areas.id"), primary_key=True, index=True),
+)
+
 members = Table(
     "members",
     metadata,

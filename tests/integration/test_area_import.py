@@ -15,7 +15,7 @@ from bots.cli import app
 from core.bootstrap import Runtime
 from core.errors import InvalidInput
 from core.presentation.i18n import translate
-from core.services import area_import, areas
+from core.services import areas
 from core.services.area_import import DEFAULT_AREAS, AreaRow, import_areas, read_csv
 from core.storage import tables
 from core.storage.database import Database
@@ -89,8 +89,7 @@ def small(uow: UnitOfWork) -> UnitOfWork:
 def test_france_with_35000_communes_imports_and_reimports_without_duplicates(
     database: Database, uow: UnitOfWork, tmp_path: Path
 ) -> None:
-    assert area_import.load_default_areas(uow) == 120
-    assert area_import.load_default_areas(uow) == 0  # only into an empty tree
+    assert import_areas(uow, read_csv(DEFAULT_AREAS)) == 120  # the regions and departments
     path = write_csv(tmp_path / "communes.csv", communes(35_000))
     done: list[int] = []
     assert import_areas(uow, read_csv(path), progress=done.append) == 35_000
@@ -309,3 +308,64 @@ def test_cli_search_without_match_fails(db_url: str) -> None:
     result = CliRunner().invoke(app, ["areas", "search", "atlantis", "--database", url])
     assert result.exit_code == 1
     assert "no area matches 'atlantis'" in result.output
+
+
+# --- postal codes -------------------------------------------------------------------
+
+
+def postal_codes(database: Database) -> dict[str, set[str]]:
+    a, p = tables.areas.c, tables.area_postal_codes.c
+    with database.engine.connect() as conn:
+        rows = conn.execute(select(a.code, p.postal_code).join(tables.areas, a.id == p.area_id)).all()
+    found: dict[str, set[str]] = {}
+    for code, postal_code in rows:
+        found.setdefault(code, set()).add(postal_code)
+    return found
+
+
+def test_postal_codes_are_imported_replaced_and_kept(
+    database: Database, small: UnitOfWork, tmp_path: Path
+) -> None:
+    path = tmp_path / "with_postal_codes.csv"
+    path.write_text(
+        "# a comment before the header, as in the shipped files\n"
+        "code,name,parent_code,level,postal_codes\n"
+        "69123,Lyon,69,commune,69001 69002 69002\n"
+        "42218,Saint-Étienne,42,commune,42000 42100\n"
+        "69001,Affoux,69,commune,\n",
+        encoding="utf-8",
+    )
+    assert import_areas(small, read_csv(path)) == 3
+    assert postal_codes(database) == {"69123": {"69001", "69002"}, "42218": {"42000", "42100"}}
+    with small:
+        assert [a.code for a in areas.search_areas(small, "42100")] == ["42218"]
+
+    path.write_text(
+        "code,name,parent_code,level,postal_codes\n69123,Lyon,69,commune,69003\n", encoding="utf-8"
+    )
+    import_areas(small, read_csv(path))
+    assert postal_codes(database)["69123"] == {"69003"}  # replaced
+    assert postal_codes(database)["42218"] == {"42000", "42100"}  # not in the file: kept
+
+    write_csv(path, [("69123", "Lyon", "69", "commune")])  # no postal_codes column: kept
+    import_areas(small, read_csv(path))
+    assert postal_codes(database)["69123"] == {"69003"}
+
+
+def test_a_bad_postal_code_is_reported_with_its_line_and_changes_nothing(
+    database: Database, small: UnitOfWork, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "# two lines of comments\n# count in the line numbers\n"
+        "code,name,parent_code,level,postal_codes\n"
+        "69001,Affoux,69,commune,69170\n"
+        "69002,Amplepuis,69,commune,69550 6955O;\n",
+        encoding="utf-8",
+    )
+    before = tree(database), postal_codes(database)
+    with pytest.raises(InvalidInput) as raised:
+        import_areas(small, read_csv(path))
+    assert raised.value.params["line"] == 5
+    assert "bad postal code '6955O;'" in raised.value.params["problem"]
+    assert (tree(database), postal_codes(database)) == before

@@ -9,8 +9,8 @@ rather than shown without their next pages.
 
 from __future__ import annotations
 
-from core.domain.text import fold
-from core.errors import StaleAction
+from core.domain.text import clean_text, fold
+from core.errors import InvalidInput, StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, Reply
 from core.presentation.commands import command, press
 from core.presentation.context import Context
@@ -22,6 +22,8 @@ from core.services.initiatives import validate_topic
 __all__ = ["browse_reply"]
 
 TITLE_IN_BUTTON = 40
+#: A search heading longer than this shows the folded words instead.
+TYPED_MAX = 60
 NO_ARG = "0"
 
 #: What a person may type after /browse, in either language.
@@ -55,11 +57,13 @@ def _fetch(ctx: Context, listing: Listing, arg: str, page: int) -> BrowsePage:
     return browse.browse_words(uow, arg.replace("+", " "), page)
 
 
-def _title(ctx: Context, listing: Listing, arg: str) -> str:
+def _title(ctx: Context, listing: Listing, arg: str, typed: str | None) -> str:
     if listing is Listing.TOPIC:
         return ctx.t("browse.title.topic", topic=ctx.t(f"topic.{arg}"))
     if listing is Listing.WORDS:
-        return ctx.t("browse.title.words", words=arg.replace("+", " "))
+        # What was typed ("Saint-Étienne"); a page pressed later only has the
+        # folded words its button carries.
+        return ctx.t("browse.title.words", words=typed or arg.replace("+", " "))
     return ctx.t(f"browse.title.{listing.value}")
 
 
@@ -77,9 +81,16 @@ def _switch_actions(ctx: Context, current: Listing) -> list[Action]:
 
 
 def browse_reply(
-    ctx: Context, listing: Listing, arg: str = NO_ARG, page: int = 0, *, edit: bool = False
+    ctx: Context,
+    listing: Listing,
+    arg: str = NO_ARG,
+    page: int = 0,
+    *,
+    edit: bool = False,
+    typed: str | None = None,
 ) -> Reply:
-    """The card of one page of a list, with its buttons."""
+    """The card of one page of a list, with its buttons. ``typed``: a
+    search as the member typed it, for the heading."""
     if listing is Listing.TOPIC and arg == NO_ARG:
         return _topic_picker(ctx, edit=edit)
     result = _fetch(ctx, listing, arg, page)
@@ -114,7 +125,7 @@ def browse_reply(
         )
     actions.extend(_switch_actions(ctx, listing))
     card = Card(
-        title=_title(ctx, listing, arg),
+        title=_title(ctx, listing, arg, typed),
         lines=tuple(lines),
         actions=tuple(actions),
         footer=t("browse.page", page=result.page + 1),
@@ -144,24 +155,35 @@ def _words_arg(query: str) -> str:
     return "+".join(browse.search_words(query))
 
 
+def _search_reply(ctx: Context, query: str) -> Reply:
+    """The first page of a search, headed by the words as typed (cleaned
+    like any text; the folded words when that is too long)."""
+    arg = _words_arg(query)
+    try:
+        typed: str | None = clean_text(query, field="search", max_length=TYPED_MAX)
+    except InvalidInput:
+        typed = None
+    return browse_reply(ctx, Listing.WORDS, arg, typed=typed)
+
+
 @command("browse", args="args.browse", order=15)
 def browse_command(ctx: Context, args: str) -> Reply:
     head, _, rest = args.strip().partition(" ")
     listing = _LISTS.get(fold(head)) if head else Listing.NEW
     if listing is None:
-        return browse_reply(ctx, Listing.WORDS, _words_arg(args))
+        return _search_reply(ctx, args)
     if listing is Listing.TOPIC:
         if not rest.strip():
             return _topic_picker(ctx, edit=False)
         return browse_reply(ctx, listing, validate_topic(rest, ctx.settings))
     if listing is Listing.WORDS:
-        return browse_reply(ctx, listing, _words_arg(rest))
+        return _search_reply(ctx, rest)
     return browse_reply(ctx, listing)
 
 
 @command("search", args="args.search", order=16)
 def search_command(ctx: Context, args: str) -> Reply:
-    return browse_reply(ctx, Listing.WORDS, _words_arg(args))
+    return _search_reply(ctx, args)
 
 
 @press("pg")

@@ -67,6 +67,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_processed_updates_processed_at"), ["processed_at"], unique=False)
 
     op.create_table(
+        "area_postal_codes",
+        sa.Column("postal_code", sa.String(length=10), nullable=False),
+        sa.Column("area_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(["area_id"], ["areas.id"], name=op.f("fk_area_postal_codes_area_id_areas")),
+        sa.PrimaryKeyConstraint("postal_code", "area_id", name=op.f("pk_area_postal_codes")),
+    )
+    with op.batch_alter_table("area_postal_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_area_postal_codes_area_id"), ["area_id"], unique=False)
+
+    op.create_table(
         "members",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -584,6 +594,10 @@ def downgrade() -> None:
     op.drop_table("decisions")
     op.drop_table("conversations")
     op.drop_table("members")
+    with op.batch_alter_table("area_postal_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_area_postal_codes_area_id"))
+
+    op.drop_table("area_postal_codes")
     with op.batch_alter_table("processed_updates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_processed_updates_processed_at"))
 

@@ -47,7 +47,7 @@ class Runtime:
 
     def prepare(self, *, load_areas: bool = True) -> None:
         """Bring the schema up to date and, on an empty database, load the
-        shipped areas (France's regions and departments)."""
+        shipped areas (France's regions, departments and communes)."""
         self.database.upgrade()
         if load_areas:
             from core.services import area_import

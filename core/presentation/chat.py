@@ -9,20 +9,20 @@ where they are stored (members.enter, platform_chats.set_chat)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from core.config import Settings
 from core.domain.members import language_from_code
 from core.domain.text import clean_input, language_tag
 from core.errors import PossiblesError, StaleAction
-from core.presentation import handlers  # noqa: F401  (registers the catalog)
 from core.presentation.cards import Card, CardKind, Reply
-from core.presentation.commands import CATALOG, FLOWS, PRESSES
+from core.presentation.commands import Catalog, CommandSpec, default_catalog
 from core.presentation.context import Context, Speaker
 from core.presentation.errors import error_card
 from core.presentation.handlers.chats import handover
 from core.presentation.i18n import Translator
 from core.presentation.inline import InlinePage, inline_results
+from core.presentation.parameters import Suggestion
 from core.presentation.payloads import parse
 from core.services import flows, members
 from core.storage.uow import UnitOfWork
@@ -33,11 +33,17 @@ log = logging.getLogger(__name__)
 
 
 class Chat:
-    """``Chat(uow_factory, settings).command(speaker, "join", "42")``."""
+    """``Chat(uow_factory, settings).command(speaker, "join", "42")``.
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], settings: Settings) -> None:
+    ``catalog`` defaults to the project's (core.presentation.catalog.build_catalog).
+    """
+
+    def __init__(
+        self, uow_factory: Callable[[], UnitOfWork], settings: Settings, catalog: Catalog | None = None
+    ) -> None:
         self.uow_factory = uow_factory
         self.settings = settings
+        self.catalog = catalog if catalog is not None else default_catalog()
 
     def _context(self, speaker: Speaker) -> Context:
         """The member speaking; PossiblesError when the platform's identity
@@ -55,21 +61,51 @@ class Chat:
             settings=self.settings,
             uow_factory=self.uow_factory,
             t=Translator(member.language, member.time_zone),
+            catalog=self.catalog,
         )
 
+    def _unknown(self, ctx: Context, name: str) -> Reply:
+        return Reply([Card(lines=(ctx.t("error.unknown_command", name=name),), kind=CardKind.ERROR)])
+
     def command(self, speaker: Speaker, name: str, args: str = "") -> Reply:
-        """A typed command, without its slash: ``command(s, "show", "42")``."""
+        """A typed command, without its slash: ``command(s, "show", "42")``;
+        its parameters are read from ``args`` by their kinds."""
         name, args = clean_input(name), clean_input(args)
 
         def go(ctx: Context) -> Reply:
-            spec = CATALOG.get(name.lower())
+            spec = self.catalog.command(name)
             if spec is None:
-                return Reply([Card(lines=(ctx.t("error.unknown_command", name=name),), kind=CardKind.ERROR)])
+                return self._unknown(ctx, name)
             if spec.private and speaker.in_group:
                 return handover(ctx, spec.name, args.strip())
-            return spec.handler(ctx, args.strip())
+            return self.catalog.run_text(ctx, spec, args)
 
         return self._run(speaker, go)
+
+    def invoke(self, speaker: Speaker, name: str, values: Mapping[str, str]) -> Reply:
+        """A command with its parameters already separated (Discord options,
+        web form fields): ``invoke(s, "report", {"member": "bob"})``; each value
+        is read by its parameter's kind, as typed text is."""
+        name = clean_input(name)
+        given = {clean_input(key): clean_input(value) for key, value in values.items()}
+
+        def go(ctx: Context) -> Reply:
+            spec = self.catalog.command(name)
+            if spec is None:
+                return self._unknown(ctx, name)
+            if spec.private and speaker.in_group:
+                return handover(ctx, spec.name, _as_text(spec, given))
+            return self.catalog.run_values(ctx, spec, given)
+
+        return self._run(speaker, go)
+
+    def complete(self, speaker: Speaker, name: str, parameter: str, prefix: str) -> list[Suggestion]:
+        """Suggestions while ``parameter`` of ``name`` is typed (Discord's autocomplete)."""
+        try:
+            ctx = self._context(speaker)
+        except PossiblesError:
+            return []
+        return self.catalog.complete(ctx, clean_input(name), clean_input(parameter), clean_input(prefix))
 
     def inline(self, speaker: Speaker, query: str, offset: str = "") -> InlinePage:
         """Initiatives to share into any chat ("@bot words"), newest when ``query`` is empty."""
@@ -87,7 +123,7 @@ class Chat:
             conversation = flows.current(ctx.uow, ctx.member.id)
             if conversation is None:
                 return Reply([Card(lines=(ctx.t("chat.no_flow"),))])
-            spec = FLOWS.get(conversation.flow)
+            spec = self.catalog.flows.get(conversation.flow)
             if spec is None:
                 flows.cancel(ctx.uow, ctx.member.id)
                 return Reply([Card(lines=(ctx.t("chat.no_flow"),))])
@@ -101,7 +137,7 @@ class Chat:
 
         def go(ctx: Context) -> Reply:
             verb, args = parse(payload)
-            handler = PRESSES.get(verb)
+            handler = self.catalog.presses.get(verb)
             if handler is None:
                 raise StaleAction()
             return handler(ctx, args)
@@ -121,3 +157,15 @@ class Chat:
         except PossiblesError as error:
             log.info("refused for member %s: %s", ctx.member.id, error)
             return Reply([error_card(ctx.t, error)])
+
+
+def _as_text(spec: CommandSpec, values: Mapping[str, str]) -> str:
+    """Separated values as the text a person would type, for a hand-over."""
+    words: list[str] = []
+    for parameter in spec.parameters:
+        value = values.get(parameter.name, "").strip()
+        if value:
+            if parameter.keyword and not parameter.positional:
+                words.append(parameter.name)
+            words.append(value)
+    return " ".join(words)

@@ -1,20 +1,29 @@
-"""The command catalog: every front end (terminal, Telegram, Discord) is
-generated from it, so commands, arguments and help texts never disagree.
+"""The command catalog: every front end (terminal, Telegram, Discord, web) is
+generated from it, so commands, parameters and help texts never disagree.
 
-Handlers register themselves with three decorators:
+A ``Catalog`` holds three things, built by ``core.presentation.catalog.build_catalog``
+from what each handler module declares (``COMMANDS``, ``PRESSES``, ``FLOWS``):
 
-- ``@command("join", args="id")``: a command a person types;
-- ``@press("j")``: a button payload verb (``v1:j:42``);
-- ``@flow("propose")``: the steps of a multi-step conversation, fed with the
-  text a person types while the flow is open.
+- commands (``CommandSpec``): a name, typed parameters, who it is shown to and
+  the handler, called with the parsed values as keyword arguments;
+- presses: button payload verbs (``v1:j:42``) and their handlers;
+- flows: the steps of multi-step conversations, fed with the text a person
+  types while the flow is open.
+
+``Catalog.commands``, ``Catalog.presses`` and ``Catalog.flows`` list all of
+them (the property-based test walks them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+
+from core.presentation.parameters import Parameter, Suggestion, complete, parse_text, parse_values, usage
 
 if TYPE_CHECKING:
     from core.domain.flows import Conversation
@@ -22,15 +31,14 @@ if TYPE_CHECKING:
     from core.presentation.context import Context
 
 __all__ = [
-    "CATALOG",
-    "FLOWS",
-    "PRESSES",
     "Audience",
+    "Catalog",
+    "CommandHandler",
     "CommandSpec",
     "FlowSpec",
-    "command",
-    "flow",
-    "press",
+    "PressHandler",
+    "TextHandler",
+    "default_catalog",
     "visible_commands",
 ]
 
@@ -45,7 +53,8 @@ class Audience(StrEnum):
     ADMIN = "admin"
 
 
-CommandHandler = Callable[["Context", str], "Reply"]
+#: Called as ``handler(ctx, **values)``, one keyword per parameter (None when absent).
+CommandHandler = Callable[..., "Reply"]
 PressHandler = Callable[["Context", list[str]], "Reply"]
 TextHandler = Callable[["Context", "Conversation", str], "Reply"]
 
@@ -54,10 +63,9 @@ TextHandler = Callable[["Context", "Conversation", str], "Reply"]
 class CommandSpec:
     name: str
     handler: CommandHandler
-    #: Key of the argument hint ("args.id" -> "ID" / "N°"), or "" when none.
-    args: str = ""
+    parameters: tuple[Parameter, ...] = ()
     audience: Audience = Audience.EVERYONE
-    #: Flows that must continue in a private chat (propose, report, /mydata).
+    #: Flows that must continue in a private chat (propose, report, appeal).
     private: bool = False
     #: Order in help menus.
     order: int = 100
@@ -66,64 +74,103 @@ class CommandSpec:
     def help_key(self) -> str:
         return f"help.{self.name}"
 
+    def usage(self, language: str) -> str:
+        """ "/join ID": the command and its parameters, for help lines."""
+        return usage(self, language)
+
+    def parameter(self, name: str) -> Parameter:
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        raise KeyError(name)
+
 
 @dataclass(frozen=True)
 class FlowSpec:
     name: str
     on_text: TextHandler
-    #: The command that cancels nothing but restarts the flow, for the help line.
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
-CATALOG: dict[str, CommandSpec] = {}
-PRESSES: dict[str, PressHandler] = {}
-FLOWS: dict[str, FlowSpec] = {}
+@dataclass(frozen=True)
+class Catalog:
+    """Every command, press verb and flow; read-only once built."""
+
+    commands: Mapping[str, CommandSpec]
+    presses: Mapping[str, PressHandler]
+    flows: Mapping[str, FlowSpec]
+
+    @classmethod
+    def build(
+        cls,
+        commands: Iterable[CommandSpec],
+        presses: Iterable[tuple[str, PressHandler]],
+        flows: Iterable[tuple[str, TextHandler]],
+    ) -> Catalog:
+        """A catalog of these parts; ValueError when a name is given twice."""
+        by_name: dict[str, CommandSpec] = {}
+        for spec in commands:
+            if spec.name in by_name:
+                raise ValueError(f"command /{spec.name} registered twice")
+            names = [p.name for p in spec.parameters]
+            if len(set(names)) != len(names):
+                raise ValueError(f"command /{spec.name} has two parameters of one name")
+            by_name[spec.name] = spec
+        verbs: dict[str, PressHandler] = {}
+        for verb, handler in presses:
+            if verb in verbs:
+                raise ValueError(f"button verb {verb!r} registered twice")
+            verbs[verb] = handler
+        steps: dict[str, FlowSpec] = {}
+        for name, on_text in flows:
+            if name in steps:
+                raise ValueError(f"flow {name!r} registered twice")
+            steps[name] = FlowSpec(name, on_text)
+        return cls(MappingProxyType(by_name), MappingProxyType(verbs), MappingProxyType(steps))
+
+    def command(self, name: str) -> CommandSpec | None:
+        return self.commands.get(name.lower())
+
+    def visible_commands(self, roles: frozenset[str] | None = None) -> list[CommandSpec]:
+        """The commands in help order; ``roles`` None lists every command."""
+
+        def shown(spec: CommandSpec) -> bool:
+            if roles is None or spec.audience is Audience.EVERYONE or "admin" in roles:
+                return True
+            return spec.audience.value in roles
+
+        return sorted((s for s in self.commands.values() if shown(s)), key=lambda s: (s.order, s.name))
+
+    def run_text(self, ctx: Context, spec: CommandSpec, text: str) -> Reply:
+        """Run ``spec`` with the parameters read from typed text."""
+        values: dict[str, Any] = parse_text(ctx, spec, text)
+        return spec.handler(ctx, **values)
+
+    def run_values(self, ctx: Context, spec: CommandSpec, given: Mapping[str, str]) -> Reply:
+        """Run ``spec`` with parameters given one by one (options, form fields)."""
+        values: dict[str, Any] = parse_values(ctx, spec, given)
+        return spec.handler(ctx, **values)
+
+    def complete(self, ctx: Context, command: str, parameter: str, prefix: str) -> list[Suggestion]:
+        """Suggestions for ``parameter`` of ``command`` while ``prefix`` is typed;
+        empty for an unknown command or parameter."""
+        spec = self.command(command)
+        if spec is None:
+            return []
+        try:
+            found = spec.parameter(parameter)
+        except KeyError:
+            return []
+        return complete(ctx, found, prefix)
 
 
-def command(
-    name: str,
-    *,
-    args: str = "",
-    audience: Audience = Audience.EVERYONE,
-    private: bool = False,
-    order: int = 100,
-) -> Callable[[CommandHandler], CommandHandler]:
-    def register(handler: CommandHandler) -> CommandHandler:
-        if name in CATALOG:
-            raise ValueError(f"command /{name} registered twice")
-        CATALOG[name] = CommandSpec(name, handler, args, audience, private, order)
-        return handler
+@lru_cache(maxsize=1)
+def default_catalog() -> Catalog:
+    """The project's catalog, built once."""
+    from core.presentation.catalog import build_catalog
 
-    return register
-
-
-def press(verb: str) -> Callable[[PressHandler], PressHandler]:
-    def register(handler: PressHandler) -> PressHandler:
-        if verb in PRESSES:
-            raise ValueError(f"button verb {verb!r} registered twice")
-        PRESSES[verb] = handler
-        return handler
-
-    return register
-
-
-def flow(name: str) -> Callable[[TextHandler], TextHandler]:
-    def register(handler: TextHandler) -> TextHandler:
-        if name in FLOWS:
-            raise ValueError(f"flow {name!r} registered twice")
-        FLOWS[name] = FlowSpec(name, handler)
-        return handler
-
-    return register
+    return build_catalog()
 
 
 def visible_commands(roles: frozenset[str] | None = None) -> list[CommandSpec]:
-    """The catalog in help order; ``roles`` None lists every command."""
-    from core.presentation import handlers  # noqa: F401  (registers the catalog)
-
-    def shown(spec: CommandSpec) -> bool:
-        if roles is None or spec.audience is Audience.EVERYONE or "admin" in roles:
-            return True
-        return spec.audience.value in roles
-
-    return sorted((s for s in CATALOG.values() if shown(s)), key=lambda s: (s.order, s.name))
+    """The default catalog's commands in help order; ``roles`` None lists every command."""
+    return default_catalog().visible_commands(roles)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.config import Settings
 from core.domain.members import Identity, Role
+from core.presentation.commands import Catalog, default_catalog
 from core.presentation.i18n import Translator
 from core.services.members import MemberView
 from core.storage.uow import UnitOfWork
@@ -39,6 +40,8 @@ class Context:
     settings: Settings
     uow_factory: Callable[[], UnitOfWork]
     t: Translator
+    #: The commands, presses and flows this chat answers (help lists them).
+    catalog: Catalog = field(default_factory=default_catalog)
 
     @property
     def uow(self) -> UnitOfWork:

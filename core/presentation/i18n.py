@@ -47,7 +47,7 @@ def catalog() -> dict[str, dict[str, Entry]]:
 
 
 def _flatten(node: dict[str, Any], prefix: str, out: dict[str, dict[str, Entry]], path: Path) -> None:
-    if "en" in node or "fr" in node:
+    if _is_message(node):
         key = prefix.rstrip(".")
         if key in out:
             raise ValueError(f"message {key!r} defined twice (again in {path.name})")
@@ -57,6 +57,18 @@ def _flatten(node: dict[str, Any], prefix: str, out: dict[str, dict[str, Entry]]
         if not isinstance(child, dict):
             raise ValueError(f"{path.name}: {prefix}{name} is not a message table")
         _flatten(child, f"{prefix}{name}.", out, path)
+
+
+_PLURAL_FORMS = frozenset({"zero", "one", "two", "few", "many", "other"})
+
+
+def _is_message(node: dict[str, Any]) -> bool:
+    """A message's languages, not a table of messages: a table may name a
+    message "fr" or "en" (``choice.language.fr.words``)."""
+    entries = [node[lang] for lang in LANGUAGES if lang in node]
+    return bool(entries) and all(
+        isinstance(e, str) or (isinstance(e, dict) and set(e) <= _PLURAL_FORMS) for e in entries
+    )
 
 
 def format_number(value: int | float, language: str) -> str:

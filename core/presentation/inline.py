@@ -57,7 +57,7 @@ def _share_card(ctx: Context, view: initiatives.InitiativeView) -> Card:
 def inline_results(ctx: Context, query: str, offset: str = "") -> InlinePage:
     """Initiatives matching ``query`` (the newest when it is empty), one page
     from ``offset``; a query that cannot be searched gives no results."""
-    page = int(offset) if offset.isdigit() and len(offset) < 7 else 0
+    page = int(offset) if offset.isascii() and offset.isdigit() and len(offset) < 7 else 0
     try:
         if query.strip():
             found = browse.browse_words(ctx.uow, query, page, size=INLINE_PAGE)

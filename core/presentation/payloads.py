@@ -8,8 +8,9 @@ A payload is never trusted: the core authorises each press again.
 from __future__ import annotations
 
 from core.errors import StaleAction
+from core.presentation.parameters import ID_MAX, PAGE_MAX
 
-__all__ = ["MAX_PAYLOAD_BYTES", "VERSION", "build", "parse"]
+__all__ = ["MAX_PAYLOAD_BYTES", "VERSION", "build", "int_arg", "page_arg", "parse"]
 
 VERSION = "v1"
 MAX_PAYLOAD_BYTES = 64
@@ -30,17 +31,28 @@ def parse(payload: str) -> tuple[str, list[str]]:
     if len(payload.encode()) > MAX_PAYLOAD_BYTES:
         raise StaleAction()
     parts = payload.split(":")
-    if len(parts) < 2 or parts[0] != VERSION or not parts[1]:
+    # build() never makes an empty part: one is forged ("v1:pg:new::0").
+    if len(parts) < 2 or parts[0] != VERSION or not all(parts[1:]):
         raise StaleAction()
     return parts[1], parts[2:]
 
 
 def int_arg(args: list[str], index: int = 0) -> int:
-    """An integer argument of a payload; StaleAction when absent or malformed."""
+    """A number argument of a payload (an id, an index, 0 for none), in ASCII
+    digits and at most an id's size; StaleAction otherwise."""
     try:
-        value = int(args[index])
-    except (IndexError, ValueError) as exc:
+        raw = args[index]
+    except IndexError as exc:
         raise StaleAction() from exc
-    if value < 0 or value > 2**62:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(ID_MAX)):
         raise StaleAction()
-    return value
+    return int(raw)
+
+
+def page_arg(args: list[str], index: int) -> int:
+    """A page index (from 0) of a payload, at most one past PAGE_MAX: past the
+    end of any list (which says so), never a database overflow."""
+    raw = args[index] if index < len(args) else ""
+    if raw.isascii() and raw.isdigit() and len(raw) > len(str(PAGE_MAX)):
+        return PAGE_MAX + 1
+    return min(int_arg(args, index), PAGE_MAX + 1)

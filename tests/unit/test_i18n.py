@@ -54,8 +54,11 @@ def test_every_command_has_help_in_both_languages(language: str) -> None:
     t = Translator(language)
     for spec in visible_commands():
         assert t.has(spec.help_key), spec.name
-        if spec.args:
-            assert t.has(spec.args), spec.args
+        for parameter in spec.parameters:
+            assert t.has(f"{parameter.message_key}.name"), (spec.name, parameter.name)
+            assert t.has(f"{parameter.message_key}.description"), (spec.name, parameter.name)
+            for code in parameter.choices:
+                assert t.has(f"choice.{parameter.group or parameter.name}.{code}.words"), (spec.name, code)
 
 
 def test_ids_are_labels_not_quantities() -> None:

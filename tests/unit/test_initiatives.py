@@ -45,7 +45,7 @@ def test_confirm_pressed_twice_publishes_once(people: People) -> None:
 def test_bad_input_is_answered_in_the_members_language_and_changes_nothing(people: People) -> None:
     fr = people["zoe"]
     fr.language = "fr"
-    assert "Indiquez un numéro" in text_of(fr.say("/join abc"))
+    assert "Indiquez le numéro d'une initiative, par exemple /join 12" in text_of(fr.say("/join abc"))
     assert "pas d'initiative n°99" in text_of(fr.say("/join 99"))
     fr.say("/propose")
     reply = fr.say("x" * 121)

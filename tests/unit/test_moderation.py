@@ -309,8 +309,8 @@ def test_typed_decide_checks_its_arguments(runtime: Runtime, people: People, clo
     reported_thrice(runtime, people, clock)
     mod = people["mod"]
     grant(runtime, mod)
-    assert "/decide 4 hide spam" in text_of(mod.say("/decide 1"))
-    assert "/decide 4 hide spam" in text_of(mod.say("/decide 1 obliterate"))
+    assert "dismiss, hide, remove, warn, suspend" in text_of(mod.say("/decide 1"))
+    assert "for example /decide 3 dismiss" in text_of(mod.say("/decide 1 obliterate"))
     assert "Suspend for 1, 3, 7, 30 days" in text_of(mod.say("/decide 1 suspend"))
     assert "Suspend for 1, 3, 7, 30 days" in text_of(mod.say("/decide 1 suspend 5"))
     assert "Choose: dismiss, hide" in text_of(mod.say("/decide 1 uphold"))

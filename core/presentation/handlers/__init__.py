@@ -1,16 +1,3 @@
-"""Handlers of the command catalog, one module per feature. Importing this
-package registers every command, button verb and flow."""
-
-from core.presentation.handlers import (  # noqa: F401
-    areas,
-    basics,
-    browse,
-    chats,
-    follows,
-    initiatives,
-    moderation,
-    notifications,
-    officials,
-    standing,
-    timeline,
-)
+"""Handlers of the command catalog, one module per feature. Each declares
+``COMMANDS`` (with typed parameters), ``PRESSES`` and ``FLOWS``;
+core.presentation.catalog.build_catalog assembles them."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from core.presentation.cards import Action, Card, CardKind, Reply
-from core.presentation.commands import command, press
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
 from core.presentation.handlers.common import notice
+from core.presentation.parameters import Kind, Parameter
 from core.presentation.payloads import build, int_arg
 from core.services import areas, members
 from core.services.areas import AreaView
@@ -38,11 +39,9 @@ def _home(ctx: Context) -> Reply:
     )
 
 
-@command("area", args="args.area", order=80)
-def area(ctx: Context, args: str) -> Reply:
+def area(ctx: Context, query: str | None) -> Reply:
     """Without argument: the member's home area. With a name or code: the
     matching areas as buttons; pressing one makes it the home area."""
-    query = args.strip()
     if not query:
         return _home(ctx)
     found = areas.lookup_areas(ctx.uow, query, limit=CHOICES)
@@ -54,10 +53,21 @@ def area(ctx: Context, args: str) -> Reply:
     return Reply([Card(lines=(ctx.t("area.pick"),), actions=actions)])
 
 
-@press("ha")
 def home_area_pressed(ctx: Context, args: list[str]) -> Reply:
     view = members.set_home_area(ctx.uow, ctx.member.id, int_arg(args))
     card = Card(
         lines=(ctx.t("area.set", name=view.name), *_description(ctx, view)[1:]), kind=CardKind.SUCCESS
     )
     return Reply([card], edit=True)
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "area",
+        area,
+        (Parameter("query", Kind.TEXT, required=False, key="area_query", source=Kind.AREA),),
+        order=80,
+    ),
+)
+PRESSES: dict[str, PressHandler] = {"ha": home_area_pressed}
+FLOWS: dict[str, TextHandler] = {}

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from core.presentation.cards import Action, Card, CardKind, Reply
-from core.presentation.commands import command, press, visible_commands
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
 from core.presentation.handlers.chats import run_start_token
 from core.presentation.handlers.common import notice
 from core.presentation.handlers.initiatives import show_initiative
+from core.presentation.parameters import Kind, Parameter, parse_id
 from core.presentation.payloads import build
 from core.services import flows, members
 
 __all__ = ["help_card"]
 
 
-@command("start", order=0)
-def start(ctx: Context, args: str) -> Reply:
+def start(ctx: Context, token: str | None) -> Reply:
     """Welcome; a deep link ``start i42`` opens initiative 42, and the tokens of
     chats.start_token / chats.press_token go on with what was begun in a group."""
-    token = args.strip()
-    if token.startswith("i") and token[1:].isdigit():
-        return show_initiative(ctx, int(token[1:]))
+    token = token or ""
+    if token.startswith("i"):
+        initiative_id = parse_id(token[1:], "error.initiative_not_found")
+        if initiative_id is not None:
+            return show_initiative(ctx, initiative_id)
     continued = run_start_token(ctx, token)
     if continued is not None:
         return continued
@@ -38,25 +40,21 @@ def start(ctx: Context, args: str) -> Reply:
 
 def help_card(ctx: Context) -> Card:
     lines = []
-    for spec in visible_commands(ctx.member.roles):
-        args = f" {ctx.t(spec.args)}" if spec.args else ""
-        lines.append(f"/{spec.name}{args} — {ctx.t(spec.help_key)}")
+    for spec in ctx.catalog.visible_commands(ctx.member.roles):
+        lines.append(f"{spec.usage(ctx.language)} — {ctx.t(spec.help_key)}")
     return Card(title=ctx.t("help.title"), lines=tuple(lines))
 
 
-@command("help", order=1)
-def help_command(ctx: Context, args: str) -> Reply:
+def help_command(ctx: Context) -> Reply:
     return Reply([help_card(ctx)])
 
 
-@press("hp")
 def help_pressed(ctx: Context, args: list[str]) -> Reply:
     return Reply([help_card(ctx)])
 
 
-@command("lang", args="args.language", order=90)
-def lang(ctx: Context, args: str) -> Reply:
-    if not args.strip():
+def lang(ctx: Context, language: str | None) -> Reply:
+    if language is None:
         return Reply(
             [
                 Card(
@@ -66,34 +64,53 @@ def lang(ctx: Context, args: str) -> Reply:
                 )
             ]
         )
-    language = members.set_language(ctx.uow, ctx.member.id, args)
-    return notice(ctx.t.__class__(language)("lang.set"))
+    chosen = members.set_language(ctx.uow, ctx.member.id, language)
+    return notice(ctx.t.__class__(chosen)("lang.set"))
 
 
-@press("lg")
 def lang_pressed(ctx: Context, args: list[str]) -> Reply:
     if not args:
-        return lang(ctx, "")
+        return lang(ctx, None)
     return lang(ctx, args[0])
 
 
-@command("timezone", args="args.time_zone", order=91)
-def timezone(ctx: Context, args: str) -> Reply:
-    if not args.strip():
+def timezone(ctx: Context, zone: str | None) -> Reply:
+    if zone is None:
         return notice(ctx.t("timezone.current", zone=ctx.member.time_zone), CardKind.INFO)
-    zone = members.set_time_zone(ctx.uow, ctx.member.id, args)
-    return notice(ctx.t("timezone.set", zone=zone))
+    chosen = members.set_time_zone(ctx.uow, ctx.member.id, zone)
+    return notice(ctx.t("timezone.set", zone=chosen))
 
 
-@command("cancel", order=92)
-def cancel(ctx: Context, args: str) -> Reply:
+def cancel(ctx: Context) -> Reply:
     if flows.cancel(ctx.uow, ctx.member.id):
         return notice(ctx.t("flow.cancelled"))
     return notice(ctx.t("flow.nothing_to_cancel"), CardKind.INFO)
 
 
-@press("px")
 def cancel_pressed(ctx: Context, args: list[str]) -> Reply:
-    reply = cancel(ctx, "")
+    reply = cancel(ctx)
     reply.edit = True
     return reply
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "start",
+        start,
+        (Parameter("token", Kind.TEXT, required=False, hidden=True),),
+        order=0,
+    ),
+    CommandSpec("help", help_command, order=1),
+    CommandSpec(
+        "lang",
+        lang,
+        (Parameter("language", Kind.CHOICE, required=False, choices=("fr", "en")),),
+        order=90,
+    ),
+    CommandSpec(
+        "timezone", timezone, (Parameter("zone", Kind.TEXT, required=False, max_length=64),), order=91
+    ),
+    CommandSpec("cancel", cancel, order=92),
+)
+PRESSES: dict[str, PressHandler] = {"hp": help_pressed, "lg": lang_pressed, "px": cancel_pressed}
+FLOWS: dict[str, TextHandler] = {}

@@ -9,15 +9,15 @@ rather than shown without their next pages.
 
 from __future__ import annotations
 
-from core.domain.text import clean_text, fold
+from core.domain.text import clean_text
 from core.errors import InvalidInput, StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, Reply
-from core.presentation.commands import command, press
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
-from core.presentation.payloads import build, int_arg
+from core.presentation.parameters import Kind, Parameter, parse_value
+from core.presentation.payloads import build, page_arg
 from core.services import browse
 from core.services.browse import BrowsePage, Listing
-from core.services.initiatives import validate_topic
 
 __all__ = ["browse_reply"]
 
@@ -26,22 +26,13 @@ TITLE_IN_BUTTON = 40
 TYPED_MAX = 60
 NO_ARG = "0"
 
-#: What a person may type after /browse, in either language.
-_LISTS = {
-    "new": Listing.NEW,
-    "nouveau": Listing.NEW,
-    "nouveautes": Listing.NEW,
-    "trending": Listing.TRENDING,
-    "tendances": Listing.TRENDING,
-    "tendance": Listing.TRENDING,
-    "near": Listing.NEAR,
-    "pres": Listing.NEAR,
-    "proche": Listing.NEAR,
-    "topic": Listing.TOPIC,
-    "theme": Listing.TOPIC,
-    "words": Listing.WORDS,
-    "mots": Listing.WORDS,
-}
+#: /browse's parameters: the list (its words in either language, see
+#: messages/parameters.toml) and what follows it (a topic or words).
+_LIST = Parameter(
+    "listing", Kind.CHOICE, required=False, key="list", group="list", choices=tuple(x.value for x in Listing)
+)
+_QUERY = Parameter("query", Kind.TEXT, required=False)
+_TOPIC = Parameter("topic", Kind.TOPIC, keyword=True, positional=False)
 
 
 def _fetch(ctx: Context, listing: Listing, arg: str, page: int) -> BrowsePage:
@@ -166,27 +157,24 @@ def _search_reply(ctx: Context, query: str) -> Reply:
     return browse_reply(ctx, Listing.WORDS, arg, typed=typed)
 
 
-@command("browse", args="args.browse", order=15)
-def browse_command(ctx: Context, args: str) -> Reply:
-    head, _, rest = args.strip().partition(" ")
-    listing = _LISTS.get(fold(head)) if head else Listing.NEW
-    if listing is None:
-        return _search_reply(ctx, args)
-    if listing is Listing.TOPIC:
-        if not rest.strip():
+def browse_command(ctx: Context, listing: str | None, query: str | None) -> Reply:
+    chosen = Listing(listing) if listing else None
+    if chosen is None:
+        return _search_reply(ctx, query) if query else browse_reply(ctx, Listing.NEW)
+    if chosen is Listing.TOPIC:
+        if not query:
             return _topic_picker(ctx, edit=False)
-        return browse_reply(ctx, listing, validate_topic(rest, ctx.settings))
-    if listing is Listing.WORDS:
-        return _search_reply(ctx, rest)
-    return browse_reply(ctx, listing)
+        topic = parse_value(ctx, _BROWSE, _TOPIC, query)
+        return browse_reply(ctx, chosen, str(topic))
+    if chosen is Listing.WORDS:
+        return _search_reply(ctx, query or "")
+    return browse_reply(ctx, chosen)
 
 
-@command("search", args="args.search", order=16)
-def search_command(ctx: Context, args: str) -> Reply:
-    return _search_reply(ctx, args)
+def search_command(ctx: Context, words: str) -> Reply:
+    return _search_reply(ctx, words)
 
 
-@press("pg")
 def page_pressed(ctx: Context, args: list[str]) -> Reply:
     """◀ ▶ and the list switches: the page replaces the one pressed."""
     try:
@@ -194,7 +182,18 @@ def page_pressed(ctx: Context, args: list[str]) -> Reply:
         arg = args[1]
     except (IndexError, ValueError) as exc:
         raise StaleAction() from exc
-    page = int_arg(args, 2)
+    page = page_arg(args, 2)
     if listing is Listing.WORDS:
         arg = _words_arg(arg.replace("+", " "))
+    elif listing is Listing.TOPIC and arg != NO_ARG and arg not in ctx.settings.topics:
+        raise StaleAction()
     return browse_reply(ctx, listing, arg, page, edit=True)
+
+
+_BROWSE = CommandSpec("browse", browse_command, (_LIST, _QUERY), order=15)
+COMMANDS: tuple[CommandSpec, ...] = (
+    _BROWSE,
+    CommandSpec("search", search_command, (Parameter("words", Kind.TEXT),), order=16),
+)
+PRESSES: dict[str, PressHandler] = {"pg": page_pressed}
+FLOWS: dict[str, TextHandler] = {}

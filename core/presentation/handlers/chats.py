@@ -17,7 +17,7 @@ import re
 
 from core.errors import InvalidInput, StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
-from core.presentation.commands import CATALOG, PRESSES, Audience, command
+from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
 from core.presentation.handlers.common import notice
 from core.presentation.payloads import VERSION, parse
@@ -61,14 +61,14 @@ def run_start_token(ctx: Context, token: str) -> Reply | None:
     if head == PRESS_PREFIX and rest:
         # A press replayed in private: authorised again like any press.
         verb, args = parse(":".join([VERSION, *rest]))
-        handler = PRESSES.get(verb)
+        handler = ctx.catalog.presses.get(verb)
         if handler is None:
             raise StaleAction()
         return handler(ctx, args)
-    spec = CATALOG.get(head)
+    spec = ctx.catalog.commands.get(head)
     if spec is None or not spec.private:
         return None
-    return spec.handler(ctx, " ".join(rest))
+    return ctx.catalog.run_text(ctx, spec, " ".join(rest))
 
 
 def handover(ctx: Context, name: str, args: str) -> Reply:
@@ -82,8 +82,7 @@ def handover(ctx: Context, name: str, args: str) -> Reply:
     return Reply([Card(lines=(ctx.t("chats.handover", name=name),), actions=(action,))])
 
 
-@command("modchat", audience=Audience.ADMIN, order=95)
-def modchat(ctx: Context, args: str) -> Reply:
+def modchat(ctx: Context) -> Reply:
     """Typed in a group by an admin: the review queue arrives there."""
     address = ctx.speaker.chat_address
     if not ctx.speaker.in_group or not address:
@@ -92,3 +91,8 @@ def modchat(ctx: Context, args: str) -> Reply:
         ctx.uow, ctx.member.id, ctx.speaker.identity.platform, platform_chats.MODERATORS, address
     )
     return notice(ctx.t("chats.modchat_set"))
+
+
+COMMANDS: tuple[CommandSpec, ...] = (CommandSpec("modchat", modchat, audience=Audience.ADMIN, order=95),)
+PRESSES: dict[str, PressHandler] = {}
+FLOWS: dict[str, TextHandler] = {}

@@ -10,23 +10,20 @@ the digest.
 from __future__ import annotations
 
 from core.domain.supports import FollowTarget
-from core.domain.text import fold
 from core.errors import InvalidInput, StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
-from core.presentation.commands import command, press
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
-from core.presentation.handlers.common import id_argument
 from core.presentation.handlers.initiatives import show_initiative
+from core.presentation.parameters import Kind, Parameter
 from core.presentation.payloads import build, int_arg
-from core.services import areas, follows, members
+from core.services import follows, members
 from core.services.follows import FollowResult
 
 __all__ = ["follows_card"]
 
 _LETTERS = {"i": FollowTarget.INITIATIVE, "a": FollowTarget.AREA, "t": FollowTarget.TOPIC}
 _FROM_LIST = "l"
-_AREA_WORDS = ("area", "territoire", "zone", "lieu")
-_TOPIC_WORDS = ("topic", "theme")
 
 
 def _what(ctx: Context, target_type: str, key: str, label: str | None) -> str:
@@ -50,35 +47,30 @@ def _answer(ctx: Context, result: FollowResult, *, following: bool) -> Reply:
     )
 
 
-def _parse_target(ctx: Context, args: str) -> tuple[FollowTarget, str]:
-    """ "12", "area Lyon", "topic mobility" -> (target, key)."""
-    head, _, rest = args.strip().partition(" ")
-    word = fold(head)
-    if word in _AREA_WORDS:
-        if not rest.strip():
-            raise InvalidInput("error.follows_usage")
-        with ctx.uow as uow:
-            area = areas.find_area(uow, rest)
-        return FollowTarget.AREA, str(area.id)
-    if word in _TOPIC_WORDS:
-        if not rest.strip():
-            raise InvalidInput("error.follows_usage")
-        return FollowTarget.TOPIC, rest.strip()
-    if not head:
+def _target(initiative: int | None, area: int | None, topic: str | None) -> tuple[FollowTarget, str]:
+    """Exactly one of the three: "12", "area Lyon", "topic mobility"."""
+    given = [
+        (kind, str(value))
+        for kind, value in (
+            (FollowTarget.INITIATIVE, initiative),
+            (FollowTarget.AREA, area),
+            (FollowTarget.TOPIC, topic),
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
         raise InvalidInput("error.follows_usage")
-    return FollowTarget.INITIATIVE, str(id_argument(head))
+    return given[0]
 
 
-@command("follow", args="args.follow", order=40)
-def follow_command(ctx: Context, args: str) -> Reply:
-    target, key = _parse_target(ctx, args)
+def follow_command(ctx: Context, initiative: int | None, area: int | None, topic: str | None) -> Reply:
+    target, key = _target(initiative, area, topic)
     result = follows.follow(ctx.uow, ctx.member.id, target.value, key, ctx.settings)
     return _answer(ctx, result, following=True)
 
 
-@command("unfollow", args="args.follow", order=41)
-def unfollow_command(ctx: Context, args: str) -> Reply:
-    target, key = _parse_target(ctx, args)
+def unfollow_command(ctx: Context, initiative: int | None, area: int | None, topic: str | None) -> Reply:
+    target, key = _target(initiative, area, topic)
     result = follows.unfollow(ctx.uow, ctx.member.id, target.value, key, ctx.settings)
     return _answer(ctx, result, following=False)
 
@@ -101,8 +93,7 @@ def follows_card(ctx: Context) -> Card:
     return Card(title=ctx.t("follows.title"), lines=tuple(lines), actions=tuple(actions), ref="follows")
 
 
-@command("follows", order=42)
-def follows_command(ctx: Context, args: str) -> Reply:
+def follows_command(ctx: Context) -> Reply:
     return Reply([follows_card(ctx)])
 
 
@@ -120,33 +111,16 @@ def _pressed(ctx: Context, args: list[str], *, following: bool) -> Reply:
     return _answer(ctx, result, following=following)
 
 
-@press("fo")
 def follow_pressed(ctx: Context, args: list[str]) -> Reply:
     return _pressed(ctx, args, following=True)
 
 
-@press("uf")
 def unfollow_pressed(ctx: Context, args: list[str]) -> Reply:
     return _pressed(ctx, args, following=False)
 
 
 # --- digests -----------------------------------------------------------------
 
-_FREQUENCY_WORDS = {
-    "daily": "daily",
-    "quotidien": "daily",
-    "jour": "daily",
-    "weekly": "weekly",
-    "hebdo": "weekly",
-    "hebdomadaire": "weekly",
-    "semaine": "weekly",
-    "off": "off",
-    "jamais": "off",
-    "aucun": "off",
-    "never": "off",
-    "none": "off",
-}
-_TIME_WORDS = ("time", "heure", "at", "a")
 _TIME_PRESETS = ("08:00", "12:00", "18:00", "21:00")
 
 
@@ -178,27 +152,21 @@ def _digest_card(ctx: Context, frequency: str, time: str, *, changed: bool = Fal
     )
 
 
-@command("digest", args="args.digest", order=43)
-def digest_command(ctx: Context, args: str) -> Reply:
-    words = args.strip().split()
-    if not words:
-        frequency, time = members.set_digest(ctx.uow, ctx.member.id)
-        return Reply([_digest_card(ctx, frequency, time)])
-    head = fold(words[0])
-    if head in _TIME_WORDS:
-        if len(words) != 2:
-            raise InvalidInput("error.digest_time", time=" ".join(words[1:])[:10])
-        frequency, time = members.set_digest(ctx.uow, ctx.member.id, time=words[1])
-    elif len(words) == 1 and head in _FREQUENCY_WORDS:
-        frequency, time = members.set_digest(ctx.uow, ctx.member.id, frequency=_FREQUENCY_WORDS[head])
-    elif len(words) == 1 and any(c.isdigit() for c in head):
-        frequency, time = members.set_digest(ctx.uow, ctx.member.id, time=words[0])
-    else:
+def digest_command(ctx: Context, frequency: str | None, time: str | None) -> Reply:
+    if frequency is None and time is None:
+        chosen, at = members.set_digest(ctx.uow, ctx.member.id)
+        return Reply([_digest_card(ctx, chosen, at)])
+    if time is not None and not any(c.isdigit() for c in time):
         raise InvalidInput("error.digest_frequency", choices="|".join(members.DIGEST_FREQUENCIES))
-    return Reply([_digest_card(ctx, frequency, time, changed=True)])
+    if time is not None and (frequency is not None or len(time.split()) != 1):
+        raise InvalidInput("error.digest_time", time=time[:10])
+    if time is not None:
+        chosen, at = members.set_digest(ctx.uow, ctx.member.id, time=time)
+    else:
+        chosen, at = members.set_digest(ctx.uow, ctx.member.id, frequency=frequency)
+    return Reply([_digest_card(ctx, chosen, at, changed=True)])
 
 
-@press("dg")
 def digest_pressed(ctx: Context, args: list[str]) -> Reply:
     if len(args) != 2 or args[0] not in ("f", "t"):
         raise StaleAction()
@@ -210,3 +178,33 @@ def digest_pressed(ctx: Context, args: list[str]) -> Reply:
             raise StaleAction()
         frequency, time = members.set_digest(ctx.uow, ctx.member.id, time=f"{raw[:2]}:{raw[2:]}")
     return Reply([_digest_card(ctx, frequency, time, changed=True)], edit=True)
+
+
+def _follow_parameters() -> tuple[Parameter, ...]:
+    return (
+        Parameter("initiative", Kind.INITIATIVE, required=False, keyword=True),
+        Parameter(
+            "area", Kind.AREA, required=False, keyword=True, positional=False, aliases=("zone", "lieu")
+        ),
+        Parameter("topic", Kind.TOPIC, required=False, keyword=True, positional=False),
+    )
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("follow", follow_command, _follow_parameters(), order=40),
+    CommandSpec("unfollow", unfollow_command, _follow_parameters(), order=41),
+    CommandSpec("follows", follows_command, order=42),
+    CommandSpec(
+        "digest",
+        digest_command,
+        (
+            Parameter("frequency", Kind.CHOICE, required=False, choices=members.DIGEST_FREQUENCIES),
+            Parameter(
+                "time", Kind.TEXT, required=False, keyword=True, aliases=("at", "a", "à"), one_word=True
+            ),
+        ),
+        order=43,
+    ),
+)
+PRESSES: dict[str, PressHandler] = {"fo": follow_pressed, "uf": unfollow_pressed, "dg": digest_pressed}
+FLOWS: dict[str, TextHandler] = {}

@@ -9,11 +9,12 @@ from urllib.parse import quote
 from core.domain.flows import Conversation
 from core.domain.initiatives import Status, Visibility
 from core.domain.supports import SupportKind
-from core.errors import InvalidInput, StaleAction
+from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Field, Reply
-from core.presentation.commands import command, flow, press
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
-from core.presentation.handlers.common import id_argument, notice, split_id
+from core.presentation.handlers.common import notice
+from core.presentation.parameters import Kind, Parameter, match_choice
 from core.presentation.payloads import build, int_arg
 from core.services import areas, flows, initiatives, supports
 from core.services.initiatives import InitiativeView, Proposal
@@ -93,12 +94,10 @@ def show_initiative(ctx: Context, initiative_id: int, *, edit: bool = False) -> 
     return Reply([initiative_card(ctx, view)], edit=edit)
 
 
-@command("show", args="args.id", order=20)
-def show(ctx: Context, args: str) -> Reply:
-    return show_initiative(ctx, id_argument(args))
+def show(ctx: Context, initiative: int) -> Reply:
+    return show_initiative(ctx, initiative)
 
 
-@press("s")
 def show_pressed(ctx: Context, args: list[str]) -> Reply:
     return show_initiative(ctx, int_arg(args))
 
@@ -115,22 +114,18 @@ def _support(ctx: Context, initiative_id: int, kind: SupportKind) -> Reply:
     return Reply([Card(lines=tuple(lines), kind=CardKind.SUCCESS), initiative_card(ctx, view)])
 
 
-@command("join", args="args.id", order=21)
-def join(ctx: Context, args: str) -> Reply:
-    return _support(ctx, id_argument(args), SupportKind.SUPPORTER)
+def join(ctx: Context, initiative: int) -> Reply:
+    return _support(ctx, initiative, SupportKind.SUPPORTER)
 
 
-@press("j")
 def join_pressed(ctx: Context, args: list[str]) -> Reply:
     return _support(ctx, int_arg(args), SupportKind.SUPPORTER)
 
 
-@command("volunteer", args="args.id", order=22)
-def volunteer(ctx: Context, args: str) -> Reply:
-    return _support(ctx, id_argument(args), SupportKind.VOLUNTEER)
+def volunteer(ctx: Context, initiative: int) -> Reply:
+    return _support(ctx, initiative, SupportKind.VOLUNTEER)
 
 
-@press("v")
 def volunteer_pressed(ctx: Context, args: list[str]) -> Reply:
     return _support(ctx, int_arg(args), SupportKind.VOLUNTEER)
 
@@ -158,17 +153,14 @@ def _withdraw(ctx: Context, initiative_id: int) -> Reply:
     return notice(ctx.t("support.withdrawn", id=initiative_id, count=remaining))
 
 
-@command("withdraw", args="args.id", order=23)
-def withdraw(ctx: Context, args: str) -> Reply:
-    return _withdraw(ctx, id_argument(args))
+def withdraw(ctx: Context, initiative: int) -> Reply:
+    return _withdraw(ctx, initiative)
 
 
-@press("w")
 def withdraw_pressed(ctx: Context, args: list[str]) -> Reply:
     return _withdraw(ctx, int_arg(args))
 
 
-@press("wi")
 def withdraw_initiative_pressed(ctx: Context, args: list[str]) -> Reply:
     initiative_id = int_arg(args)
     initiatives.withdraw_initiative(ctx.uow, ctx.member.id, initiative_id)
@@ -177,25 +169,11 @@ def withdraw_initiative_pressed(ctx: Context, args: list[str]) -> Reply:
     )
 
 
-@command("progress", args="args.progress", order=28)
-def progress(ctx: Context, args: str) -> Reply:
-    initiative_id, status = split_id(args)
-    wanted = {
-        "in_action": Status.IN_ACTION,
-        "action": Status.IN_ACTION,
-        "achieved": Status.ACHIEVED,
-        "done": Status.ACHIEVED,
-        "en_action": Status.IN_ACTION,
-        "realisee": Status.ACHIEVED,
-        "réalisée": Status.ACHIEVED,
-    }.get(status.strip().lower())
-    if wanted is None:
-        raise InvalidInput("error.progress_status")
-    initiatives.progress(ctx.uow, ctx.member.id, initiative_id, wanted.value)
-    return show_initiative(ctx, initiative_id)
+def progress(ctx: Context, initiative: int, status: str) -> Reply:
+    initiatives.progress(ctx.uow, ctx.member.id, initiative, Status(status).value)
+    return show_initiative(ctx, initiative)
 
 
-@press("sh")
 def share_pressed(ctx: Context, args: list[str]) -> Reply:
     initiative_id = int_arg(args)
     view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
@@ -242,26 +220,21 @@ def _begin(ctx: Context, title: str, counter_to: int | None) -> Reply:
     return _prompt(ctx.t(key, id=counter_to or 0), _cancel_action(ctx))
 
 
-@command("propose", args="args.title_optional", private=True, order=10)
-def propose(ctx: Context, args: str) -> Reply:
-    return _begin(ctx, args.strip(), None)
+def propose(ctx: Context, title: str | None) -> Reply:
+    return _begin(ctx, title or "", None)
 
 
-@press("np")
 def propose_pressed(ctx: Context, args: list[str]) -> Reply:
     return _begin(ctx, "", None)
 
 
-@command("counter", args="args.id", private=True, order=24)
-def counter(ctx: Context, args: str) -> Reply:
-    initiative_id = id_argument(args)
-    initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)  # exists and visible
-    return _begin(ctx, "", initiative_id)
+def counter(ctx: Context, initiative: int) -> Reply:
+    initiatives.initiative_view(ctx.uow, initiative, ctx.member.id)  # exists and visible
+    return _begin(ctx, "", initiative)
 
 
-@press("c")
 def counter_pressed(ctx: Context, args: list[str]) -> Reply:
-    return counter(ctx, str(int_arg(args)))
+    return counter(ctx, int_arg(args))
 
 
 def _area_choices(ctx: Context, query: str) -> Reply:
@@ -289,7 +262,6 @@ def _ask_area(ctx: Context) -> Reply:
     )
 
 
-@flow(PROPOSE)
 def propose_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
     step = conversation.step
     if step == "title":
@@ -301,6 +273,12 @@ def propose_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
         flows.update(ctx.uow, ctx.member.id, PROPOSE, ("description",), "area", {"description": description})
         return _ask_area(ctx)
     if step == "area":
+        # The prompt offers "National": typing its word chooses it too.
+        if match_choice(_NATIONAL, text) is not None:
+            with ctx.uow as uow:
+                national = areas.national_area(uow)
+            assert national.id is not None
+            return _area_chosen(ctx, national.id)
         return _area_choices(ctx, text)
     if step == "topic":
         return _topic_choices(ctx)
@@ -317,16 +295,17 @@ def _topic_choices(ctx: Context) -> Reply:
     return _prompt(ctx.t("propose.ask_topic"), *actions, _cancel_action(ctx))
 
 
-@press("pa")
-def area_pressed(ctx: Context, args: list[str]) -> Reply:
-    area_id = int_arg(args)
+def _area_chosen(ctx: Context, area_id: int) -> Reply:
     with ctx.uow as uow:
         areas.get_area(uow, area_id)
     flows.update(ctx.uow, ctx.member.id, PROPOSE, ("area",), "topic", {"area_id": area_id})
     return _topic_choices(ctx)
 
 
-@press("pt")
+def area_pressed(ctx: Context, args: list[str]) -> Reply:
+    return _area_chosen(ctx, int_arg(args))
+
+
 def topic_pressed(ctx: Context, args: list[str]) -> Reply:
     index = int_arg(args)
     if index >= len(ctx.settings.topics):
@@ -358,7 +337,6 @@ def _confirm_card(ctx: Context, data: dict[str, Any]) -> Reply:
     return Reply([Card(lines=tuple(lines), fields=fields, actions=tuple(actions), kind=CardKind.PROMPT)])
 
 
-@press("pc")
 def confirm_pressed(ctx: Context, args: list[str]) -> Reply:
     conversation = flows.current(ctx.uow, ctx.member.id)
     if conversation is None or conversation.flow != PROPOSE or conversation.step != "confirm":
@@ -375,3 +353,55 @@ def confirm_pressed(ctx: Context, args: list[str]) -> Reply:
     view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
     done = Card(lines=(ctx.t("propose.published", id=initiative_id),), kind=CardKind.SUCCESS)
     return Reply([done, initiative_card(ctx, view)], edit=True)
+
+
+#: "national" typed at the area step, in either language.
+_NATIONAL = Parameter("area_national", Kind.CHOICE, choices=("national",), group="area")
+
+
+def _initiative() -> tuple[Parameter, ...]:
+    return (Parameter("initiative", Kind.INITIATIVE),)
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "propose",
+        propose,
+        (Parameter("title", Kind.TEXT, required=False),),
+        private=True,
+        order=10,
+    ),
+    CommandSpec("show", show, _initiative(), order=20),
+    CommandSpec("join", join, _initiative(), order=21),
+    CommandSpec("volunteer", volunteer, _initiative(), order=22),
+    CommandSpec("withdraw", withdraw, _initiative(), order=23),
+    CommandSpec("counter", counter, _initiative(), private=True, order=24),
+    CommandSpec(
+        "progress",
+        progress,
+        (
+            Parameter("initiative", Kind.INITIATIVE),
+            Parameter(
+                "status",
+                Kind.CHOICE,
+                choices=(Status.IN_ACTION.value, Status.ACHIEVED.value),
+                group="progress",
+            ),
+        ),
+        order=28,
+    ),
+)
+PRESSES: dict[str, PressHandler] = {
+    "s": show_pressed,
+    "j": join_pressed,
+    "v": volunteer_pressed,
+    "w": withdraw_pressed,
+    "wi": withdraw_initiative_pressed,
+    "sh": share_pressed,
+    "np": propose_pressed,
+    "c": counter_pressed,
+    "pa": area_pressed,
+    "pt": topic_pressed,
+    "pc": confirm_pressed,
+}
+FLOWS: dict[str, TextHandler] = {PROPOSE: propose_text}

@@ -18,11 +18,12 @@ from core.domain.moderation import (
 )
 from core.errors import InvalidInput, StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
-from core.presentation.commands import Audience, command, flow, press
+from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
-from core.presentation.handlers.common import id_argument, notice
+from core.presentation.handlers.common import ensure_page, notice
 from core.presentation.i18n import Translator
-from core.presentation.payloads import build, int_arg
+from core.presentation.parameters import PAGE_MAX, Kind, Parameter, match_choice
+from core.presentation.payloads import build, int_arg, page_arg
 from core.services import flows, moderation
 from core.services.moderation import APPEAL_FLOW, REPORT_FLOW, DecisionResult, LogEntry, QueueEntry
 
@@ -38,40 +39,6 @@ TARGET_LETTERS: dict[str, TargetType] = {
 }
 _LETTER_OF = {kind: letter for letter, kind in TARGET_LETTERS.items()}
 
-#: What people may type after /report, in either language.
-_TARGET_WORDS: dict[str, TargetType] = {
-    **TARGET_LETTERS,
-    **{kind.value: kind for kind in TargetType},
-    "news": TargetType.POST,
-    "actu": TargetType.POST,
-    "actualite": TargetType.POST,
-    "actualité": TargetType.POST,
-    "commentaire": TargetType.COMMENT,
-    "reponse": TargetType.RESPONSE,
-    "réponse": TargetType.RESPONSE,
-    "membre": TargetType.MEMBER,
-}
-
-#: Decisions as typed after /decide, in either language.
-_ACTION_WORDS: dict[str, ModerationAction] = {
-    **{a.value: a for a in ModerationAction},
-    "rejeter": ModerationAction.DISMISS,
-    "masquer": ModerationAction.HIDE,
-    "retirer": ModerationAction.REMOVE,
-    "avertir": ModerationAction.WARN,
-    "suspendre": ModerationAction.SUSPEND,
-    "maintenir": ModerationAction.UPHOLD,
-    "annuler": ModerationAction.OVERTURN,
-}
-_PERMANENT_WORDS = (
-    "0",
-    "permanent",
-    "permanently",
-    "definitif",
-    "définitif",
-    "definitivement",
-    "définitivement",
-)
 
 #: Decision reasons stored as codes (a button's default) are translated.
 _REASON_CODES = {r.value for r in ReportReason} | {ReviewCause.SCREENING.value, ReviewCause.APPEAL.value}
@@ -122,24 +89,37 @@ def _begin_report(ctx: Context, kind: TargetType, target_id: int) -> Reply:
     return _reason_prompt(ctx, summary.target_type, summary.target_id, summary.excerpt)
 
 
-@command("report", args="args.report", private=True, order=60)
-def report(ctx: Context, args: str) -> Reply:
-    words = args.split()
-    if len(words) == 1 and words[0].lstrip("#").isdigit():  # "/report 12": an initiative
-        words = ["i", *words]
-    if len(words) != 2 or words[0].lower() not in _TARGET_WORDS:
+def report(
+    ctx: Context,
+    initiative: int | None,
+    post: int | None,
+    comment: int | None,
+    response: int | None,
+    member: int | None,
+) -> Reply:
+    """Exactly one target: "/report 12", "/report comment 4", "/report member bob"."""
+    given = [
+        (kind, value)
+        for kind, value in (
+            (TargetType.INITIATIVE, initiative),
+            (TargetType.POST, post),
+            (TargetType.COMMENT, comment),
+            (TargetType.RESPONSE, response),
+            (TargetType.MEMBER, member),
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
         raise InvalidInput("error.report_usage")
-    return _begin_report(ctx, _TARGET_WORDS[words[0].lower()], id_argument(words[1]))
+    return _begin_report(ctx, *given[0])
 
 
-@press("r")
 def report_pressed(ctx: Context, args: list[str]) -> Reply:
     if not args or args[0] not in TARGET_LETTERS:
         raise StaleAction()
     return _begin_report(ctx, TARGET_LETTERS[args[0]], int_arg(args, 1))
 
 
-@press("rr")
 def reason_pressed(ctx: Context, args: list[str]) -> Reply:
     if not args:
         raise StaleAction()
@@ -168,7 +148,6 @@ def _file_report(ctx: Context, conversation: Conversation, note: str | None) -> 
     return Reply([Card(lines=(ctx.t("report.thanks"),), kind=CardKind.SUCCESS)], edit=True)
 
 
-@press("rn")
 def no_note_pressed(ctx: Context, args: list[str]) -> Reply:
     conversation = flows.current(ctx.uow, ctx.member.id)
     if conversation is None or conversation.flow != REPORT_FLOW or conversation.step != "note":
@@ -176,7 +155,6 @@ def no_note_pressed(ctx: Context, args: list[str]) -> Reply:
     return _file_report(ctx, conversation, None)
 
 
-@flow(REPORT_FLOW)
 def report_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
     if conversation.step == "reason":
         return _prompt(ctx.t("report.use_buttons"))
@@ -249,15 +227,11 @@ def review_card(ctx: Context, entry: QueueEntry) -> Card:
     )
 
 
-def _page_argument(args: str) -> int:
-    """ "/queue 2" -> page index 1; nothing -> 0."""
-    return id_argument(args, field="id") - 1 if args.strip() else 0
-
-
 def _show_queue(ctx: Context, page: int, *, edit: bool = False) -> Reply:
-    found = moderation.queue(ctx.uow, ctx.member.id, page)
+    found = moderation.queue(ctx.uow, ctx.member.id, min(page, PAGE_MAX))
     if not found.total:
         return Reply([Card(lines=(ctx.t("queue.empty"),))], edit=edit)
+    ensure_page(page, found.pages)
     cards = [review_card(ctx, entry) for entry in found.entries]
     nav = []
     if found.page > 0:
@@ -269,17 +243,14 @@ def _show_queue(ctx: Context, page: int, *, edit: bool = False) -> Reply:
     return Reply(cards, edit=edit)
 
 
-@command("queue", args="args.page", audience=Audience.MODERATOR, order=70)
-def queue(ctx: Context, args: str) -> Reply:
-    return _show_queue(ctx, _page_argument(args))
+def queue(ctx: Context, page: int | None) -> Reply:
+    return _show_queue(ctx, (page or 1) - 1)
 
 
-@press("mq")
 def queue_pressed(ctx: Context, args: list[str]) -> Reply:
-    return _show_queue(ctx, int_arg(args))
+    return _show_queue(ctx, page_arg(args, 0))
 
 
-@press("mi")
 def item_pressed(ctx: Context, args: list[str]) -> Reply:
     entry = moderation.review_entry(ctx.uow, ctx.member.id, int_arg(args))
     return Reply([review_card(ctx, entry)], edit=True)
@@ -331,7 +302,6 @@ def _durations_card(ctx: Context, entry: QueueEntry) -> Card:
     )
 
 
-@press("md")
 def decide_pressed(ctx: Context, args: list[str]) -> Reply:
     """``md:<item>:<action>[:<days>]``; a Suspend without days asks how long."""
     item_id = int_arg(args)
@@ -346,31 +316,23 @@ def decide_pressed(ctx: Context, args: list[str]) -> Reply:
     return Reply([decided_card(ctx, result)], edit=True)
 
 
-@command("decide", args="args.decide", audience=Audience.MODERATOR, order=71)
-def decide(ctx: Context, args: str) -> Reply:
-    words = args.split()
-    if len(words) < 2 or words[1].lower() not in _ACTION_WORDS:
-        raise InvalidInput("error.decide_usage")
-    item_id = id_argument(words[0])
-    action = _ACTION_WORDS[words[1].lower()]
-    rest = words[2:]
-    days = None
-    if action is ModerationAction.SUSPEND:
-        if not rest:
-            choices = ", ".join(map(str, ctx.settings.moderation.suspension_days))
-            raise InvalidInput("error.suspension_days", choices=choices)
-        head = rest.pop(0).lower()
-        if head in _PERMANENT_WORDS:
-            days = 0
-        elif head.isdigit() and len(head) < 6:
-            days = int(head)
-        else:
-            choices = ", ".join(map(str, ctx.settings.moderation.suspension_days))
-            raise InvalidInput("error.suspension_days", choices=choices)
-    result = moderation.decide(
-        ctx.uow, ctx.member.id, item_id, action.value, " ".join(rest), ctx.settings, days
-    )
+def decide(ctx: Context, item: int, action: str, days: str | None, reason: str | None) -> Reply:
+    chosen = ModerationAction(action)
+    length = None
+    if chosen is ModerationAction.SUSPEND:
+        length = _suspension_days(ctx, days)
+    result = moderation.decide(ctx.uow, ctx.member.id, item, chosen.value, reason or "", ctx.settings, length)
     return Reply([decided_card(ctx, result)])
+
+
+def _suspension_days(ctx: Context, days: str | None) -> int:
+    """ "7" -> 7, "permanent" (in either language) -> 0."""
+    if days is not None and days.isascii() and days.isdigit() and len(days) < 6:
+        return int(days)
+    if days is not None and match_choice(_PERMANENT, days) is not None:
+        return 0
+    choices = ", ".join(map(str, ctx.settings.moderation.suspension_days))
+    raise InvalidInput("error.suspension_days", choices=choices)
 
 
 # --- appeals --------------------------------------------------------------
@@ -411,24 +373,19 @@ def _begin_appeal(ctx: Context, decision_id: int) -> Reply:
     return _prompt(ctx.t("appeal.ask_text", id=decision_id), _cancel_action(ctx))
 
 
-@command("appeal", args="args.appeal", private=True, order=62)
-def appeal(ctx: Context, args: str) -> Reply:
-    if not args.strip():
+def appeal(ctx: Context, decision: int | None, text: str | None) -> Reply:
+    if decision is None:
         return _my_decisions(ctx)
-    head, _, text = args.strip().partition(" ")
-    decision_id = id_argument(head)
-    if not text.strip():
-        return _begin_appeal(ctx, decision_id)
-    moderation.appeal(ctx.uow, ctx.member.id, decision_id, text)
-    return notice(ctx.t("appeal.filed", id=decision_id))
+    if not text:
+        return _begin_appeal(ctx, decision)
+    moderation.appeal(ctx.uow, ctx.member.id, decision, text)
+    return notice(ctx.t("appeal.filed", id=decision))
 
 
-@press("ap")
 def appeal_pressed(ctx: Context, args: list[str]) -> Reply:
     return _begin_appeal(ctx, int_arg(args))
 
 
-@flow(APPEAL_FLOW)
 def appeal_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
     if conversation.step != "text":
         raise StaleAction()
@@ -460,9 +417,10 @@ def _log_line(t: Translator, entry: LogEntry) -> str:
 
 def _show_log(ctx: Context, page: int, *, edit: bool = False) -> Reply:
     t = ctx.t
-    found = moderation.moderation_log(ctx.uow, page)
+    found = moderation.moderation_log(ctx.uow, min(page, PAGE_MAX))
     if not found.total:
         return Reply([Card(title=t("modlog.title"), lines=(t("modlog.empty"),))], edit=edit)
+    ensure_page(page, found.pages)
     lines = [_log_line(t, entry) for entry in found.entries]
     nav = []
     if found.page > 0:
@@ -482,11 +440,78 @@ def _show_log(ctx: Context, page: int, *, edit: bool = False) -> Reply:
     )
 
 
-@command("modlog", args="args.page", order=75)
-def modlog(ctx: Context, args: str) -> Reply:
-    return _show_log(ctx, _page_argument(args))
+def modlog(ctx: Context, page: int | None) -> Reply:
+    return _show_log(ctx, (page or 1) - 1)
 
 
-@press("ml")
 def modlog_pressed(ctx: Context, args: list[str]) -> Reply:
-    return _show_log(ctx, int_arg(args), edit=True)
+    return _show_log(ctx, page_arg(args, 0), edit=True)
+
+
+#: "permanent" as a suspension's length, in either language.
+_PERMANENT = Parameter("permanent", Kind.CHOICE, choices=("permanent",), group="suspension")
+
+
+def _content(name: str, kind: Kind, *aliases: str) -> Parameter:
+    return Parameter(name, kind, required=False, keyword=True, positional=False, aliases=aliases)
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "report",
+        report,
+        (
+            Parameter("initiative", Kind.INITIATIVE, required=False, keyword=True, aliases=("i",)),
+            _content("post", Kind.POST, "p", "news", "actu"),
+            _content("comment", Kind.COMMENT, "c"),
+            _content("response", Kind.RESPONSE, "o"),
+            _content("member", Kind.MEMBER, "m"),
+        ),
+        private=True,
+        order=60,
+    ),
+    CommandSpec(
+        "appeal",
+        appeal,
+        (Parameter("decision", Kind.DECISION, required=False), Parameter("text", Kind.TEXT, required=False)),
+        private=True,
+        order=62,
+    ),
+    CommandSpec(
+        "queue",
+        queue,
+        (Parameter("page", Kind.PAGE, required=False),),
+        audience=Audience.MODERATOR,
+        order=70,
+    ),
+    CommandSpec(
+        "decide",
+        decide,
+        (
+            Parameter("item", Kind.REVIEW_ITEM),
+            Parameter("action", Kind.CHOICE, choices=tuple(a.value for a in ModerationAction)),
+            Parameter(
+                "days",
+                Kind.TEXT,
+                required=False,
+                one_word=True,
+                only_with=("action", ModerationAction.SUSPEND.value),
+            ),
+            Parameter("reason", Kind.TEXT, required=False),
+        ),
+        audience=Audience.MODERATOR,
+        order=71,
+    ),
+    CommandSpec("modlog", modlog, (Parameter("page", Kind.PAGE, required=False),), order=75),
+)
+PRESSES: dict[str, PressHandler] = {
+    "r": report_pressed,
+    "rr": reason_pressed,
+    "rn": no_note_pressed,
+    "mq": queue_pressed,
+    "mi": item_pressed,
+    "md": decide_pressed,
+    "ap": appeal_pressed,
+    "ml": modlog_pressed,
+}
+FLOWS: dict[str, TextHandler] = {REPORT_FLOW: report_text, APPEAL_FLOW: appeal_text}

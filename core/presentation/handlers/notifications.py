@@ -8,8 +8,9 @@ from __future__ import annotations
 from core.domain.deliveries import format_quiet
 from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
-from core.presentation.commands import command, press
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
+from core.presentation.parameters import Kind, Parameter
 from core.presentation.payloads import build
 from core.services import quiet_hours
 
@@ -40,14 +41,12 @@ def quiet_card(ctx: Context, start: str, end: str, *, changed: bool = False) -> 
     )
 
 
-@command("quiet", args="args.quiet", order=44)
-def quiet_command(ctx: Context, args: str) -> Reply:
-    spec = args.strip() or None
+def quiet_command(ctx: Context, hours: str | None) -> Reply:
+    spec = hours
     start, end = quiet_hours.set_quiet_hours(ctx.uow, ctx.member.id, spec)
     return Reply([quiet_card(ctx, start, end, changed=spec is not None)])
 
 
-@press("qh")
 def quiet_pressed(ctx: Context, args: list[str]) -> Reply:
     if args == ["off"]:
         spec = "off"
@@ -57,3 +56,10 @@ def quiet_pressed(ctx: Context, args: list[str]) -> Reply:
         raise StaleAction()
     start, end = quiet_hours.set_quiet_hours(ctx.uow, ctx.member.id, spec)
     return Reply([quiet_card(ctx, start, end, changed=True)], edit=True)
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("quiet", quiet_command, (Parameter("hours", Kind.TEXT, required=False),), order=44),
+)
+PRESSES: dict[str, PressHandler] = {"qh": quiet_pressed}
+FLOWS: dict[str, TextHandler] = {}

@@ -13,9 +13,9 @@ from core.domain.flows import Conversation
 from core.domain.responses import OfficialRecord, Position
 from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Field, Reply
-from core.presentation.commands import Audience, command, flow, press
+from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
-from core.presentation.handlers.common import id_argument
+from core.presentation.parameters import Kind, Parameter
 from core.presentation.payloads import build, int_arg
 from core.services import flows, initiatives, officials
 from core.services.officials import RESPOND_FLOW, ResponseView
@@ -75,9 +75,8 @@ def response_card(ctx: Context, view: ResponseView) -> Card:
 # --- /claim ----------------------------------------------------------------
 
 
-@command("claim", args="args.officials_code", private=True, order=70)
-def claim(ctx: Context, args: str) -> Reply:
-    claimed = officials.claim(ctx.uow, ctx.member.id, args)
+def claim(ctx: Context, code: str) -> Reply:
+    claimed = officials.claim(ctx.uow, ctx.member.id, code)
     card = Card(
         lines=(ctx.t("officials.claimed", title=claimed.title, area=claimed.area_name),),
         actions=(Action(ctx.t("officials.button.awaiting"), build("oa")),),
@@ -150,24 +149,20 @@ def _begin(ctx: Context, initiative_id: int) -> Reply:
     return _position_prompt(ctx, data)
 
 
-@command("respond", args="args.officials_id_optional", audience=Audience.OFFICIAL, private=True, order=71)
-def respond(ctx: Context, args: str) -> Reply:
-    if not args.strip():
+def respond(ctx: Context, initiative: int | None) -> Reply:
+    if initiative is None:
         return awaiting_reply(ctx)
-    return _begin(ctx, id_argument(args))
+    return _begin(ctx, initiative)
 
 
-@press("or")
 def respond_pressed(ctx: Context, args: list[str]) -> Reply:
     return _begin(ctx, int_arg(args))
 
 
-@press("oa")
 def awaiting_pressed(ctx: Context, args: list[str]) -> Reply:
     return awaiting_reply(ctx)
 
 
-@press("op")
 def position_pressed(ctx: Context, args: list[str]) -> Reply:
     index = int_arg(args)
     if index >= len(_POSITIONS):
@@ -203,7 +198,6 @@ def _preview(ctx: Context, data: dict[str, Any]) -> Reply:
     return Reply([card])
 
 
-@flow(RESPOND_FLOW)
 def respond_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
     if conversation.step == "position":
         prompt = _position_prompt(ctx, conversation.data)
@@ -217,7 +211,6 @@ def respond_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
     raise StaleAction()
 
 
-@press("oc")
 def publish_pressed(ctx: Context, args: list[str]) -> Reply:
     conversation = flows.current(ctx.uow, ctx.member.id)
     if conversation is None or conversation.flow != RESPOND_FLOW or conversation.step != "confirm":
@@ -264,12 +257,10 @@ def _responses(ctx: Context, initiative_id: int) -> Reply:
     return Reply([header, *(response_card(ctx, r) for r in responses[:RESPONSES_SHOWN])])
 
 
-@command("responses", args="args.id", order=29)
-def responses(ctx: Context, args: str) -> Reply:
-    return _responses(ctx, id_argument(args))
+def responses(ctx: Context, initiative: int) -> Reply:
+    return _responses(ctx, initiative)
 
 
-@press("ov")
 def responses_pressed(ctx: Context, args: list[str]) -> Reply:
     return _responses(ctx, int_arg(args))
 
@@ -308,21 +299,17 @@ def _record_card(ctx: Context, member: int | str) -> Reply:
     return Reply([card])
 
 
-@command("official", args="args.officials_member_optional", order=72)
-def official(ctx: Context, args: str) -> Reply:
-    reference = args.strip()
-    return _record_card(ctx, reference if reference else ctx.member.id)
+def official(ctx: Context, member: int | None) -> Reply:
+    return _record_card(ctx, member if member is not None else ctx.member.id)
 
 
-@press("oo")
 def official_pressed(ctx: Context, args: list[str]) -> Reply:
     return _record_card(ctx, int_arg(args))
 
 
-@command("officials", args="args.officials_area", order=73)
-def officials_command(ctx: Context, args: str) -> Reply:
+def officials_command(ctx: Context, area: int) -> Reply:
     t = ctx.t
-    found = officials.officials_of_area(ctx.uow, args)
+    found = officials.officials_of_area(ctx.uow, f"#{area}")
     lines = []
     actions = []
     for row, item in enumerate(found.officials):
@@ -353,3 +340,28 @@ def officials_command(ctx: Context, args: str) -> Reply:
             )
         ]
     )
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("responses", responses, (Parameter("initiative", Kind.INITIATIVE),), order=29),
+    CommandSpec("claim", claim, (Parameter("code", Kind.TEXT),), private=True, order=70),
+    CommandSpec(
+        "respond",
+        respond,
+        (Parameter("initiative", Kind.INITIATIVE, required=False),),
+        audience=Audience.OFFICIAL,
+        private=True,
+        order=71,
+    ),
+    CommandSpec("official", official, (Parameter("member", Kind.MEMBER, required=False),), order=72),
+    CommandSpec("officials", officials_command, (Parameter("area", Kind.AREA),), order=73),
+)
+PRESSES: dict[str, PressHandler] = {
+    "or": respond_pressed,
+    "oa": awaiting_pressed,
+    "op": position_pressed,
+    "oc": publish_pressed,
+    "ov": responses_pressed,
+    "oo": official_pressed,
+}
+FLOWS: dict[str, TextHandler] = {RESPOND_FLOW: respond_text}

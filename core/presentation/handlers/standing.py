@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from core.presentation.cards import Action, Card, Field, Reply
-from core.presentation.commands import command, press
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
+from core.presentation.parameters import Kind, Parameter
 from core.presentation.payloads import build, int_arg
-from core.services import areas, standing
+from core.services import standing
 from core.services.standing import Period
 
 __all__: list[str] = []
@@ -35,21 +36,12 @@ def _board(ctx: Context, period: Period, area_id: int | None) -> Reply:
     return Reply([Card(title=title, lines=tuple(lines), actions=actions, ref="leaderboard")])
 
 
-@command("top", args="standing.args", order=60)
-def top(ctx: Context, args: str) -> Reply:
+def top(ctx: Context, period: str | None, area: int | None) -> Reply:
     """/top [week|month|all] [AREA]: default this month, in the member's home area."""
-    words = args.split()
-    period = Period.MONTH
-    if words and words[0].lower() in {p.value for p in Period}:
-        period = Period(words.pop(0).lower())
-    area_id = ctx.member.home_area_id
-    if words:
-        with ctx.uow as uow:
-            area_id = areas.find_area(uow, " ".join(words)).id
-    return _board(ctx, period, area_id)
+    chosen = Period(period) if period else Period.MONTH
+    return _board(ctx, chosen, area if area is not None else ctx.member.home_area_id)
 
 
-@press("tp")
 def top_pressed(ctx: Context, args: list[str]) -> Reply:
     try:
         period = Period(args[0])
@@ -87,14 +79,28 @@ def _me(ctx: Context) -> Reply:
     )
 
 
-@command("me", order=61)
-def me(ctx: Context, args: str) -> Reply:
+def me(ctx: Context) -> Reply:
     return _me(ctx)
 
 
-@press("lb")
 def opt_out_pressed(ctx: Context, args: list[str]) -> Reply:
     standing.set_opt_out(ctx.uow, ctx.member.id, bool(int_arg(args)))
     reply = _me(ctx)
     reply.edit = True
     return reply
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "top",
+        top,
+        (
+            Parameter("period", Kind.CHOICE, required=False, choices=tuple(p.value for p in Period)),
+            Parameter("area", Kind.AREA, required=False),
+        ),
+        order=60,
+    ),
+    CommandSpec("me", me, order=61),
+)
+PRESSES: dict[str, PressHandler] = {"tp": top_pressed, "lb": opt_out_pressed}
+FLOWS: dict[str, TextHandler] = {}

@@ -11,10 +11,11 @@ from core.domain.flows import Conversation
 from core.domain.initiatives import Visibility
 from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
-from core.presentation.commands import command, flow, press
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
-from core.presentation.handlers.common import id_argument, split_id
-from core.presentation.payloads import build, int_arg
+from core.presentation.handlers.common import ensure_page
+from core.presentation.parameters import PAGE_MAX, Kind, Parameter
+from core.presentation.payloads import build, int_arg, page_arg
 from core.services import contributions, flows
 from core.services.contributions import COMMENT_FLOW, POST_FLOW
 from core.services.timeline import EntryKind, TimelineEntry, TimelinePage, timeline
@@ -109,7 +110,9 @@ def timeline_card(ctx: Context, page: TimelinePage) -> Card:
 
 
 def show_timeline(ctx: Context, initiative_id: int, page: int = 0, *, edit: bool = False) -> Reply:
-    result = timeline(ctx.uow, initiative_id, ctx.member.id, page)
+    """One page of the timeline (from 0); a page past its end is said so."""
+    result = timeline(ctx.uow, initiative_id, ctx.member.id, min(page, PAGE_MAX))
+    ensure_page(page, result.pages)
     return Reply([timeline_card(ctx, result)], edit=edit)
 
 
@@ -120,18 +123,14 @@ def _last_page(ctx: Context, initiative_id: int) -> Card:
     return timeline_card(ctx, last)
 
 
-@command("timeline", args="args.timeline", order=25)
-def timeline_command(ctx: Context, args: str) -> Reply:
-    initiative_id, rest = split_id(args)
-    page = id_argument(rest, field="page") - 1 if rest else 0
-    return show_timeline(ctx, initiative_id, page)
+def timeline_command(ctx: Context, initiative: int, page: int | None) -> Reply:
+    return show_timeline(ctx, initiative, (page or 1) - 1)
 
 
-@press("tl")
 def timeline_pressed(ctx: Context, args: list[str]) -> Reply:
     """``tl:<id>:<page>`` from the initiative's card opens a new message;
     ◀ ▶ add a third part, "e", and edit the page in place."""
-    page = int_arg(args, 1) if len(args) > 1 else 0
+    page = page_arg(args, 1) if len(args) > 1 else 0
     return show_timeline(ctx, int_arg(args), page, edit=args[2:3] == [_IN_PLACE])
 
 
@@ -168,32 +167,26 @@ def _publish_comment(ctx: Context, initiative_id: int, text: str, *, from_flow: 
     return Reply([done, _last_page(ctx, initiative_id)])
 
 
-@command("post", args="args.post", order=26)
-def post_command(ctx: Context, args: str) -> Reply:
-    initiative_id, text = split_id(args)
+def post_command(ctx: Context, initiative: int, text: str | None) -> Reply:
     if text:
-        return _publish_post(ctx, initiative_id, text)
-    contributions.check_may_post(ctx.uow, ctx.member.id, initiative_id)
-    return _ask_text(ctx, POST_FLOW, initiative_id)
+        return _publish_post(ctx, initiative, text)
+    contributions.check_may_post(ctx.uow, ctx.member.id, initiative)
+    return _ask_text(ctx, POST_FLOW, initiative)
 
 
-@press("tn")
 def post_pressed(ctx: Context, args: list[str]) -> Reply:
     initiative_id = int_arg(args)
     contributions.check_may_post(ctx.uow, ctx.member.id, initiative_id)
     return _ask_text(ctx, POST_FLOW, initiative_id)
 
 
-@command("comment", args="args.comment", order=27)
-def comment_command(ctx: Context, args: str) -> Reply:
-    initiative_id, text = split_id(args)
+def comment_command(ctx: Context, initiative: int, text: str | None) -> Reply:
     if text:
-        return _publish_comment(ctx, initiative_id, text)
-    contributions.check_may_comment(ctx.uow, ctx.member.id, initiative_id)
-    return _ask_text(ctx, COMMENT_FLOW, initiative_id)
+        return _publish_comment(ctx, initiative, text)
+    contributions.check_may_comment(ctx.uow, ctx.member.id, initiative)
+    return _ask_text(ctx, COMMENT_FLOW, initiative)
 
 
-@press("tc")
 def comment_pressed(ctx: Context, args: list[str]) -> Reply:
     initiative_id = int_arg(args)
     contributions.check_may_comment(ctx.uow, ctx.member.id, initiative_id)
@@ -209,11 +202,31 @@ def _flow_initiative(conversation: Conversation) -> int:
         raise StaleAction() from exc
 
 
-@flow(POST_FLOW)
 def post_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
     return _publish_post(ctx, _flow_initiative(conversation), text, from_flow=_STEP)
 
 
-@flow(COMMENT_FLOW)
 def comment_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
     return _publish_comment(ctx, _flow_initiative(conversation), text, from_flow=_STEP)
+
+
+def _with_text() -> tuple[Parameter, ...]:
+    return (Parameter("initiative", Kind.INITIATIVE), Parameter("text", Kind.TEXT, required=False))
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "timeline",
+        timeline_command,
+        (Parameter("initiative", Kind.INITIATIVE), Parameter("page", Kind.PAGE, required=False)),
+        order=25,
+    ),
+    CommandSpec("post", post_command, _with_text(), order=26),
+    CommandSpec("comment", comment_command, _with_text(), order=27),
+)
+PRESSES: dict[str, PressHandler] = {
+    "tl": timeline_pressed,
+    "tn": post_pressed,
+    "tc": comment_pressed,
+}
+FLOWS: dict[str, TextHandler] = {POST_FLOW: post_text, COMMENT_FLOW: comment_text}

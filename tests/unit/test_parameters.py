@@ -13,6 +13,7 @@ from core.config import Settings
 from core.domain.members import Identity
 from core.domain.text import fold
 from core.errors import InvalidInput, NotFound, StaleAction
+from core.presentation.cards import Reply
 from core.presentation.commands import CommandSpec, default_catalog
 from core.presentation.context import Context, Speaker
 from core.presentation.i18n import Translator
@@ -337,3 +338,28 @@ def test_suggestions_come_from_the_core(people: People) -> None:
     assert not is_error(reply), text_of(reply)
     shown = chat.invoke(speaker, "show", {"initiative": found[0].value})
     assert "Trees on the village square" in text_of(shown)
+
+
+# --- the front ends read every command through the parameters --------------------
+
+
+def test_the_terminal_chat_reads_every_command_through_its_parameters(people: People) -> None:
+    from bots.console.session import ConsoleSession
+
+    session = ConsoleSession(people.chat, "ann", language="en")
+    for spec_ in CATALOG.commands.values():
+        first = spec_.parameters[0] if spec_.parameters else None
+        reply = session.handle(f"/{spec_.name} ²")
+        assert reply is not None
+        assert "Something went wrong" not in text_of(reply), spec_.name
+        if first is not None and first.required and first.kind in (Kind.INITIATIVE, Kind.REVIEW_ITEM):
+            assert f"for example /{spec_.name} " in text_of(reply), (spec_.name, text_of(reply))
+    french = ConsoleSession(people.chat, "zoé", language="fr")
+    assert not is_error(french.handle("/top semaine") or Reply())
+    assert "/join 12" in text_of(french.handle("/join abc") or Reply())
+
+
+@pytest.mark.parametrize("payload", ["v1:dg:t:²²²²", "v1:qh:²²²²:0800", "v1:qh:2200:①①①①"])
+def test_time_payloads_take_ascii_digits_only(people: People, payload: str) -> None:
+    reply = people["ann"].press_payload(payload)
+    assert "no longer valid" in text_of(reply)

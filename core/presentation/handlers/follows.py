@@ -174,7 +174,7 @@ def digest_pressed(ctx: Context, args: list[str]) -> Reply:
         frequency, time = members.set_digest(ctx.uow, ctx.member.id, frequency=args[1])
     else:
         raw = args[1]
-        if len(raw) != 4 or not raw.isdigit():
+        if len(raw) != 4 or not raw.isascii() or not raw.isdigit():
             raise StaleAction()
         frequency, time = members.set_digest(ctx.uow, ctx.member.id, time=f"{raw[:2]}:{raw[2:]}")
     return Reply([_digest_card(ctx, frequency, time, changed=True)], edit=True)

@@ -50,7 +50,7 @@ def quiet_command(ctx: Context, hours: str | None) -> Reply:
 def quiet_pressed(ctx: Context, args: list[str]) -> Reply:
     if args == ["off"]:
         spec = "off"
-    elif len(args) == 2 and all(len(a) == 4 and a.isdigit() for a in args):
+    elif len(args) == 2 and all(len(a) == 4 and a.isascii() and a.isdigit() for a in args):
         spec = f"{args[0][:2]}:{args[0][2:]}-{args[1][:2]}:{args[1][2:]}"
     else:
         raise StaleAction()

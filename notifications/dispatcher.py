@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 from collections import Counter
@@ -89,6 +90,8 @@ class _Worker:
         #: Set when deliveries may have appeared (routed, a send ended).
         self.dirty = True
         self.event = asyncio.Event()
+        #: Set when a send is answered (the pacer's windows may have room).
+        self.answered = asyncio.Event()
 
     # -- the database, off the event loop --------------------------------------
 
@@ -102,6 +105,10 @@ class _Worker:
             log.warning("%s: %d deliveries were being sent when the last run stopped", self.platform, found)
         self.recovered = True
         self.reclaimed_at = self.d.monotonic()
+        if found:
+            # The last run stopped in the middle of sending, maybe a moment ago:
+            # what it sent in the last second still counts on the platform.
+            self.pacer.hold(self.reclaimed_at + self.pacer.window.period)
 
     async def _fetch(self) -> None:
         runtime = self.d.runtime
@@ -265,7 +272,9 @@ class _Worker:
         await self.ready.put((due, claimed, result))
 
     async def _slot(self, due: DueDelivery) -> None:
-        """Wait until both the overall limit and the chat allow a send."""
+        """Wait until both the overall limit and the chat allow a send, as
+        the clock reads when the wait is over: a timer that fires late gets
+        one send, never the ones it "missed"."""
         while True:
             now = self.d.monotonic()
             at = max(
@@ -275,7 +284,12 @@ class _Worker:
             if at <= now:
                 self.pacer.take(due.address, due.is_group, now)
                 return
-            await self.d.sleep(at - now)
+            if math.isinf(at):  # only an answer to a send in flight frees a place
+                self.answered.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.answered.wait(), self.poll)
+            else:
+                await self.d.sleep(at - now)
 
     async def _send(self, delivery: DeliveryView, rendered: Rendered) -> None:
         message = Outgoing(
@@ -290,6 +304,10 @@ class _Worker:
         except Exception as error:  # the port says never raise: the outcome is unknown
             log.exception("sender %s raised for delivery %d", self.platform, delivery.id)
             outcome = Outcome(OutcomeKind.UNCERTAIN, error=f"sender raised: {error!r}")
+        finally:
+            # Read as soon as the answer is in: the platform counted the send before.
+            self.pacer.ended(delivery.address, self.d.monotonic())
+            self.answered.set()
         try:
             await self._record(delivery, outcome)
         finally:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,9 @@ class FakeSender:
     seed: int = 0
     retry_after: float = 1.0
     clock: Callable[[], float] = lambda: 0.0
+    #: Awaited before the platform gets each request (a starved loop, a slow
+    #: network): the platform stamps the call (``at``) after it.
+    on_the_way: Callable[[], Awaitable[object]] | None = None
     delivered: list[Outgoing] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
 
@@ -81,6 +84,8 @@ class FakeSender:
         return ref
 
     async def send(self, message: Outgoing) -> Outcome:
+        if self.on_the_way is not None:
+            await self.on_the_way()
         answer = self._answer(message)
         self.calls.append(Call(message.delivery_id, message.address, answer, self.clock(), message.edit_ref))
         if answer == "sent":

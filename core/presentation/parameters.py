@@ -237,37 +237,41 @@ def parse_id(text: str, not_found_key: str = "error.not_found") -> int | None:
     return number
 
 
-def _example_of(parameter: Parameter) -> list[str]:
-    words = [parameter.name] if parameter.keyword and not parameter.positional else []
+def _example_of(parameter: Parameter, language: str) -> list[str]:
+    words = [parameter.label(language)] if parameter.keyword and not parameter.positional else []
     key = f"{parameter.message_key}.example"
-    shown = translate("en", key)
+    shown = translate(language, key)
     if shown != key:
         words.append(shown)
+    elif parameter.kind is Kind.TOPIC:
+        words.append(translate(language, f"topic.{_EXAMPLES[Kind.TOPIC]}").lower())
     elif parameter.kind is Kind.CHOICE:
-        words.append(parameter.choices[0])
+        words.append(choice_label(parameter.group or parameter.name, parameter.choices[0], language))
     else:
         words.append(_EXAMPLES[parameter.kind])
     return words
 
 
-def example(command: CommandSpec, upto: Parameter | None = None) -> str:
+def example(command: CommandSpec, upto: Parameter | None = None, language: str = "en") -> str:
     """ "/join 12": the command with an example of each required parameter up
     to ``upto`` (and of ``upto`` itself, even when it is read by the handler)."""
     parts = [f"/{command.name}"]
     for parameter in command.parameters:
         if parameter.required or parameter is upto:
-            parts.extend(_example_of(parameter))
+            parts.extend(_example_of(parameter, language))
         if parameter is upto:
             break
     else:
         if upto is not None:
-            parts.extend(_example_of(upto))
+            parts.extend(_example_of(upto, language))
     return " ".join(parts)
 
 
-def _invalid(ctx: Context, command: CommandSpec, parameter: Parameter) -> PossiblesError:
+def _invalid(
+    ctx: Context, command: CommandSpec, parameter: Parameter, *, missing: bool = False
+) -> PossiblesError:
     """The one error of each kind, with a hint naming the command typed."""
-    hint = example(command, parameter)
+    hint = example(command, parameter, ctx.language)
     if parameter.kind is Kind.CHOICE:
         words = ", ".join(
             choice_label(parameter.group or parameter.name, code, ctx.language) for code in parameter.choices
@@ -277,7 +281,8 @@ def _invalid(ctx: Context, command: CommandSpec, parameter: Parameter) -> Possib
         return InvalidInput("error.param.text", description=parameter.description(ctx.language), example=hint)
     if parameter.kind is Kind.TOPIC:
         topics = ", ".join(ctx.t(f"topic.{topic}") for topic in ctx.settings.topics)
-        return InvalidInput("error.param.topic", choices=topics, example=hint)
+        key = "error.param.topic_expected" if missing else "error.param.topic"
+        return InvalidInput(key, choices=topics, example=hint)
     if parameter.kind is Kind.INTEGER:
         return InvalidInput(
             "error.param.integer", minimum=parameter.minimum, maximum=parameter.maximum, example=hint
@@ -292,7 +297,7 @@ def parse_value(ctx: Context, command: CommandSpec, parameter: Parameter, raw: s
     kind = parameter.kind
     if not text:
         if parameter.required:
-            raise _invalid(ctx, command, parameter)
+            raise _invalid(ctx, command, parameter, missing=True)
         return None
     if kind in _ID_KINDS and kind is not Kind.MEMBER:
         number = parse_id(text, _ID_KINDS[kind])
@@ -399,7 +404,7 @@ def parse_text(ctx: Context, command: CommandSpec, text: str) -> dict[str, Value
         if word in parameter.keywords():
             i += 1
             if i >= len(words):
-                raise _invalid(ctx, command, parameter)
+                raise _invalid(ctx, command, parameter, missing=True)
         elif word in later or not parameter.positional:
             continue
         elif parameter.kind is Kind.CHOICE and not parameter.required:
@@ -427,7 +432,9 @@ def parse_values(ctx: Context, command: CommandSpec, given: Mapping[str, str]) -
     names = {p.name for p in command.parameters}
     unknown = sorted(set(given) - names)
     if unknown:
-        raise InvalidInput("error.param.unknown", name=unknown[0][:40], example=example(command))
+        raise InvalidInput(
+            "error.param.unknown", name=unknown[0][:40], example=example(command, None, ctx.language)
+        )
     values: dict[str, Value] = {p.name: None for p in command.parameters}
     for parameter in command.parameters:
         raw = given.get(parameter.name, "")
@@ -440,7 +447,7 @@ def parse_values(ctx: Context, command: CommandSpec, given: Mapping[str, str]) -
 def _check_required(ctx: Context, command: CommandSpec, values: Mapping[str, Value]) -> None:
     for parameter in command.parameters:
         if parameter.required and values.get(parameter.name) is None and _applies(parameter, values):
-            raise _invalid(ctx, command, parameter)
+            raise _invalid(ctx, command, parameter, missing=True)
 
 
 # --- help and suggestions -----------------------------------------------------

@@ -196,7 +196,7 @@ def test_an_unknown_topic_lists_the_topics_in_the_members_language() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_text(context("fr"), spec("follow"), "thème licornes")
     assert "Mobilité" in caught.value.params["choices"]
-    assert caught.value.params["example"] == "/follow topic mobility"
+    assert caught.value.params["example"] == "/follow thème mobilité"
 
 
 def test_separate_values_are_read_by_the_same_kinds() -> None:

@@ -363,3 +363,19 @@ def test_the_terminal_chat_reads_every_command_through_its_parameters(people: Pe
 def test_time_payloads_take_ascii_digits_only(people: People, payload: str) -> None:
     reply = people["ann"].press_payload(payload)
     assert "no longer valid" in text_of(reply)
+
+
+def test_the_catalog_is_built_by_a_function_and_a_chat_takes_its_own(people: People) -> None:
+    from core.presentation.catalog import build_catalog
+    from core.presentation.chat import Chat
+    from core.presentation.commands import Catalog
+
+    first, second = build_catalog(), build_catalog()
+    assert first is not second and set(first.commands) == set(second.commands) == set(CATALOG.commands)
+    only_help = Catalog.build([spec("help")], [], [])
+    chat = Chat(people.chat.uow_factory, people.chat.settings, only_help)
+    speaker = people["ann"].speaker
+    assert "/help" in text_of(chat.command(speaker, "help"))
+    assert "/join" not in text_of(chat.command(speaker, "help"))
+    assert "Unknown command /join" in text_of(chat.command(speaker, "join", "1"))
+    assert "no longer valid" in text_of(chat.press(speaker, "v1:j:1"))

@@ -6,11 +6,13 @@ author), closed (by a moderator), expired (open too long without its goal).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from core.errors import Forbidden, InvalidState
+from core.domain.members import Role, has_role
+from core.errors import Forbidden, InvalidState, NotFound
 
 __all__ = [
     "DESCRIPTION_MAX",
@@ -101,6 +103,22 @@ class Initiative:
     def ensure_visible(self) -> None:
         if self.visibility == Visibility.REMOVED.value:
             raise InvalidState("error.content_removed")
+
+    def readable_by(self, viewer_id: int | None, roles: Collection[str]) -> bool:
+        """Who may see it: everyone while it is visible; once hidden, its
+        author and the moderators (admins included); once removed, nobody
+        (a tombstone answers)."""
+        if self.visibility == Visibility.VISIBLE.value:
+            return True
+        if self.visibility == Visibility.REMOVED.value:
+            return False
+        return viewer_id == self.author_id or has_role(roles, Role.MODERATOR)
+
+    def ensure_readable_by(self, viewer_id: int | None, roles: Collection[str]) -> None:
+        """``readable_by`` or NotFound, which says it is hidden or removed."""
+        if not self.readable_by(viewer_id, roles):
+            removed = self.visibility == Visibility.REMOVED.value
+            raise NotFound("error.initiative_removed" if removed else "error.initiative_hidden", id=self.id)
 
     def record_supporters(self, supporters: int, now: datetime) -> bool:
         """Note the new number of supporters; True when this reaches the goal."""

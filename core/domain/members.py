@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,7 +16,9 @@ __all__ = [
     "Mandate",
     "Member",
     "Role",
+    "has_role",
     "language_from_code",
+    "require_role",
 ]
 
 #: The languages possibles speaks; anything else falls back to the default.
@@ -121,7 +124,12 @@ class Mandate:
         return self.revoked_at is None
 
 
-def require_role(roles: set[str], role: Role) -> None:
-    """Admins hold every power; others need the role itself."""
-    if role.value not in roles and Role.ADMIN.value not in roles:
+def has_role(roles: Collection[str], role: Role) -> bool:
+    """The one rule of roles: admins hold every power; others need the role itself."""
+    return role.value in roles or Role.ADMIN.value in roles
+
+
+def require_role(roles: Collection[str], role: Role) -> None:
+    """``has_role`` or Forbidden."""
+    if not has_role(roles, role):
         raise Forbidden("error.role_required", role=role.value)

@@ -126,7 +126,18 @@ class Decision:
     target_author_id: int | None = None
     suspension_days: int | None = None
     appeal_of_id: int | None = None
+    #: The initiative's status just before this decision closed it (a
+    #: removal); an overturn restores exactly that. None: nothing was closed.
+    prior_status: str | None = None
     id: int | None = None
+
+    @property
+    def suspends_until(self) -> datetime | None:
+        """When the suspension this decision imposed ends; None when it is
+        permanent (or not a suspension: see ``action``)."""
+        if self.suspension_days:
+            return self.created_at + timedelta(days=self.suspension_days)
+        return None
 
 
 @dataclass(eq=False)
@@ -246,28 +257,31 @@ def suspension_end(now: datetime, days: int | None, allowed: list[int]) -> datet
     return now + timedelta(days=days)
 
 
-def lift_suspension(member: Member) -> None:
-    """An overturned suspension: the member may act again at once."""
+def lift_suspension(member: Member, standing: list[Decision]) -> None:
+    """An overturned suspension: the member is suspended again only by the
+    suspensions that still stand (``standing``: the other suspension
+    decisions about them, none overturned), never by the one overturned."""
     member.suspended_until = None
     member.suspended_permanently = False
+    for decision in standing:
+        if decision.action == ModerationAction.SUSPEND.value:
+            member.suspend(decision.suspends_until)
 
 
-def reopen_after_overturn(
-    initiative: Initiative, decided_at: datetime, now: datetime
-) -> tuple[str, str] | None:
-    """Undo the closing that came with a removal now overturned on appeal.
+def reopen_after_overturn(initiative: Initiative, removal: Decision, now: datetime) -> tuple[str, str] | None:
+    """Undo the closing that came with a removal now overturned on appeal:
+    the initiative gets back the very status it had before (``prior_status``,
+    recorded with the decision), then expires if its time ran out meanwhile.
 
-    Only when the initiative is still closed by that very decision (nothing
-    moved it since). The status before is not kept, so it is rebuilt from
-    what is known: goal reached or open (expired if its time ran out).
-    Returns (old, new) when the status changed.
+    Only when that decision closed it and it is still closed (a closed
+    initiative is final: nothing else moves it). Returns (old, new) when the
+    status changed.
     """
-    if initiative.status != Status.CLOSED.value or initiative.status_changed_at != decided_at:
+    if removal.prior_status is None or initiative.status != Status.CLOSED.value:
         return None
     old = initiative.status
-    restored = Status.GOAL_REACHED if initiative.goal_reached_at is not None else Status.OPEN
     # A plain assignment: Initiative's own moves never lead out of a final status.
-    initiative.status = restored.value
+    initiative.status = Status(removal.prior_status).value
     initiative.status_changed_at = now
     initiative.expire_if_due(now)
     return old, initiative.status

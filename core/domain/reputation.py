@@ -6,7 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-__all__ = ["POINTS", "Ladder", "PointEntry", "PointReason", "ladder_rung"]
+__all__ = [
+    "POINTS",
+    "Ladder",
+    "PointEntry",
+    "PointReason",
+    "achievement_earns",
+    "decision_ref",
+    "initiative_ref",
+    "ladder_rung",
+    "support_ref",
+]
 
 
 class PointReason(StrEnum):
@@ -30,6 +40,30 @@ POINTS: dict[PointReason, int] = {
     PointReason.REPORT_UPHELD: 2,
     PointReason.CONTENT_REMOVED: -15,
 }
+
+
+def initiative_ref(initiative_id: int) -> str:
+    """What points about an initiative are for (proposed, volunteered, goal
+    reached, official response, achieved): once per member and reason."""
+    return f"i{initiative_id}"
+
+
+def support_ref(initiative_id: int, supporter_id: int) -> str:
+    """The point an author receives for one supporter: once per supporter,
+    taken back when that support is withdrawn."""
+    return f"i{initiative_id}/m{supporter_id}"
+
+
+def decision_ref(decision_id: int) -> str:
+    """Points a moderation decision gave or took (void if it is overturned)."""
+    return f"d{decision_id}"
+
+
+def achievement_earns(*, goal_reached: bool, answered: bool) -> bool:
+    """Marking an initiative achieved earns points only when it had moved
+    something: it reached its goal or an official answered it. An author
+    alone cannot mint them on a one-supporter initiative."""
+    return goal_reached or answered
 
 
 @dataclass(eq=False)

@@ -13,12 +13,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core.config import Settings
-from core.domain.initiatives import Visibility
+from core.domain.initiatives import Initiative, Visibility
 from core.domain.supports import Follow, FollowTarget
 from core.errors import InvalidInput, NotFound
 from core.services.areas import get_area
 from core.services.initiatives import get_initiative, validate_topic
-from core.services.members import get_member
+from core.services.members import get_member, member_roles
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
@@ -34,6 +34,9 @@ class FollowResult:
     key: str
     label: str
     changed: bool
+    #: For an initiative: whether the member may still see it (its card can
+    #: be shown in answer). Unfollowing a hidden one succeeds all the same.
+    readable: bool = True
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ def unfollow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settin
     with uow:
         get_member(uow, member_id)
         stored, label = key, key
+        readable = True
         if target is FollowTarget.TOPIC:
             stored = label = validate_topic(key, settings)
         elif not key.isdigit():
@@ -109,6 +113,8 @@ def unfollow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settin
         else:
             stored = str(int(key))
             label = _labels(uow, [FollowItem(target.value, stored, None)])[0].label or f"#{stored}"
+            if target is FollowTarget.INITIATIVE:
+                readable = _readable(uow, member_id, int(stored))
         f = tables.follows.c
         result = uow.session.execute(
             delete(tables.follows).where(
@@ -117,7 +123,12 @@ def unfollow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settin
         )
         changed = bool(getattr(result, "rowcount", 0))
         uow.commit()
-        return FollowResult(target.value, stored, label, changed=changed)
+        return FollowResult(target.value, stored, label, changed=changed, readable=readable)
+
+
+def _readable(uow: UnitOfWork, member_id: int, initiative_id: int) -> bool:
+    initiative = uow.session.get(Initiative, initiative_id)
+    return initiative is not None and initiative.readable_by(member_id, member_roles(uow, member_id))
 
 
 def _labels(uow: UnitOfWork, items: list[FollowItem]) -> list[FollowItem]:

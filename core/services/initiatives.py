@@ -18,10 +18,10 @@ from core.domain.initiatives import DESCRIPTION_MAX, TITLE_MAX, Initiative, Stat
 from core.domain.limits import Limited, ensure_within_limit
 from core.domain.members import Mandate, Role
 from core.domain.moderation import TargetType
-from core.domain.reputation import PointReason
+from core.domain.reputation import PointReason, achievement_earns, initiative_ref
 from core.domain.supports import Follow, FollowTarget, Support, SupportKind
 from core.domain.text import clean_text, fold, similarity
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from core.services import flows, reputation, screening
 from core.services.areas import get_area
 from core.services.members import get_member, member_roles
@@ -183,7 +183,7 @@ def propose(
                 created_at=now,
             )
         )
-        reputation.award(uow, member_id, area.id, PointReason.PROPOSED, f"i{initiative.id}")
+        reputation.award(uow, member_id, area.id, PointReason.PROPOSED, initiative_ref(initiative.id))
         uow.emit(
             InitiativeProposed(initiative_id=initiative.id, author_id=member_id, area_id=area.id, topic=topic)
         )
@@ -351,9 +351,22 @@ def _official_over(uow: UnitOfWork, member_id: int, area: Area) -> bool:
     return any(get_area(uow, mandate.area_id).contains(area) for mandate in mandates)
 
 
+def _answered(uow: UnitOfWork, initiative_id: int) -> bool:
+    """Inside an open unit of work: an official's response stands on the initiative."""
+    r = tables.responses.c
+    found = uow.session.scalar(
+        select(r.id)
+        .where(r.initiative_id == initiative_id, r.visibility == Visibility.VISIBLE.value)
+        .limit(1)
+    )
+    return found is not None
+
+
 def progress(uow: UnitOfWork, member_id: int, initiative_id: int, new_status: str) -> tuple[str, str]:
     """The author, or an official whose mandate covers the area, marks the
-    initiative in action or achieved."""
+    initiative in action or achieved (never while it is hidden). Achieving
+    earns its author points only for an initiative that reached its goal or
+    was answered by an official."""
     try:
         target = Status(new_status)
     except ValueError as exc:
@@ -366,10 +379,20 @@ def progress(uow: UnitOfWork, member_id: int, initiative_id: int, new_status: st
         area = get_area(uow, initiative.area_id)
         if member_id != initiative.author_id and not _official_over(uow, member_id, area):
             raise Forbidden("error.not_author_or_official")
+        if initiative.visibility != Visibility.VISIBLE.value:
+            # Checked before anything is written: a refusal changes nothing.
+            raise InvalidState("error.initiative_hidden", id=initiative_id)
         old, new = initiative.progress(target, now)
-        if target is Status.ACHIEVED:
+        if target is Status.ACHIEVED and achievement_earns(
+            goal_reached=initiative.goal_reached_at is not None,
+            answered=_answered(uow, initiative_id),
+        ):
             reputation.award(
-                uow, initiative.author_id, initiative.area_id, PointReason.ACHIEVED, f"i{initiative_id}"
+                uow,
+                initiative.author_id,
+                initiative.area_id,
+                PointReason.ACHIEVED,
+                initiative_ref(initiative_id),
             )
         uow.emit(InitiativeStatusChanged(initiative_id=initiative_id, old=old, new=new))
         uow.commit()

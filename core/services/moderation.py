@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.config import Settings
@@ -451,7 +451,9 @@ def queue(uow: UnitOfWork, moderator_id: int, page: int = 0) -> QueuePage:
 
 
 def _get_item(uow: UnitOfWork, item_id: int, *, for_update: bool = False) -> ReviewItem:
-    item = uow.session.get(ReviewItem, item_id, with_for_update=for_update)
+    """With ``for_update``, locked and read afresh (another moderator may
+    have closed it while this transaction waited)."""
+    item = uow.session.get(ReviewItem, item_id, with_for_update=for_update, populate_existing=for_update)
     if item is None:
         raise NotFound("error.review_item_not_found", id=item_id)
     if not item.is_open:
@@ -537,10 +539,15 @@ def decide(
         now = uow.now()
         moderator = _ensure_moderator(uow, moderator_id)
         moderator.ensure_may_act(now)
+        # Lock the content first, then the item: two moderators deciding two
+        # items of the same content at once queue on the content's row in one
+        # order (on PostgreSQL each holding one item and waiting for the
+        # other's was a deadlock); the second then finds its item decided.
+        seen = _get_item(uow, review_item_id)
+        target = _load_target(uow, seen.target_type, seen.target_id, removed_ok=True, for_update=True)
         item = _get_item(uow, review_item_id, for_update=True)
         assert item.id is not None
         ensure_action_allowed(act, item.cause, item.target_type)
-        target = _load_target(uow, item.target_type, item.target_id, removed_ok=True, for_update=True)
         appealed: tuple[Appeal, Decision] | None = None
         if item.cause == ReviewCause.APPEAL.value:
             appeal_row = uow.session.get(Appeal, item.appeal_id) if item.appeal_id is not None else None
@@ -630,6 +637,7 @@ def _apply(
         obj = target.obj
         if act is ModerationAction.REMOVE and isinstance(obj, Initiative) and not obj.state.is_final:
             old, new = obj.close(now)
+            decision.prior_status = old
             uow.emit(InitiativeStatusChanged(initiative_id=target.id, old=old, new=new))
     if act is ModerationAction.SUSPEND:
         author = get_member(uow, target.author_id)
@@ -669,11 +677,12 @@ def _apply_appeal(
             target.set_visibility(Visibility.VISIBLE)
             obj = target.obj
             if isinstance(obj, Initiative) and original.action == ModerationAction.REMOVE.value:
-                moved = reopen_after_overturn(obj, original.created_at, now)
+                moved = reopen_after_overturn(obj, original, now)
                 if moved is not None:
                     uow.emit(InitiativeStatusChanged(initiative_id=target.id, old=moved[0], new=moved[1]))
         if original.action == ModerationAction.SUSPEND.value and original.target_author_id is not None:
-            lift_suspension(get_member(uow, original.target_author_id))
+            member_id = original.target_author_id
+            lift_suspension(get_member(uow, member_id), _standing_suspensions(uow, member_id, original))
         # The points the overturned decision gave and took are void.
         p = tables.points.c
         uow.session.execute(delete(tables.points).where(p.ref == f"d{original.id}"))
@@ -684,6 +693,26 @@ def _apply_appeal(
             decision_id=decision.id,
             upheld=act is ModerationAction.UPHOLD,
             member_id=appeal_row.member_id,
+        )
+    )
+
+
+def _standing_suspensions(uow: UnitOfWork, member_id: int, overturned: Decision) -> list[Decision]:
+    """The member's other suspensions, none of them overturned: they still bind."""
+    d, a = tables.decisions.c, tables.appeals.c
+    outcome = tables.decisions.alias("outcome")
+    return list(
+        uow.session.scalars(
+            select(Decision)
+            .outerjoin(tables.appeals, a.decision_id == d.id)
+            .outerjoin(outcome, outcome.c.id == a.outcome_decision_id)
+            .where(
+                d.target_author_id == member_id,
+                d.action == ModerationAction.SUSPEND.value,
+                d.appeal_of_id.is_(None),
+                d.id != overturned.id,
+                or_(outcome.c.action.is_(None), outcome.c.action != ModerationAction.OVERTURN.value),
+            )
         )
     )
 

@@ -22,7 +22,7 @@ from core.domain.initiatives import Initiative, Status, Visibility
 from core.domain.invites import InviteCode
 from core.domain.members import Mandate, Member, Role
 from core.domain.moderation import TargetType
-from core.domain.reputation import PointReason
+from core.domain.reputation import PointReason, initiative_ref
 from core.domain.responses import RESPONSE_MAX, OfficialRecord, Position, Response, ResponseRevision
 from core.domain.text import clean_text
 from core.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
@@ -286,7 +286,7 @@ def respond(
                     initiative.author_id,
                     initiative.area_id,
                     PointReason.OFFICIAL_RESPONSE,
-                    f"i{initiative_id}",
+                    initiative_ref(initiative_id),
                 )
         assert response.id is not None
         edited = checked.existing is not None

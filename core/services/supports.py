@@ -14,7 +14,7 @@ from core.domain.events import (
     VolunteerJoined,
 )
 from core.domain.initiatives import Status, Visibility
-from core.domain.reputation import PointReason
+from core.domain.reputation import PointReason, initiative_ref, support_ref
 from core.domain.supports import Follow, FollowTarget, Support, SupportKind
 from core.errors import Conflict, InvalidState, NotFound
 from core.services import reputation
@@ -67,7 +67,7 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
                 initiative.author_id,
                 initiative.area_id,
                 PointReason.SUPPORT_RECEIVED,
-                f"i{initiative_id}",
+                support_ref(initiative_id, member_id),
             )
         _follow(uow, member_id, initiative_id)
         uow.session.flush()
@@ -83,7 +83,9 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
                 )
                 or 0
             )
-            reputation.award(uow, member_id, initiative.area_id, PointReason.VOLUNTEERED, f"i{initiative_id}")
+            reputation.award(
+                uow, member_id, initiative.area_id, PointReason.VOLUNTEERED, initiative_ref(initiative_id)
+            )
             uow.emit(VolunteerJoined(initiative_id=initiative_id, member_id=member_id, first=volunteers == 1))
         if existing is None:
             uow.emit(
@@ -94,7 +96,11 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
         reached = initiative.record_supporters(supporters, now)
         if reached:
             reputation.award(
-                uow, initiative.author_id, initiative.area_id, PointReason.GOAL_REACHED, f"i{initiative_id}"
+                uow,
+                initiative.author_id,
+                initiative.area_id,
+                PointReason.GOAL_REACHED,
+                initiative_ref(initiative_id),
             )
             uow.emit(
                 InitiativeStatusChanged(
@@ -133,7 +139,8 @@ def _follow(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:
 def withdraw_support(uow: UnitOfWork, member_id: int, initiative_id: int) -> int:
     """Take one's signature back (the author cannot: they withdraw the
     initiative instead). Returns the new number of supporters. A goal once
-    reached stays reached."""
+    reached stays reached. The points the support earned (the author's
+    point, the volunteer's) are taken back with it."""
     with uow:
         member = get_member(uow, member_id)
         member.ensure_may_act(uow.now())
@@ -146,6 +153,10 @@ def withdraw_support(uow: UnitOfWork, member_id: int, initiative_id: int) -> int
         )
         if not getattr(result, "rowcount", 0):
             raise NotFound("error.not_supporting", id=initiative_id)
+        reputation.take_back(
+            uow, initiative.author_id, PointReason.SUPPORT_RECEIVED, support_ref(initiative_id, member_id)
+        )
+        reputation.take_back(uow, member_id, PointReason.VOLUNTEERED, initiative_ref(initiative_id))
         uow.emit(SupportWithdrawn(initiative_id=initiative_id, member_id=member_id))
         supporters = count_supporters(uow, initiative_id)
         uow.commit()

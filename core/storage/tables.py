@@ -263,6 +263,9 @@ decisions = Table(
     Column("target_author_id", Id, ForeignKey("members.id"), nullable=True),
     Column("suspension_days", Integer, nullable=True),
     Column("appeal_of_id", Id, ForeignKey("decisions.id"), nullable=True),
+    #: The initiative's status before the removal that closed it (restored
+    #: exactly when the removal is overturned).
+    Column("prior_status", String(20), nullable=True),
     Index("ix_decisions_target", "target_type", "target_id"),
 )
 
@@ -286,7 +289,10 @@ points = Table(
     Column("reason", String(24), nullable=False),
     Column("points", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False, index=True),
+    #: What the points are for ("i12", "i12/m7", "d3"): with the member and
+    #: the reason, unique, so an act earns its points once.
     Column("ref", String(40), nullable=False, default=""),
+    UniqueConstraint("member_id", "reason", "ref", name="uq_points_member_reason_ref"),
 )
 
 conversations = Table(

@@ -119,3 +119,34 @@ def test_digest_preferences_are_validated(runtime: Runtime, people: People) -> N
     assert "Chaque jour à 07:30" in text_of(zoe.say("/digest quotidien"))
     assert "Chaque jour à 21:00" in text_of(zoe.say("/digest heure 21h"))
     assert digest_of(runtime, zoe.member_id) == ("daily", "21:00")
+
+
+def hide(runtime: Runtime, initiative_id: int) -> None:
+    with runtime.uow() as uow:
+        i = tables.initiatives.c
+        uow.session.execute(
+            tables.initiatives.update().where(i.id == initiative_id).values(visibility="hidden")
+        )
+        uow.commit()
+
+
+def test_unfollow_pressed_on_a_hidden_initiative_succeeds_and_says_so(
+    runtime: Runtime, people: People
+) -> None:
+    initiative_id = propose(people, "alice")
+    bob = people["bob"]
+    bob.say(f"/show {initiative_id}")
+    bob.press("Follow")
+    hide(runtime, initiative_id)
+    # The card bob holds still offers Unfollow: a refusal would have to change
+    # nothing, a success must not read as a refusal.
+    unfollowed = bob.press("Unfollow")
+    assert not is_error(unfollowed), text_of(unfollowed)
+    assert "no longer follow" in text_of(unfollowed)
+    assert "Trees" not in text_of(unfollowed)  # a hidden initiative's title is not shown
+    assert follow_rows(runtime, bob.member_id) == []
+    # Its author, who may still read it, sees the card again.
+    alice = people["alice"]
+    alice.say(f"/show {initiative_id}")
+    shown = alice.press("Unfollow")
+    assert not is_error(shown) and "🔔 Follow" in text_of(shown)

@@ -5,6 +5,7 @@ authors appeal once to a different moderator."""
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -73,6 +74,13 @@ def count(runtime: Runtime, table: Any, *where: Any) -> int:
 def points(runtime: Runtime, person: Person, reason: str) -> int:
     p = tables.points.c
     return count(runtime, tables.points, p.member_id == person.member_id, p.reason == reason)
+
+
+def status(runtime: Runtime, initiative_id: int) -> tuple[str, str]:
+    with runtime.uow() as uow:
+        i = tables.initiatives.c
+        row = uow.session.execute(select(i.visibility, i.status).where(i.id == initiative_id)).one()
+    return str(row[0]), str(row[1])
 
 
 def open_items(runtime: Runtime) -> int:
@@ -420,6 +428,85 @@ def test_an_overturned_suspension_is_lifted(runtime: Runtime, people: People, cl
         assert not members.get_member(uow, people["alice"].member_id).is_suspended(clock())
 
 
+class TickingClock(Clock):
+    """A clock that moves a millisecond at every reading, as a real one does
+    between two reads (a frozen clock hid that a decision and the closing it
+    caused were stamped apart)."""
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
+def test_an_overturned_removal_restores_exactly_the_status_the_initiative_had(
+    database: Database, settings: Settings
+) -> None:
+    runtime = Runtime(settings, database, TickingClock())
+    load_small_tree(runtime)
+    people = People(runtime.chat())
+    initiative_id = publish(runtime, people["alice"])
+    assert not is_error(people["alice"].say(f"/progress {initiative_id} in_action"))
+    for who in ("bob", "carol", "dave"):
+        assert "Thank you" in report(people[who], f"initiative {initiative_id}")
+    grant(runtime, people["mod"])
+    grant(runtime, people["mod2"])
+    people["mod"].say("/decide 1 remove")
+    assert status(runtime, initiative_id) == ("removed", "closed")
+    people["alice"].say("/appeal 1 It is a real local project.")
+    assert "decision overturned" in text_of(people["mod2"].say("/decide 2 overturn"))
+    assert status(runtime, initiative_id) == ("visible", "in_action")
+    assert [e["new"] for e in events(runtime, "initiative_status_changed")] == [
+        "in_action",
+        "closed",
+        "in_action",
+    ]
+
+
+def test_overturning_one_suspension_leaves_the_others_standing(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    alice = people["alice"]
+    first, second = publish(runtime, alice), publish(runtime, alice, "Benches along the river bank")
+    for initiative_id in (first, second):
+        for who in ("bob", "carol", "dave"):
+            assert "Thank you" in report(people[who], f"initiative {initiative_id}")
+    grant(runtime, people["mod"])
+    grant(runtime, people["mod2"])
+    people["mod"].say("/decide 1 suspend 7")
+    people["mod"].say("/decide 2 suspend 0")  # permanent
+    assert "is filed" in text_of(alice.say("/appeal 1 The first one was a misunderstanding."))
+    assert "decision overturned" in text_of(people["mod2"].say("/decide 3 overturn"))
+    clock.advance(days=8)
+    with runtime.uow() as uow:
+        member = members.get_member(uow, alice.member_id)
+        assert member.is_suspended(clock()) and member.suspended_permanently
+    other = publish(runtime, people["bob"], "Shade for the school yard")
+    refused = alice.say(f"/join {other}")
+    assert is_error(refused) and "suspended" in text_of(refused)
+
+
+def test_overturning_a_permanent_suspension_leaves_a_shorter_one_running(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    alice = people["alice"]
+    first, second = publish(runtime, alice), publish(runtime, alice, "Benches along the river bank")
+    for initiative_id in (first, second):
+        for who in ("bob", "carol", "dave"):
+            assert "Thank you" in report(people[who], f"initiative {initiative_id}")
+    grant(runtime, people["mod"])
+    grant(runtime, people["mod2"])
+    people["mod"].say("/decide 1 suspend 7")
+    people["mod"].say("/decide 2 suspend 0")
+    alice.say("/appeal 2 Not me, a shared account.")
+    assert "decision overturned" in text_of(people["mod2"].say("/decide 3 overturn"))
+    with runtime.uow() as uow:
+        member = members.get_member(uow, alice.member_id)
+        assert not member.suspended_permanently and member.is_suspended(clock())
+    clock.advance(days=8)
+    with runtime.uow() as uow:
+        assert not members.get_member(uow, alice.member_id).is_suspended(clock())
+
+
 def test_dismissals_cannot_be_appealed(runtime: Runtime, people: People, clock: Clock) -> None:
     reported_thrice(runtime, people, clock)
     grant(runtime, people["mod"])
@@ -562,3 +649,14 @@ def test_twenty_simultaneous_presses_decide_once(shared_database: Database) -> N
         assert uow.session.scalar(select(func.count()).select_from(tables.decisions)) == 1
         p = tables.points.c
         assert uow.session.scalar(select(func.count()).where(p.reason == "report_upheld")) == 3
+
+
+def test_a_hidden_initiative_cannot_progress_and_the_refusal_changes_nothing(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    initiative_id = reported_thrice(runtime, people, clock)
+    before = len(events(runtime, "initiative_status_changed"))
+    refused = people["alice"].say(f"/progress {initiative_id} in_action")
+    assert is_error(refused) and "hidden pending the moderators' review" in text_of(refused)
+    assert status(runtime, initiative_id) == ("hidden", "open")
+    assert len(events(runtime, "initiative_status_changed")) == before

@@ -106,7 +106,7 @@ def _pressed(ctx: Context, args: list[str], *, following: bool) -> Reply:
     result = service(ctx.uow, ctx.member.id, target.value, key, ctx.settings)
     if args[2:3] == [_FROM_LIST]:
         return Reply([follows_card(ctx)], edit=True)
-    if target is FollowTarget.INITIATIVE:
+    if target is FollowTarget.INITIATIVE and result.readable:
         return show_initiative(ctx, int(result.key), edit=True)
     return _answer(ctx, result, following=following)
 

@@ -126,6 +126,7 @@ def upgrade() -> None:
         sa.Column("target_author_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("suspension_days", sa.Integer(), nullable=True),
         sa.Column("appeal_of_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("prior_status", sa.String(length=20), nullable=True),
         sa.ForeignKeyConstraint(
             ["appeal_of_id"], ["decisions.id"], name=op.f("fk_decisions_appeal_of_id_decisions")
         ),
@@ -334,6 +335,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["area_id"], ["areas.id"], name=op.f("fk_points_area_id_areas")),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_points_member_id_members")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_points")),
+        sa.UniqueConstraint("member_id", "reason", "ref", name="uq_points_member_reason_ref"),
     )
     with op.batch_alter_table("points", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_points_created_at"), ["created_at"], unique=False)

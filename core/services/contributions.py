@@ -20,7 +20,8 @@ from core.domain.supports import SupportKind
 from core.domain.text import clean_text
 from core.errors import Forbidden, InvalidState
 from core.services import flows, screening
-from core.services.initiatives import count_recent, get_initiative
+from core.services.initiatives import get_initiative
+from core.services.limits import count_recent
 from core.services.members import get_member
 from core.storage import tables
 from core.storage.uow import UnitOfWork

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 
 from core.config import Settings
 from core.domain.areas import Area, goal_for_level
@@ -24,6 +24,7 @@ from core.domain.text import clean_text, fold, similarity
 from core.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from core.services import flows, reputation, screening
 from core.services.areas import get_area
+from core.services.limits import count_recent
 from core.services.members import get_member, member_roles
 from core.storage import tables
 from core.storage.uow import UnitOfWork
@@ -34,7 +35,6 @@ __all__ = [
     "SimilarInitiative",
     "count_all",
     "count_by_status",
-    "count_recent",
     "count_supporters",
     "expire_due",
     "get_initiative",
@@ -112,17 +112,6 @@ def similar_open(uow: UnitOfWork, title: str, area_id: int, threshold: float) ->
         ).all()
     found = [SimilarInitiative(id, t, similarity(title, t)) for id, t in rows]
     return sorted((f for f in found if f.score >= threshold), key=lambda f: -f.score)[:5]
-
-
-def count_recent(uow: UnitOfWork, table: Table, member_column: str, member_id: int, since: datetime) -> int:
-    """Inside an open unit of work: rows of ``table`` the member wrote since
-    ``since`` (for the daily limits)."""
-    stmt = (
-        select(func.count())
-        .select_from(table)
-        .where(table.c[member_column] == member_id, table.c.created_at >= since)
-    )
-    return int(uow.session.scalar(stmt) or 0)
 
 
 def propose(

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from importlib.resources.abc import Traversable
 
-from sqlalchemy import select
-
 from core.config import CONFIG_DIR
 from core.domain.events import ContentFlagged
-from core.domain.moderation import ReviewCause, ReviewItem
+from core.domain.moderation import ReviewCause
 from core.domain.text import fold
-from core.storage import tables
+from core.services.moderation.items import open_item
 from core.storage.uow import UnitOfWork
 
 __all__ = ["flagged_words", "screen"]
@@ -62,24 +60,7 @@ def screen(uow: UnitOfWork, target_type: str, target_id: int, *texts: str) -> bo
     found = flagged_words(*texts)
     if not found:
         return False
-    r = tables.review_items.c
-    existing = uow.session.scalars(
-        select(ReviewItem).where(
-            r.target_type == target_type,
-            r.target_id == target_id,
-            r.cause == ReviewCause.SCREENING.value,
-            r.closed_at.is_(None),
-        )
-    ).first()
-    if existing is None:
-        existing = ReviewItem(
-            target_type=target_type,
-            target_id=target_id,
-            cause=ReviewCause.SCREENING.value,
-            opened_at=uow.now(),
-        )
-        uow.session.add(existing)
-        uow.session.flush()
+    existing = open_item(uow, target_type, target_id, ReviewCause.SCREENING)
     assert existing.id is not None
     uow.emit(
         ContentFlagged(target_type=target_type, target_id=target_id, review_item_id=existing.id, words=found)

@@ -15,13 +15,13 @@ delivery fails, and only an admin may send it again.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.domain.members import time_of_day
 from core.errors import InvalidInput
 
 __all__ = [
@@ -187,18 +187,16 @@ def next_state(
 
 # --- times of day, quiet hours ---------------------------------------------
 
-_CLOCK = re.compile(r"^(\d{1,2})(?:[:h](\d{2})?)?$")
 _OFF = frozenset({"off", "none", "aucune", "aucun", "non", "no"})
 QUIET_OFF = ("00:00", "00:00")
 
 
 def parse_clock(text: str) -> str:
-    """ "8", "8:30", "08:30", "18h", "18h30" -> "HH:MM"; InvalidInput otherwise."""
-    match = _CLOCK.match(text.strip().lower())
-    hours, minutes = (int(match[1]), int(match[2] or 0)) if match else (99, 99)
-    if hours > 23 or minutes > 59:
+    """A bound of quiet hours (``time_of_day``); InvalidInput otherwise."""
+    clock = time_of_day(text)
+    if clock is None:
         raise InvalidInput("error.notifications_quiet", value=text.strip()[:20])
-    return f"{hours:02d}:{minutes:02d}"
+    return clock
 
 
 def parse_quiet(spec: str) -> tuple[str, str]:

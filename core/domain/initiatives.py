@@ -101,8 +101,13 @@ class Initiative:
             raise InvalidState("error.initiative_not_open", status=self.status)
 
     def ensure_visible(self) -> None:
+        """The rule for acting on it (supporting, answering, writing, moving
+        it on): only while it is visible. A hidden or removed initiative is
+        before the moderators or gone, so nothing new happens to it."""
         if self.visibility == Visibility.REMOVED.value:
             raise InvalidState("error.content_removed")
+        if self.visibility != Visibility.VISIBLE.value:
+            raise InvalidState("error.content_hidden")
 
     def readable_by(self, viewer_id: int | None, roles: Collection[str]) -> bool:
         """Who may see it: everyone while it is visible; once hidden, its

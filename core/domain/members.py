@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from core.domain.areas import Area
 from core.errors import Forbidden, InvalidInput, Suspended
 
 __all__ = [
@@ -19,6 +21,8 @@ __all__ = [
     "has_role",
     "language_from_code",
     "require_role",
+    "roles_granting",
+    "time_of_day",
 ]
 
 #: The languages possibles speaks; anything else falls back to the default.
@@ -123,10 +127,37 @@ class Mandate:
     def active(self) -> bool:
         return self.revoked_at is None
 
+    def covers(self, mandate_area: Area, area: Area) -> bool:
+        """The one rule of an official's reach: an active mandate over
+        ``mandate_area`` (the mandate's own area) covers that area and every
+        area inside it."""
+        return self.active and mandate_area.id == self.area_id and mandate_area.contains(area)
+
+
+_TIME_OF_DAY = re.compile(r"^([0-9]{1,2})(?:[:h]([0-9]{2})?)?$")
+
+
+def time_of_day(text: str) -> str | None:
+    """The one parser of a time of day (digest time, quiet hours): "8",
+    "8:30", "08:30", "18h", "18h30" -> "HH:MM"; None when it is not one
+    (each caller says so in its own words)."""
+    match = _TIME_OF_DAY.match(text.strip().lower())
+    if match is None:
+        return None
+    hours, minutes = int(match[1]), int(match[2] or 0)
+    if hours > 23 or minutes > 59:
+        return None
+    return f"{hours:02d}:{minutes:02d}"
+
 
 def has_role(roles: Collection[str], role: Role) -> bool:
     """The one rule of roles: admins hold every power; others need the role itself."""
     return role.value in roles or Role.ADMIN.value in roles
+
+
+def roles_granting(role: Role) -> tuple[str, ...]:
+    """The stored roles that give ``role`` (for queries): itself and admin."""
+    return tuple(dict.fromkeys((role.value, Role.ADMIN.value)))
 
 
 def require_role(roles: Collection[str], role: Role) -> None:

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from core.domain.initiatives import Initiative, Status, Visibility
 from core.domain.members import Member
-from core.errors import Forbidden, InvalidInput
+from core.errors import Conflict, Forbidden, InvalidInput
 
 __all__ = [
     "APPEAL_ACTIONS",
@@ -25,6 +25,7 @@ __all__ = [
     "ReviewItem",
     "TargetType",
     "actions_for",
+    "appealable",
     "ensure_action_allowed",
     "ensure_appealable",
     "ensure_may_decide",
@@ -225,15 +226,27 @@ def reasons_summary(counts: dict[str, int]) -> str:
     return ",".join(sorted(counts, key=lambda reason: (-counts[reason], reason)))
 
 
-def ensure_appealable(decision: Decision, member_id: int) -> None:
-    """Only the author of the decided content appeals, never a dismissal
-    (nothing to undo) nor the outcome of an appeal (that is final)."""
+def appealable(decision: Decision, *, appealed: bool) -> bool:
+    """The one rule of appeals: a decision can be appealed once (``appealed``:
+    it has been already), never a dismissal (nothing to undo) nor the
+    outcome of an appeal (that is final)."""
+    return (
+        not appealed and decision.appeal_of_id is None and decision.action != ModerationAction.DISMISS.value
+    )
+
+
+def ensure_appealable(decision: Decision, member_id: int, *, appealed: bool) -> None:
+    """``appealable``, by the author of the decided content only, or the
+    refusal that says why."""
     if decision.target_author_id != member_id:
         raise Forbidden("error.appeal_not_author")
+    if appealable(decision, appealed=appealed):
+        return
     if decision.appeal_of_id is not None:
         raise InvalidInput("error.appeal_final")
     if decision.action == ModerationAction.DISMISS.value:
         raise InvalidInput("error.appeal_dismissal")
+    raise Conflict("error.appeal_exists", id=decision.id)
 
 
 def ensure_may_decide(

@@ -23,6 +23,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from core.domain.members import Role, has_role
 from core.presentation.parameters import Parameter, Suggestion, complete, parse_text, parse_values, usage
 
 if TYPE_CHECKING:
@@ -134,9 +135,9 @@ class Catalog:
         """The commands in help order; ``roles`` None lists every command."""
 
         def shown(spec: CommandSpec) -> bool:
-            if roles is None or spec.audience is Audience.EVERYONE or "admin" in roles:
+            if roles is None or spec.audience is Audience.EVERYONE:
                 return True
-            return spec.audience.value in roles
+            return has_role(roles, Role(spec.audience.value))
 
         return sorted((s for s in self.commands.values() if shown(s)), key=lambda s: (s.order, s.name))
 

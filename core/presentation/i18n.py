@@ -27,9 +27,10 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
+from core.domain.members import LANGUAGES
+
 __all__ = ["LANGUAGES", "Translator", "catalog", "format_number", "translate"]
 
-LANGUAGES = ("fr", "en")
 MESSAGES = Path(__file__).parent / "messages"
 
 Entry = str | dict[str, str]

@@ -17,7 +17,8 @@ from sqlalchemy import select, union
 
 from core.config import Settings
 from core.domain.areas import path_ids
-from core.domain.members import Role
+from core.domain.chats import ChatPurpose, chat_in_force
+from core.domain.members import Role, roles_granting
 from core.domain.supports import FollowTarget
 from core.storage import tables
 from core.storage.uow import UnitOfWork
@@ -40,7 +41,7 @@ __all__ = [
 
 #: Platforms whose moderators' chat can be configured in the settings (the
 #: others are set with /modchat, stored in platform_chats).
-MODERATORS = "moderators"
+MODERATORS = ChatPurpose.MODERATORS.value
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def moderators(uow: UnitOfWork) -> set[int]:
     """Members holding the moderator or admin role."""
     r = tables.member_roles.c
     rows = uow.session.scalars(
-        select(r.member_id).where(r.role.in_([Role.MODERATOR.value, Role.ADMIN.value]))
+        select(r.member_id).where(r.role.in_(roles_granting(Role.MODERATOR)))
     )
     return {int(m) for m in rows}
 
@@ -157,15 +158,18 @@ def identities(uow: UnitOfWork, member_ids: Iterable[int]) -> list[Recipient]:
 
 def moderator_chats(uow: UnitOfWork, settings: Settings) -> dict[str, str]:
     """platform -> the moderators' chat: set with /modchat, else configured."""
-    chats: dict[str, str] = {}
+    configured: dict[str, str] = {}
     if settings.telegram.moderators_chat_id is not None:
-        chats["telegram"] = str(settings.telegram.moderators_chat_id)
+        configured["telegram"] = str(settings.telegram.moderators_chat_id)
     c = tables.platform_chats.c
-    for platform, address in uow.session.execute(
-        select(c.platform, c.address).where(c.purpose == MODERATORS)
-    ):
-        chats[str(platform)] = str(address)
-    return chats
+    set_from_chat = {
+        str(platform): str(address)
+        for platform, address in uow.session.execute(
+            select(c.platform, c.address).where(c.purpose == MODERATORS)
+        )
+    }
+    chats = {p: chat_in_force(set_from_chat.get(p), configured.get(p)) for p in {*configured, *set_from_chat}}
+    return {p: chat for p, chat in chats.items() if chat is not None}
 
 
 def moderator_recipients(uow: UnitOfWork, settings: Settings) -> list[Recipient]:

@@ -72,8 +72,7 @@ def _writable(
     member = get_member(uow, member_id)
     member.ensure_may_act(uow.now())
     initiative = get_initiative(uow, initiative_id, for_update=lock)
-    if initiative.visibility != Visibility.VISIBLE.value:
-        raise InvalidState("error.content_hidden")
+    initiative.ensure_visible()
     if initiative.state in _CLOSED:
         raise InvalidState("error.contributions_initiative_closed", status=initiative.status)
     return member, initiative

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from core.config import Settings
 from core.domain.initiatives import Initiative, Visibility
 from core.domain.supports import Follow, FollowTarget
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.services.areas import get_area
-from core.services.initiatives import get_initiative, validate_topic
+from core.services.initiatives import ensure_readable, get_initiative, validate_topic
 from core.services.members import get_member, member_roles
 from core.storage import tables
 from core.storage.uow import UnitOfWork
@@ -56,7 +56,9 @@ def _target(target_type: str) -> FollowTarget:
         raise InvalidInput("error.follows_target") from exc
 
 
-def _resolve(uow: UnitOfWork, target: FollowTarget, key: str, settings: Settings) -> tuple[str, str]:
+def _resolve(
+    uow: UnitOfWork, member_id: int, target: FollowTarget, key: str, settings: Settings
+) -> tuple[str, str]:
     """(stored key, label) of a target a member may follow; NotFound/InvalidInput otherwise."""
     if target is FollowTarget.TOPIC:
         topic = validate_topic(key, settings)
@@ -67,8 +69,7 @@ def _resolve(uow: UnitOfWork, target: FollowTarget, key: str, settings: Settings
         area = get_area(uow, int(key))
         return str(area.id), area.name
     initiative = get_initiative(uow, int(key))
-    if initiative.visibility != Visibility.VISIBLE.value:
-        raise NotFound("error.initiative_hidden", id=int(key))
+    ensure_readable(uow, initiative, member_id)
     return str(initiative.id), initiative.title
 
 
@@ -84,7 +85,7 @@ def follow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settings
     target = _target(target_type)
     with uow:
         get_member(uow, member_id)
-        stored, label = _resolve(uow, target, key.strip(), settings)
+        stored, label = _resolve(uow, member_id, target, key.strip(), settings)
         if _existing(uow, member_id, target, stored) is not None:
             return FollowResult(target.value, stored, label, changed=False)
         uow.session.add(

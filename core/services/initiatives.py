@@ -16,13 +16,13 @@ from core.domain.events import (
 )
 from core.domain.initiatives import DESCRIPTION_MAX, TITLE_MAX, Initiative, Status, Visibility
 from core.domain.limits import Limited, ensure_within_limit
-from core.domain.members import Mandate, Role
 from core.domain.moderation import TargetType
 from core.domain.reputation import PointReason, achievement_earns, initiative_ref
 from core.domain.supports import Follow, FollowTarget, Support, SupportKind
 from core.domain.text import clean_text, fold, similarity
-from core.errors import Forbidden, InvalidInput, InvalidState, NotFound
+from core.errors import Forbidden, InvalidInput, NotFound
 from core.services import flows, reputation, screening
+from core.services.admin import active_mandates
 from core.services.areas import get_area
 from core.services.limits import count_recent
 from core.services.members import get_member, member_roles
@@ -36,6 +36,7 @@ __all__ = [
     "count_all",
     "count_by_status",
     "count_supporters",
+    "ensure_readable",
     "expire_due",
     "get_initiative",
     "initiative_view",
@@ -94,6 +95,15 @@ def get_initiative(uow: UnitOfWork, initiative_id: int, *, for_update: bool = Fa
         # A tombstone: people learn it was removed, not that it never existed.
         raise NotFound("error.initiative_removed", id=initiative_id)
     return initiative
+
+
+def ensure_readable(uow: UnitOfWork, initiative: Initiative, viewer_id: int | None) -> None:
+    """Inside an open unit of work: ``Initiative.readable_by`` for this viewer
+    (their roles are read only when the initiative is not visible), or NotFound."""
+    if initiative.readable_by(viewer_id, ()):
+        return
+    roles = member_roles(uow, viewer_id) if viewer_id is not None else frozenset()
+    initiative.ensure_readable_by(viewer_id, roles)
 
 
 def similar_open(uow: UnitOfWork, title: str, area_id: int, threshold: float) -> list[SimilarInitiative]:
@@ -242,10 +252,7 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
     i = tables.initiatives.c
     with uow:
         initiative = get_initiative(uow, initiative_id)
-        if initiative.visibility != Visibility.VISIBLE.value and viewer_id != initiative.author_id:
-            roles = member_roles(uow, viewer_id) if viewer_id is not None else frozenset()
-            if not roles & {Role.MODERATOR.value, Role.ADMIN.value}:
-                raise NotFound("error.initiative_hidden", id=initiative_id)
+        ensure_readable(uow, initiative, viewer_id)
         area = get_area(uow, initiative.area_id)
         author = get_member(uow, initiative.author_id)
         supporters, volunteers = _supporter_counts(uow, initiative_id)
@@ -333,11 +340,9 @@ def withdraw_initiative(uow: UnitOfWork, member_id: int, initiative_id: int) -> 
 
 
 def _official_over(uow: UnitOfWork, member_id: int, area: Area) -> bool:
-    m = tables.mandates.c
-    mandates = uow.session.scalars(
-        select(Mandate).where(m.member_id == member_id, m.revoked_at.is_(None))
-    ).all()
-    return any(get_area(uow, mandate.area_id).contains(area) for mandate in mandates)
+    return any(
+        mandate.covers(mandate_area, area) for mandate, mandate_area in active_mandates(uow, member_id)
+    )
 
 
 def _answered(uow: UnitOfWork, initiative_id: int) -> bool:
@@ -368,9 +373,7 @@ def progress(uow: UnitOfWork, member_id: int, initiative_id: int, new_status: st
         area = get_area(uow, initiative.area_id)
         if member_id != initiative.author_id and not _official_over(uow, member_id, area):
             raise Forbidden("error.not_author_or_official")
-        if initiative.visibility != Visibility.VISIBLE.value:
-            # Checked before anything is written: a refusal changes nothing.
-            raise InvalidState("error.initiative_hidden", id=initiative_id)
+        initiative.ensure_visible()  # before anything is written: a refusal changes nothing
         old, new = initiative.progress(target, now)
         if target is Status.ACHIEVED and achievement_earns(
             goal_reached=initiative.goal_reached_at is not None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,7 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.config import Settings
-from core.domain.members import Identity, LinkedIdentity, Member, Role, language_from_code
+from core.domain.members import (
+    Identity,
+    LinkedIdentity,
+    Member,
+    Role,
+    has_role,
+    language_from_code,
+    time_of_day,
+)
 from core.domain.text import clean_input, clean_text, language_tag
 from core.errors import InvalidInput, NotFound
 from core.services.areas import AreaView, area_views, get_area
@@ -45,7 +52,7 @@ class MemberView:
     suspended: bool
 
     def has_role(self, role: Role) -> bool:
-        return role.value in self.roles or Role.ADMIN.value in self.roles
+        return has_role(self.roles, role)
 
 
 def member_roles(uow: UnitOfWork, member_id: int) -> frozenset[str]:
@@ -203,7 +210,6 @@ def set_time_zone(uow: UnitOfWork, member_id: int, zone: str) -> str:
 
 
 DIGEST_FREQUENCIES = ("daily", "weekly", "off")
-_DIGEST_TIME = re.compile(r"^(\d{1,2})(?:[:h](\d{2})?)?$")
 
 
 def set_digest(
@@ -217,11 +223,10 @@ def set_digest(
         if frequency not in DIGEST_FREQUENCIES:
             raise InvalidInput("error.digest_frequency", choices="|".join(DIGEST_FREQUENCIES))
     if time is not None:
-        match = _DIGEST_TIME.match(time.strip().lower())
-        hours, minutes = (int(match[1]), int(match[2] or 0)) if match else (99, 99)
-        if hours > 23 or minutes > 59:
+        clock = time_of_day(time)
+        if clock is None:
             raise InvalidInput("error.digest_time", time=time.strip()[:10])
-        time = f"{hours:02d}:{minutes:02d}"
+        time = clock
     with uow:
         member = get_member(uow, member_id)
         member.digest_frequency = frequency or member.digest_frequency

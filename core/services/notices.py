@@ -13,10 +13,11 @@ from sqlalchemy import select, update
 
 from core.domain.deliveries import DeliveryDraft
 from core.domain.members import Member
-from core.domain.moderation import Appeal, Decision, ModerationAction, ReviewItem
+from core.domain.moderation import Appeal, Decision, ModerationAction, ReviewItem, appealable
 from core.services.deliveries import insert_drafts
 from core.services.members import MemberView, member_view
 from core.services.moderation import DecisionResult, QueueEntry, review_notice
+from core.services.moderation.appeals import appealed
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
@@ -55,8 +56,6 @@ def decision_notice(uow: UnitOfWork, decision_id: int) -> DecisionNotice | None:
         decision = uow.session.get(Decision, decision_id)
         if decision is None or decision.id is None:
             return None
-        a = tables.appeals.c
-        appealed = uow.session.scalar(select(a.id).where(a.decision_id == decision_id)) is not None
         return DecisionNotice(
             decision_id=decision.id,
             target_type=decision.target_type,
@@ -65,9 +64,7 @@ def decision_notice(uow: UnitOfWork, decision_id: int) -> DecisionNotice | None:
             reason=decision.reason,
             suspension_days=decision.suspension_days,
             created_at=decision.created_at,
-            appealable=not appealed
-            and decision.appeal_of_id is None
-            and decision.action != ModerationAction.DISMISS.value,
+            appealable=appealable(decision, appealed=appealed(uow, decision.id)),
         )
 
 

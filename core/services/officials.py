@@ -29,8 +29,8 @@ from core.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFoun
 from core.services import flows, reputation, screening
 from core.services.admin import MemberRef, active_mandates, add_role, resolve_member
 from core.services.areas import find_area, get_area
-from core.services.initiatives import get_initiative
-from core.services.members import get_member, member_roles
+from core.services.initiatives import ensure_readable, get_initiative
+from core.services.members import get_member
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
@@ -167,12 +167,11 @@ def _check(uow: UnitOfWork, official_id: int, initiative_id: int, *, lock: bool 
     if not mandates:
         raise Forbidden("error.officials_not_official")
     initiative = get_initiative(uow, initiative_id, for_update=lock)
-    if initiative.visibility != Visibility.VISIBLE.value:
-        raise InvalidState("error.content_hidden")
+    initiative.ensure_visible()
     if initiative.status in _NOT_ANSWERABLE:
         raise InvalidState("error.officials_not_answerable", status=initiative.status)
     area = get_area(uow, initiative.area_id)
-    covering = [mandate for mandate, mandate_area in mandates if mandate_area.contains(area)]
+    covering = [mandate for mandate, mandate_area in mandates if mandate.covers(mandate_area, area)]
     if not covering:
         raise Forbidden("error.officials_outside_area", id=initiative_id, area=area.name)
     r = tables.responses.c
@@ -333,15 +332,6 @@ class ResponseView:
         return self.revisions > 0
 
 
-def _ensure_readable(uow: UnitOfWork, initiative: Initiative, viewer_id: int | None) -> None:
-    """A hidden initiative is shown to its author and moderators only."""
-    if initiative.visibility == Visibility.VISIBLE.value or viewer_id == initiative.author_id:
-        return
-    roles = member_roles(uow, viewer_id) if viewer_id is not None else frozenset()
-    if not roles & {Role.MODERATOR.value, Role.ADMIN.value}:
-        raise NotFound("error.initiative_hidden", id=initiative.id)
-
-
 def responses_for(uow: UnitOfWork, initiative_id: int, viewer_id: int | None = None) -> list[ResponseView]:
     """The public responses to an initiative, oldest first (hidden or
     removed ones are left out)."""
@@ -350,7 +340,7 @@ def responses_for(uow: UnitOfWork, initiative_id: int, viewer_id: int | None = N
     revisions = select(func.count()).where(rv.response_id == r.id).scalar_subquery()
     with uow:
         initiative = get_initiative(uow, initiative_id)
-        _ensure_readable(uow, initiative, viewer_id)
+        ensure_readable(uow, initiative, viewer_id)
         rows = uow.session.execute(
             select(Response, mem.display_name, m.title, a.name, revisions)
             .join(tables.mandates, m.id == r.mandate_id)
@@ -541,7 +531,7 @@ def officials_of_area(uow: UnitOfWork, area: str, limit: int = AREA_OFFICIALS_MA
         assert found.id is not None
         above = [int(x) for x in found.ancestor_ids]
         rows = uow.session.execute(
-            select(Mandate, a.name, a.path)
+            select(Mandate, Area)
             .join(tables.areas, a.id == m.area_id)
             .where(
                 m.revoked_at.is_(None),
@@ -550,21 +540,22 @@ def officials_of_area(uow: UnitOfWork, area: str, limit: int = AREA_OFFICIALS_MA
         ).all()
 
         def rank(row: Any) -> tuple[int, int, str]:
-            depth = str(row[2]).count("/")
-            if found.path.startswith(row[2]):  # covers the area: the most local first
-                return (0, -depth, str(row[1]))
-            return (1, depth, str(row[1]))  # inside it: the largest first
+            mandate, mandate_area = row
+            depth = len(mandate_area.ancestor_ids)
+            if mandate.covers(mandate_area, found):  # the most local first
+                return (0, -depth, mandate_area.name)
+            return (1, depth, mandate_area.name)  # inside it: the largest first
 
         ordered = sorted(rows, key=rank)
         summaries = []
-        for mandate, area_name, _path in ordered[:limit]:
+        for mandate, mandate_area in ordered[:limit]:
             member = get_member(uow, mandate.member_id)
             summaries.append(
                 OfficialSummary(
                     member_id=mandate.member_id,
                     name=member.display_name,
                     mandate_title=mandate.title,
-                    area_name=area_name,
+                    area_name=mandate_area.name,
                     record=_record(uow, mandate.member_id),
                 )
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core.domain.chats import ChatPurpose, chat_in_force
 from core.domain.members import Role, require_role
 from core.domain.text import clean_input
 from core.errors import InvalidInput
@@ -16,7 +17,7 @@ from core.storage.upserts import insert_or_update
 
 __all__ = ["MODERATORS", "chat_for", "set_chat"]
 
-MODERATORS = "moderators"
+MODERATORS = ChatPurpose.MODERATORS.value
 #: The longest chat address the table stores (Telegram's are about 14 characters).
 ADDRESS_MAX = 64
 
@@ -53,4 +54,4 @@ def chat_for(uow: UnitOfWork, platform: str, purpose: str, configured: str | Non
         found = uow.session.execute(
             select(c.address).where(c.platform == platform, c.purpose == purpose)
         ).scalar_one_or_none()
-    return found if found is not None else configured
+    return chat_in_force(found, configured)

@@ -13,7 +13,7 @@ from core.domain.events import (
     SupportWithdrawn,
     VolunteerJoined,
 )
-from core.domain.initiatives import Status, Visibility
+from core.domain.initiatives import Status
 from core.domain.reputation import PointReason, initiative_ref, support_ref
 from core.domain.supports import Follow, FollowTarget, Support, SupportKind
 from core.errors import Conflict, InvalidState, NotFound
@@ -47,8 +47,7 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
         member = get_member(uow, member_id)
         member.ensure_may_act(now)
         initiative = get_initiative(uow, initiative_id, for_update=True)
-        if initiative.visibility != Visibility.VISIBLE.value:
-            raise InvalidState("error.content_hidden")
+        initiative.ensure_visible()
         initiative.ensure_open_to_support()
         s = tables.supports.c
         existing = uow.session.scalars(

@@ -21,13 +21,10 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Select, func, literal, select, union_all
 
 from core.domain.initiatives import Initiative, Status, Visibility
-from core.domain.members import Role
 from core.domain.paging import page_count
-from core.errors import NotFound
 from core.services import contributions
 from core.services.browse import MAX_PAGE
-from core.services.initiatives import get_initiative
-from core.services.members import member_roles
+from core.services.initiatives import ensure_readable, get_initiative
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
@@ -200,11 +197,7 @@ def timeline(
     page = min(max(0, page), MAX_PAGE)
     with uow:
         initiative = get_initiative(uow, initiative_id)
-        roles = member_roles(uow, viewer_id) if viewer_id is not None else frozenset()
-        visible = initiative.visibility == Visibility.VISIBLE.value
-        staff = bool(roles & {Role.MODERATOR.value, Role.ADMIN.value})
-        if not visible and viewer_id != initiative.author_id and not staff:
-            raise NotFound("error.initiative_hidden", id=initiative_id)
+        ensure_readable(uow, initiative, viewer_id)
         keys = _keys(initiative_id).subquery("entries")
         total = int(uow.session.scalar(select(func.count()).select_from(keys)) or 0)
         rows = uow.session.execute(

@@ -16,9 +16,9 @@ from core.domain.moderation import (
     APPEAL_MAX,
     Appeal,
     Decision,
-    ModerationAction,
     ReviewCause,
     ReviewItem,
+    appealable,
     ensure_appealable,
 )
 from core.domain.text import clean_text
@@ -28,7 +28,7 @@ from core.services.members import get_member
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["APPEAL_FLOW", "MyDecision", "appeal", "check_appealable", "my_decisions"]
+__all__ = ["APPEAL_FLOW", "MyDecision", "appeal", "appealed", "check_appealable", "my_decisions"]
 
 APPEAL_FLOW = "appeal"
 
@@ -37,11 +37,14 @@ def _appealable(uow: UnitOfWork, member_id: int, decision_id: int) -> Decision:
     decision = uow.session.get(Decision, decision_id)
     if decision is None:
         raise NotFound("error.decision_not_found", id=decision_id)
-    ensure_appealable(decision, member_id)
-    a = tables.appeals.c
-    if uow.session.scalar(select(a.id).where(a.decision_id == decision_id)) is not None:
-        raise Conflict("error.appeal_exists", id=decision_id)
+    ensure_appealable(decision, member_id, appealed=appealed(uow, decision_id))
     return decision
+
+
+def appealed(uow: UnitOfWork, decision_id: int) -> bool:
+    """Inside an open unit of work: an appeal against the decision exists."""
+    a = tables.appeals.c
+    return uow.session.scalar(select(a.id).where(a.decision_id == decision_id)) is not None
 
 
 def check_appealable(uow: UnitOfWork, member_id: int, decision_id: int) -> None:
@@ -133,7 +136,7 @@ def my_decisions(uow: UnitOfWork, member_id: int, limit: int = 10) -> list[MyDec
                 reason=decision.reason,
                 created_at=decision.created_at,
                 suspension_days=decision.suspension_days,
-                appealable=appeal_id is None and decision.action != ModerationAction.DISMISS.value,
+                appealable=appealable(decision, appealed=appeal_id is not None),
                 appeal=state,
             )
         )

@@ -21,7 +21,7 @@ class Post:
     author_id: int
     body: str
     created_at: datetime
-    visibility: str = Visibility.VISIBLE.value
+    visibility: Visibility = Visibility.VISIBLE
     flagged: bool = False
     id: int | None = None
 
@@ -32,6 +32,6 @@ class Comment:
     author_id: int
     body: str
     created_at: datetime
-    visibility: str = Visibility.VISIBLE.value
+    visibility: Visibility = Visibility.VISIBLE
     flagged: bool = False
     id: int | None = None

@@ -76,11 +76,11 @@ class Initiative:
     goal: int
     created_at: datetime
     expires_at: datetime
-    status: str = Status.OPEN.value
+    status: Status = Status.OPEN
     status_changed_at: datetime | None = None
     goal_reached_at: datetime | None = None
     counter_to_id: int | None = None
-    visibility: str = Visibility.VISIBLE.value
+    visibility: Visibility = Visibility.VISIBLE
     flagged: bool = False
     search_key: str = ""
     last_news_at: datetime | None = None
@@ -90,11 +90,11 @@ class Initiative:
     def state(self) -> Status:
         return Status(self.status)
 
-    def _move(self, new: Status, now: datetime) -> tuple[str, str]:
+    def _move(self, new: Status, now: datetime) -> tuple[Status, Status]:
         old = self.status
-        self.status = new.value
+        self.status = new
         self.status_changed_at = now
-        return old, new.value
+        return old, new
 
     def ensure_open_to_support(self) -> None:
         if not self.state.accepts_support:
@@ -104,25 +104,25 @@ class Initiative:
         """The rule for acting on it (supporting, answering, writing, moving
         it on): only while it is visible. A hidden or removed initiative is
         before the moderators or gone, so nothing new happens to it."""
-        if self.visibility == Visibility.REMOVED.value:
+        if self.visibility == Visibility.REMOVED:
             raise InvalidState("error.content_removed")
-        if self.visibility != Visibility.VISIBLE.value:
+        if self.visibility != Visibility.VISIBLE:
             raise InvalidState("error.content_hidden")
 
     def readable_by(self, viewer_id: int | None, roles: Collection[str]) -> bool:
         """Who may see it: everyone while it is visible; once hidden, its
         author and the moderators (admins included); once removed, nobody
         (a tombstone answers)."""
-        if self.visibility == Visibility.VISIBLE.value:
+        if self.visibility == Visibility.VISIBLE:
             return True
-        if self.visibility == Visibility.REMOVED.value:
+        if self.visibility == Visibility.REMOVED:
             return False
         return viewer_id == self.author_id or has_role(roles, Role.MODERATOR)
 
     def ensure_readable_by(self, viewer_id: int | None, roles: Collection[str]) -> None:
         """``readable_by`` or NotFound, which says it is hidden or removed."""
         if not self.readable_by(viewer_id, roles):
-            removed = self.visibility == Visibility.REMOVED.value
+            removed = self.visibility == Visibility.REMOVED
             raise NotFound("error.initiative_removed" if removed else "error.initiative_hidden", id=self.id)
 
     def record_supporters(self, supporters: int, now: datetime) -> bool:
@@ -133,32 +133,32 @@ class Initiative:
             return True
         return False
 
-    def record_response(self, now: datetime) -> tuple[str, str] | None:
+    def record_response(self, now: datetime) -> tuple[Status, Status] | None:
         """A first official response moves an open or successful initiative to answered."""
         if self.state in (Status.OPEN, Status.GOAL_REACHED):
             return self._move(Status.ANSWERED, now)
         return None
 
-    def withdraw(self, member_id: int, now: datetime) -> tuple[str, str]:
+    def withdraw(self, member_id: int, now: datetime) -> tuple[Status, Status]:
         if member_id != self.author_id:
             raise Forbidden("error.not_author")
         if self.state.is_final:
             raise InvalidState("error.initiative_final", status=self.status)
         return self._move(Status.WITHDRAWN, now)
 
-    def close(self, now: datetime) -> tuple[str, str]:
+    def close(self, now: datetime) -> tuple[Status, Status]:
         if self.state.is_final:
             raise InvalidState("error.initiative_final", status=self.status)
         return self._move(Status.CLOSED, now)
 
-    def progress(self, new: Status, now: datetime) -> tuple[str, str]:
+    def progress(self, new: Status, now: datetime) -> tuple[Status, Status]:
         """The author or an official says the initiative is in action, or achieved."""
         allowed_from = _PROGRESS.get(new)
         if allowed_from is None or self.state not in allowed_from:
             raise InvalidState("error.bad_transition", status=self.status, new=new.value)
         return self._move(new, now)
 
-    def expire_if_due(self, now: datetime) -> tuple[str, str] | None:
+    def expire_if_due(self, now: datetime) -> tuple[Status, Status] | None:
         if self.state is Status.OPEN and now >= self.expires_at:
             return self._move(Status.EXPIRED, now)
         return None

@@ -152,12 +152,12 @@ def time_of_day(text: str) -> str | None:
 
 def has_role(roles: Collection[str], role: Role) -> bool:
     """The one rule of roles: admins hold every power; others need the role itself."""
-    return role.value in roles or Role.ADMIN.value in roles
+    return role in roles or Role.ADMIN in roles
 
 
 def roles_granting(role: Role) -> tuple[str, ...]:
     """The stored roles that give ``role`` (for queries): itself and admin."""
-    return tuple(dict.fromkeys((role.value, Role.ADMIN.value)))
+    return tuple(dict.fromkeys((role, Role.ADMIN)))
 
 
 def require_role(roles: Collection[str], role: Role) -> None:

@@ -86,10 +86,10 @@ class ReviewCause(StrEnum):
 
 @dataclass(eq=False)
 class Report:
-    target_type: str
+    target_type: TargetType
     target_id: int
     reporter_id: int
-    reason: str
+    reason: ReportReason
     created_at: datetime
     note: str | None = None
     id: int | None = None
@@ -99,9 +99,9 @@ class Report:
 class ReviewItem:
     """One entry of the moderators' queue; at most one open per target and cause."""
 
-    target_type: str
+    target_type: TargetType
     target_id: int
-    cause: str
+    cause: ReviewCause
     opened_at: datetime
     closed_at: datetime | None = None
     decision_id: int | None = None
@@ -118,10 +118,10 @@ class ReviewItem:
 class Decision:
     """A line of the public moderation log (it never says who reported)."""
 
-    target_type: str
+    target_type: TargetType
     target_id: int
     moderator_id: int
-    action: str
+    action: ModerationAction
     reason: str
     created_at: datetime
     target_author_id: int | None = None
@@ -129,7 +129,7 @@ class Decision:
     appeal_of_id: int | None = None
     #: The initiative's status just before this decision closed it (a
     #: removal); an overturn restores exactly that. None: nothing was closed.
-    prior_status: str | None = None
+    prior_status: Status | None = None
     id: int | None = None
 
     @property
@@ -187,16 +187,16 @@ def parse_action(value: str) -> ModerationAction:
 def actions_for(cause: str, target_type: str) -> tuple[ModerationAction, ...]:
     """The decisions a review item allows: an appeal is upheld or overturned;
     a member can be warned or suspended but not hidden."""
-    if cause == ReviewCause.APPEAL.value:
+    if cause == ReviewCause.APPEAL:
         return APPEAL_ACTIONS
-    if target_type == TargetType.MEMBER.value:
+    if target_type == TargetType.MEMBER:
         return _MEMBER_ACTIONS
     return CONTENT_ACTIONS
 
 
 def ensure_action_allowed(action: ModerationAction, cause: str, target_type: str) -> None:
     allowed = actions_for(cause, target_type)
-    if action in (ModerationAction.HIDE, ModerationAction.REMOVE) and target_type == TargetType.MEMBER.value:
+    if action in (ModerationAction.HIDE, ModerationAction.REMOVE) and target_type == TargetType.MEMBER:
         raise InvalidInput("error.moderation_member_action")
     if action not in allowed:
         raise InvalidInput("error.moderation_action", choices=", ".join(allowed))
@@ -230,9 +230,7 @@ def appealable(decision: Decision, *, appealed: bool) -> bool:
     """The one rule of appeals: a decision can be appealed once (``appealed``:
     it has been already), never a dismissal (nothing to undo) nor the
     outcome of an appeal (that is final)."""
-    return (
-        not appealed and decision.appeal_of_id is None and decision.action != ModerationAction.DISMISS.value
-    )
+    return not appealed and decision.appeal_of_id is None and decision.action != ModerationAction.DISMISS
 
 
 def ensure_appealable(decision: Decision, member_id: int, *, appealed: bool) -> None:
@@ -244,7 +242,7 @@ def ensure_appealable(decision: Decision, member_id: int, *, appealed: bool) -> 
         return
     if decision.appeal_of_id is not None:
         raise InvalidInput("error.appeal_final")
-    if decision.action == ModerationAction.DISMISS.value:
+    if decision.action == ModerationAction.DISMISS:
         raise InvalidInput("error.appeal_dismissal")
     raise Conflict("error.appeal_exists", id=decision.id)
 
@@ -277,11 +275,13 @@ def lift_suspension(member: Member, standing: list[Decision]) -> None:
     member.suspended_until = None
     member.suspended_permanently = False
     for decision in standing:
-        if decision.action == ModerationAction.SUSPEND.value:
+        if decision.action == ModerationAction.SUSPEND:
             member.suspend(decision.suspends_until)
 
 
-def reopen_after_overturn(initiative: Initiative, removal: Decision, now: datetime) -> tuple[str, str] | None:
+def reopen_after_overturn(
+    initiative: Initiative, removal: Decision, now: datetime
+) -> tuple[Status, Status] | None:
     """Undo the closing that came with a removal now overturned on appeal:
     the initiative gets back the very status it had before (``prior_status``,
     recorded with the decision), then expires if its time ran out meanwhile.
@@ -290,11 +290,11 @@ def reopen_after_overturn(initiative: Initiative, removal: Decision, now: dateti
     initiative is final: nothing else moves it). Returns (old, new) when the
     status changed.
     """
-    if removal.prior_status is None or initiative.status != Status.CLOSED.value:
+    if removal.prior_status is None or initiative.status != Status.CLOSED:
         return None
     old = initiative.status
     # A plain assignment: Initiative's own moves never lead out of a final status.
-    initiative.status = Status(removal.prior_status).value
+    initiative.status = Status(removal.prior_status)
     initiative.status_changed_at = now
     initiative.expire_if_due(now)
     return old, initiative.status

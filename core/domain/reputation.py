@@ -72,7 +72,7 @@ class PointEntry:
 
     member_id: int
     area_id: int
-    reason: str
+    reason: PointReason
     points: int
     created_at: datetime
     ref: str = ""

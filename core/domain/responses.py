@@ -28,11 +28,11 @@ class Response:
     initiative_id: int
     mandate_id: int
     official_id: int
-    position: str
+    position: Position
     body: str
     created_at: datetime
     updated_at: datetime
-    visibility: str = Visibility.VISIBLE.value
+    visibility: Visibility = Visibility.VISIBLE
     flagged: bool = False
     id: int | None = None
 
@@ -42,7 +42,7 @@ class ResponseRevision:
     """A former version of a response, kept when the official edits it."""
 
     response_id: int
-    position: str
+    position: Position
     body: str
     created_at: datetime
     id: int | None = None

@@ -21,7 +21,7 @@ class Support:
 
     initiative_id: int
     member_id: int
-    kind: str
+    kind: SupportKind
     created_at: datetime
     id: int | None = None
 
@@ -35,7 +35,7 @@ class FollowTarget(StrEnum):
 @dataclass(eq=False)
 class Follow:
     member_id: int
-    target_type: str
+    target_type: FollowTarget
     target_key: str
     created_at: datetime
     id: int | None = None

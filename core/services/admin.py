@@ -121,11 +121,11 @@ def add_role(uow: UnitOfWork, member_id: int, role: Role) -> bool:
     """Inside an open unit of work: give ``role`` unless already held; True
     when added. A concurrent grant of the same role is absorbed by the unique
     (member, role) constraint inside a savepoint, not turned into an error."""
-    if role.value in member_roles(uow, member_id):
+    if role in member_roles(uow, member_id):
         return False
     try:
         with uow.session.begin_nested():
-            uow.session.execute(insert(tables.member_roles).values(member_id=member_id, role=role.value))
+            uow.session.execute(insert(tables.member_roles).values(member_id=member_id, role=role))
     except IntegrityError:
         return False
     return True
@@ -133,9 +133,7 @@ def add_role(uow: UnitOfWork, member_id: int, role: Role) -> bool:
 
 def _remove_role(uow: UnitOfWork, member_id: int, role: Role) -> bool:
     r = tables.member_roles.c
-    result = uow.session.execute(
-        delete(tables.member_roles).where(r.member_id == member_id, r.role == role.value)
-    )
+    result = uow.session.execute(delete(tables.member_roles).where(r.member_id == member_id, r.role == role))
     return bool(getattr(result, "rowcount", 0))
 
 

@@ -86,12 +86,12 @@ def is_team(uow: UnitOfWork, member_id: int, initiative: Initiative) -> bool:
     kind = uow.session.scalar(
         select(s.kind).where(s.initiative_id == initiative.id, s.member_id == member_id)
     )
-    return kind == SupportKind.VOLUNTEER.value
+    return kind == SupportKind.VOLUNTEER
 
 
 def open_to_writing(initiative: Initiative) -> bool:
     """Visible and neither withdrawn, closed nor expired."""
-    return initiative.visibility == Visibility.VISIBLE.value and initiative.state not in _CLOSED
+    return initiative.visibility == Visibility.VISIBLE and initiative.state not in _CLOSED
 
 
 def _ensure_team(uow: UnitOfWork, member_id: int, initiative: Initiative) -> None:
@@ -142,7 +142,7 @@ def post_news(
         uow.session.add(post)
         uow.session.flush()
         assert post.id is not None
-        post.flagged = screening.screen(uow, TargetType.POST.value, post.id, body)
+        post.flagged = screening.screen(uow, TargetType.POST, post.id, body)
         uow.emit(
             PostPublished(initiative_id=initiative_id, post_id=post.id, author_id=member_id, notify=notify)
         )
@@ -172,7 +172,7 @@ def comment(
         uow.session.add(item)
         uow.session.flush()
         assert item.id is not None
-        item.flagged = screening.screen(uow, TargetType.COMMENT.value, item.id, body)
+        item.flagged = screening.screen(uow, TargetType.COMMENT, item.id, body)
         uow.emit(CommentPosted(initiative_id=initiative_id, comment_id=item.id, author_id=member_id))
         uow.commit()
         return item.id

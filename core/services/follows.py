@@ -76,7 +76,7 @@ def _resolve(
 def _existing(uow: UnitOfWork, member_id: int, target: FollowTarget, key: str) -> Follow | None:
     f = tables.follows.c
     return uow.session.scalars(
-        select(Follow).where(f.member_id == member_id, f.target_type == target.value, f.target_key == key)
+        select(Follow).where(f.member_id == member_id, f.target_type == target, f.target_key == key)
     ).one_or_none()
 
 
@@ -89,7 +89,7 @@ def follow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settings
         if _existing(uow, member_id, target, stored) is not None:
             return FollowResult(target.value, stored, label, changed=False)
         uow.session.add(
-            Follow(member_id=member_id, target_type=target.value, target_key=stored, created_at=uow.now())
+            Follow(member_id=member_id, target_type=target, target_key=stored, created_at=uow.now())
         )
         try:
             uow.commit()
@@ -119,7 +119,7 @@ def unfollow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settin
         f = tables.follows.c
         result = uow.session.execute(
             delete(tables.follows).where(
-                f.member_id == member_id, f.target_type == target.value, f.target_key == stored
+                f.member_id == member_id, f.target_type == target, f.target_key == stored
             )
         )
         changed = bool(getattr(result, "rowcount", 0))
@@ -135,12 +135,12 @@ def _readable(uow: UnitOfWork, member_id: int, initiative_id: int) -> bool:
 def _labels(uow: UnitOfWork, items: list[FollowItem]) -> list[FollowItem]:
     """Names of the followed initiatives and areas, one query per kind."""
     i, a = tables.initiatives.c, tables.areas.c
-    initiative_ids = [int(x.key) for x in items if x.target_type == FollowTarget.INITIATIVE.value]
-    area_ids = [int(x.key) for x in items if x.target_type == FollowTarget.AREA.value]
+    initiative_ids = [int(x.key) for x in items if x.target_type == FollowTarget.INITIATIVE]
+    area_ids = [int(x.key) for x in items if x.target_type == FollowTarget.AREA]
     titles: dict[str, str] = {}
     if initiative_ids:
         rows = uow.session.execute(
-            select(i.id, i.title).where(i.id.in_(initiative_ids), i.visibility == Visibility.VISIBLE.value)
+            select(i.id, i.title).where(i.id.in_(initiative_ids), i.visibility == Visibility.VISIBLE)
         )
         titles.update({f"i{r[0]}": str(r[1]) for r in rows})
     if area_ids:
@@ -148,7 +148,7 @@ def _labels(uow: UnitOfWork, items: list[FollowItem]) -> list[FollowItem]:
         titles.update({f"a{r[0]}": str(r[1]) for r in rows})
     labelled = []
     for item in items:
-        if item.target_type == FollowTarget.TOPIC.value:
+        if item.target_type == FollowTarget.TOPIC:
             label: str | None = item.key
         else:
             label = titles.get(f"{item.target_type[0]}{item.key}")
@@ -159,7 +159,7 @@ def _labels(uow: UnitOfWork, items: list[FollowItem]) -> list[FollowItem]:
 def list_follows(uow: UnitOfWork, member_id: int) -> list[FollowItem]:
     """What the member follows: initiatives, then areas, then topics, oldest first."""
     f = tables.follows.c
-    order = {FollowTarget.INITIATIVE.value: 0, FollowTarget.AREA.value: 1, FollowTarget.TOPIC.value: 2}
+    order: dict[str, int] = {FollowTarget.INITIATIVE: 0, FollowTarget.AREA: 1, FollowTarget.TOPIC: 2}
     with uow:
         rows = uow.session.execute(
             select(f.target_type, f.target_key).where(f.member_id == member_id).order_by(f.created_at, f.id)

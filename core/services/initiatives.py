@@ -91,7 +91,7 @@ def get_initiative(uow: UnitOfWork, initiative_id: int, *, for_update: bool = Fa
     initiative = uow.session.scalars(stmt).one_or_none()
     if initiative is None:
         raise NotFound("error.initiative_not_found", id=initiative_id)
-    if initiative.visibility == Visibility.REMOVED.value:
+    if initiative.visibility == Visibility.REMOVED:
         # A tombstone: people learn it was removed, not that it never existed.
         raise NotFound("error.initiative_removed", id=initiative_id)
     return initiative
@@ -114,8 +114,8 @@ def similar_open(uow: UnitOfWork, title: str, area_id: int, threshold: float) ->
             select(i.id, i.title)
             .where(
                 i.area_id == area_id,
-                i.visibility == Visibility.VISIBLE.value,
-                i.status.in_([s.value for s in Status if s.accepts_support]),
+                i.visibility == Visibility.VISIBLE,
+                i.status.in_([s for s in Status if s.accepts_support]),
             )
             .order_by(i.created_at.desc())
             .limit(2000)
@@ -146,7 +146,7 @@ def propose(
         counter_to = None
         if proposal.counter_to_id is not None:
             counter_to = get_initiative(uow, proposal.counter_to_id)
-            if counter_to.visibility != Visibility.VISIBLE.value:
+            if counter_to.visibility != Visibility.VISIBLE:
                 raise NotFound("error.initiative_not_found", id=proposal.counter_to_id)
         if from_flow is not None:
             flows.finish(uow, member_id, "propose", from_flow)
@@ -170,14 +170,14 @@ def propose(
             Support(
                 initiative_id=initiative.id,
                 member_id=member_id,
-                kind=SupportKind.VOLUNTEER.value,
+                kind=SupportKind.VOLUNTEER,
                 created_at=now,
             )
         )
         uow.session.add(
             Follow(
                 member_id=member_id,
-                target_type=FollowTarget.INITIATIVE.value,
+                target_type=FollowTarget.INITIATIVE,
                 target_key=str(initiative.id),
                 created_at=now,
             )
@@ -191,9 +191,7 @@ def propose(
             uow.emit(
                 CounterProposed(initiative_id=initiative.id, counter_to_id=counter_to.id, author_id=member_id)
             )
-        initiative.flagged = screening.screen(
-            uow, TargetType.INITIATIVE.value, initiative.id, title, description
-        )
+        initiative.flagged = screening.screen(uow, TargetType.INITIATIVE, initiative.id, title, description)
         uow.commit()
         return initiative.id
 
@@ -237,8 +235,8 @@ def _supporter_counts(uow: UnitOfWork, initiative_id: int) -> tuple[int, int]:
             select(s.kind, func.count()).where(s.initiative_id == initiative_id).group_by(s.kind)
         )
     }
-    volunteers = int(rows.get(SupportKind.VOLUNTEER.value, 0))
-    return volunteers + int(rows.get(SupportKind.SUPPORTER.value, 0)), volunteers
+    volunteers = int(rows.get(SupportKind.VOLUNTEER, 0))
+    return volunteers + int(rows.get(SupportKind.SUPPORTER, 0)), volunteers
 
 
 def count_supporters(uow: UnitOfWork, initiative_id: int) -> int:
@@ -260,7 +258,7 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
         if initiative.counter_to_id is not None:
             row = uow.session.execute(
                 select(i.id, i.title).where(
-                    i.id == initiative.counter_to_id, i.visibility == Visibility.VISIBLE.value
+                    i.id == initiative.counter_to_id, i.visibility == Visibility.VISIBLE
                 )
             ).first()
             counter_to = (int(row[0]), str(row[1])) if row else None
@@ -268,7 +266,7 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
             (int(r[0]), str(r[1]))
             for r in uow.session.execute(
                 select(i.id, i.title)
-                .where(i.counter_to_id == initiative_id, i.visibility == Visibility.VISIBLE.value)
+                .where(i.counter_to_id == initiative_id, i.visibility == Visibility.VISIBLE)
                 .order_by(i.id)
                 .limit(10)
             )
@@ -277,7 +275,7 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
         responses = int(
             uow.session.scalar(
                 select(func.count()).where(
-                    r.initiative_id == initiative_id, r.visibility == Visibility.VISIBLE.value
+                    r.initiative_id == initiative_id, r.visibility == Visibility.VISIBLE
                 )
             )
             or 0
@@ -293,7 +291,7 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
                 uow.session.scalar(
                     select(f.id).where(
                         f.member_id == viewer_id,
-                        f.target_type == FollowTarget.INITIATIVE.value,
+                        f.target_type == FollowTarget.INITIATIVE,
                         f.target_key == str(initiative_id),
                     )
                 )
@@ -349,9 +347,7 @@ def _answered(uow: UnitOfWork, initiative_id: int) -> bool:
     """Inside an open unit of work: an official's response stands on the initiative."""
     r = tables.responses.c
     found = uow.session.scalar(
-        select(r.id)
-        .where(r.initiative_id == initiative_id, r.visibility == Visibility.VISIBLE.value)
-        .limit(1)
+        select(r.id).where(r.initiative_id == initiative_id, r.visibility == Visibility.VISIBLE).limit(1)
     )
     return found is not None
 
@@ -400,7 +396,7 @@ def expire_due(uow: UnitOfWork, batch: int = 500) -> int:
         now = uow.now()
         due = uow.session.scalars(
             select(Initiative)
-            .where(i.status == Status.OPEN.value, i.expires_at <= now)
+            .where(i.status == Status.OPEN, i.expires_at <= now)
             .order_by(i.id)
             .limit(batch)
             .with_for_update(skip_locked=True)

@@ -66,7 +66,7 @@ AREA_OFFICIALS_MAX = 15
 
 #: Statuses in which an initiative no longer takes responses: it was taken
 #: off by its author or by the moderators.
-_NOT_ANSWERABLE = (Status.WITHDRAWN.value, Status.CLOSED.value)
+_NOT_ANSWERABLE = (Status.WITHDRAWN, Status.CLOSED)
 
 
 # --- claiming a mandate ------------------------------------------------------
@@ -180,7 +180,7 @@ def _check(uow: UnitOfWork, official_id: int, initiative_id: int, *, lock: bool 
         .where(r.initiative_id == initiative_id, r.mandate_id.in_([m.id for m in covering]))
         .order_by(r.id)
     ).first()
-    if existing is not None and existing.visibility == Visibility.REMOVED.value:
+    if existing is not None and existing.visibility == Visibility.REMOVED:
         raise InvalidState("error.content_removed")
     # Editing keeps the mandate the response was given under; a new one is
     # given under the most local mandate that covers the area.
@@ -245,7 +245,7 @@ def respond(
             flows.finish(uow, official_id, RESPOND_FLOW, from_flow)
         status_change = None
         if response is not None:
-            if response.position == chosen.value and response.body == body:
+            if response.position == chosen and response.body == body:
                 raise Conflict("error.officials_response_unchanged")
             assert response.id is not None
             uow.session.add(
@@ -256,7 +256,7 @@ def respond(
                     created_at=response.updated_at,
                 )
             )
-            response.position, response.body, response.updated_at = chosen.value, body, now
+            response.position, response.body, response.updated_at = chosen, body, now
         else:
             r = tables.responses.c
             first = not uow.session.scalar(select(func.count()).where(r.initiative_id == initiative_id))
@@ -265,7 +265,7 @@ def respond(
                 initiative_id=initiative_id,
                 mandate_id=mandate.id,
                 official_id=official_id,
-                position=chosen.value,
+                position=chosen,
                 body=body,
                 created_at=now,
                 updated_at=now,
@@ -298,7 +298,7 @@ def respond(
                 edited=edited,
             )
         )
-        if screening.screen(uow, TargetType.RESPONSE.value, response.id, body):
+        if screening.screen(uow, TargetType.RESPONSE, response.id, body):
             response.flagged = True
         uow.commit()
         return ResponseResult(
@@ -346,7 +346,7 @@ def responses_for(uow: UnitOfWork, initiative_id: int, viewer_id: int | None = N
             .join(tables.mandates, m.id == r.mandate_id)
             .join(tables.areas, a.id == m.area_id)
             .join(tables.members, mem.id == r.official_id)
-            .where(r.initiative_id == initiative_id, r.visibility == Visibility.VISIBLE.value)
+            .where(r.initiative_id == initiative_id, r.visibility == Visibility.VISIBLE)
             .order_by(r.created_at, r.id)
         ).all()
         views = []
@@ -388,8 +388,8 @@ def _awaiting(official_id: int, areas_paths: list[str]) -> ColumnElement[bool]:
     i, a, r = tables.initiatives.c, tables.areas.c, tables.responses.c
     return and_(
         or_(*(a.path.startswith(path) for path in areas_paths)),
-        i.status == Status.GOAL_REACHED.value,
-        i.visibility == Visibility.VISIBLE.value,
+        i.status == Status.GOAL_REACHED,
+        i.visibility == Visibility.VISIBLE,
         ~exists().where(r.initiative_id == i.id, r.official_id == official_id),
     )
 
@@ -441,7 +441,7 @@ def _record(uow: UnitOfWork, member_id: int) -> OfficialRecord:
     rows = uow.session.execute(
         select(func.min(r.created_at), i.created_at, i.goal_reached_at)
         .join(tables.initiatives, i.id == r.initiative_id)
-        .where(r.official_id == member_id, r.visibility != Visibility.REMOVED.value)
+        .where(r.official_id == member_id, r.visibility != Visibility.REMOVED)
         .group_by(r.initiative_id, i.created_at, i.goal_reached_at)
     ).all()
     delays = []

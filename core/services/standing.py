@@ -118,7 +118,7 @@ def standing(uow: UnitOfWork, member_id: int) -> Standing:
         )
         volunteered = count(
             select(func.count()).where(
-                s.member_id == member_id, s.created_at >= since, s.kind == SupportKind.VOLUNTEER.value
+                s.member_id == member_id, s.created_at >= since, s.kind == SupportKind.VOLUNTEER
             )
         )
         follows = count(select(func.count()).where(f.member_id == member_id))

@@ -54,12 +54,12 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
             select(Support).where(s.initiative_id == initiative_id, s.member_id == member_id)
         ).one_or_none()
         if existing is not None:
-            if kind is SupportKind.SUPPORTER or existing.kind == SupportKind.VOLUNTEER.value:
+            if kind is SupportKind.SUPPORTER or existing.kind == SupportKind.VOLUNTEER:
                 raise Conflict("error.already_" + existing.kind, id=initiative_id)
-            existing.kind = SupportKind.VOLUNTEER.value
+            existing.kind = SupportKind.VOLUNTEER
         else:
             uow.session.add(
-                Support(initiative_id=initiative_id, member_id=member_id, kind=kind.value, created_at=now)
+                Support(initiative_id=initiative_id, member_id=member_id, kind=kind, created_at=now)
             )
             reputation.award(
                 uow,
@@ -76,7 +76,7 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
                 uow.session.scalar(
                     select(func.count()).where(
                         s.initiative_id == initiative_id,
-                        s.kind == SupportKind.VOLUNTEER.value,
+                        s.kind == SupportKind.VOLUNTEER,
                         s.member_id != initiative.author_id,
                     )
                 )
@@ -102,9 +102,7 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
                 initiative_ref(initiative_id),
             )
             uow.emit(
-                InitiativeStatusChanged(
-                    initiative_id=initiative_id, old=Status.OPEN.value, new=initiative.status
-                )
+                InitiativeStatusChanged(initiative_id=initiative_id, old=Status.OPEN, new=initiative.status)
             )
             uow.emit(
                 GoalReached(initiative_id=initiative_id, area_id=initiative.area_id, goal=initiative.goal)
@@ -120,7 +118,7 @@ def _follow(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:
     found = uow.session.scalar(
         select(f.id).where(
             f.member_id == member_id,
-            f.target_type == FollowTarget.INITIATIVE.value,
+            f.target_type == FollowTarget.INITIATIVE,
             f.target_key == str(initiative_id),
         )
     )
@@ -128,7 +126,7 @@ def _follow(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:
         uow.session.add(
             Follow(
                 member_id=member_id,
-                target_type=FollowTarget.INITIATIVE.value,
+                target_type=FollowTarget.INITIATIVE,
                 target_key=str(initiative_id),
                 created_at=uow.now(),
             )

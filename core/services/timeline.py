@@ -56,7 +56,7 @@ _RANK = {
 }
 
 #: Statuses that the creation and goal entries already tell.
-_TOLD = (Status.OPEN.value, Status.GOAL_REACHED.value)
+_TOLD = (Status.OPEN, Status.GOAL_REACHED)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class TimelineEntry:
     kind: str
     at: datetime
     ref_id: int
-    visibility: str = Visibility.VISIBLE.value
+    visibility: str = Visibility.VISIBLE
     text: str | None = None
     author: str | None = None
     #: A status entry's status; a response's position.
@@ -124,7 +124,7 @@ def _keys(initiative_id: int) -> CompoundSelect[Any]:
 
 
 def _shown(visibility: str, text: str, author: str) -> dict[str, object]:
-    if visibility == Visibility.VISIBLE.value:
+    if visibility == Visibility.VISIBLE:
         return {"visibility": visibility, "text": text, "author": author}
     return {"visibility": visibility}
 
@@ -162,7 +162,7 @@ def _details(
         )
         for rid, body, visibility, name, position, title, created, updated in responses:
             entry = _shown(str(visibility), str(body), str(name))
-            if visibility == Visibility.VISIBLE.value:
+            if visibility == Visibility.VISIBLE:
                 entry.update(position=str(position), official_title=str(title), edited=updated != created)
             found[(EntryKind.RESPONSE.value, int(rid))] = entry
     if EntryKind.COUNTER.value in wanted:
@@ -178,7 +178,7 @@ def _details(
         author = uow.session.scalar(select(m.display_name).where(m.id == initiative.author_id))
         found[(EntryKind.CREATED.value, initiative_id)] = {"text": initiative.title, "author": author}
     found[(EntryKind.STATUS.value, initiative_id)] = {"status": initiative.status}
-    found[(EntryKind.GOAL_REACHED.value, initiative_id)] = {"status": Status.GOAL_REACHED.value}
+    found[(EntryKind.GOAL_REACHED.value, initiative_id)] = {"status": Status.GOAL_REACHED}
     entries = []
     for kind, ref, at in keys:
         extra = dict(found.get((kind, ref), {}))

@@ -18,7 +18,14 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from core.storage.types import UTCDateTime
+from core.domain.chats import ChatPurpose
+from core.domain.initiatives import Status, Visibility
+from core.domain.members import Role
+from core.domain.moderation import ModerationAction, ReportReason, ReviewCause, TargetType
+from core.domain.reputation import PointReason
+from core.domain.responses import Position
+from core.domain.supports import FollowTarget, SupportKind
+from core.storage.types import EnumText, UTCDateTime
 
 __all__ = ["metadata"]
 
@@ -97,7 +104,7 @@ member_roles = Table(
     metadata,
     _id(),
     Column("member_id", Id, ForeignKey("members.id"), nullable=False),
-    Column("role", String(20), nullable=False),
+    Column("role", EnumText(Role, 20), nullable=False),
     UniqueConstraint("member_id", "role", name="uq_member_roles_member_role"),
 )
 
@@ -137,11 +144,11 @@ initiatives = Table(
     Column("goal", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False, index=True),
     Column("expires_at", UTCDateTime(), nullable=False),
-    Column("status", String(20), nullable=False, index=True),
+    Column("status", EnumText(Status, 20), nullable=False, index=True),
     Column("status_changed_at", UTCDateTime(), nullable=True),
     Column("goal_reached_at", UTCDateTime(), nullable=True),
     Column("counter_to_id", Id, ForeignKey("initiatives.id"), nullable=True, index=True),
-    Column("visibility", String(10), nullable=False),
+    Column("visibility", EnumText(Visibility, 10), nullable=False),
     Column("flagged", Boolean, nullable=False, default=False),
     Column("search_key", Text, nullable=False),
     Column("last_news_at", UTCDateTime(), nullable=True),
@@ -153,7 +160,7 @@ supports = Table(
     _id(),
     Column("initiative_id", Id, ForeignKey("initiatives.id"), nullable=False),
     Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
-    Column("kind", String(12), nullable=False),
+    Column("kind", EnumText(SupportKind, 12), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("initiative_id", "member_id", name="uq_supports_initiative_member"),
     Index("ix_supports_initiative_created", "initiative_id", "created_at"),
@@ -164,7 +171,7 @@ follows = Table(
     metadata,
     _id(),
     Column("member_id", Id, ForeignKey("members.id"), nullable=False),
-    Column("target_type", String(12), nullable=False),
+    Column("target_type", EnumText(FollowTarget, 12), nullable=False),
     Column("target_key", String(40), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("member_id", "target_type", "target_key", name="uq_follows_member_target"),
@@ -179,7 +186,7 @@ posts = Table(
     Column("author_id", Id, ForeignKey("members.id"), nullable=False, index=True),
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    Column("visibility", String(10), nullable=False),
+    Column("visibility", EnumText(Visibility, 10), nullable=False),
     Column("flagged", Boolean, nullable=False, default=False),
 )
 
@@ -191,7 +198,7 @@ comments = Table(
     Column("author_id", Id, ForeignKey("members.id"), nullable=False, index=True),
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    Column("visibility", String(10), nullable=False),
+    Column("visibility", EnumText(Visibility, 10), nullable=False),
     Column("flagged", Boolean, nullable=False, default=False),
 )
 
@@ -202,11 +209,11 @@ responses = Table(
     Column("initiative_id", Id, ForeignKey("initiatives.id"), nullable=False, index=True),
     Column("mandate_id", Id, ForeignKey("mandates.id"), nullable=False),
     Column("official_id", Id, ForeignKey("members.id"), nullable=False, index=True),
-    Column("position", String(20), nullable=False),
+    Column("position", EnumText(Position, 20), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
-    Column("visibility", String(10), nullable=False),
+    Column("visibility", EnumText(Visibility, 10), nullable=False),
     Column("flagged", Boolean, nullable=False, default=False),
     UniqueConstraint("initiative_id", "mandate_id", name="uq_responses_initiative_mandate"),
 )
@@ -216,7 +223,7 @@ response_revisions = Table(
     metadata,
     _id(),
     Column("response_id", Id, ForeignKey("responses.id"), nullable=False, index=True),
-    Column("position", String(20), nullable=False),
+    Column("position", EnumText(Position, 20), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
@@ -225,10 +232,10 @@ reports = Table(
     "reports",
     metadata,
     _id(),
-    Column("target_type", String(12), nullable=False),
+    Column("target_type", EnumText(TargetType, 12), nullable=False),
     Column("target_id", Id, nullable=False),
     Column("reporter_id", Id, ForeignKey("members.id"), nullable=False, index=True),
-    Column("reason", String(20), nullable=False),
+    Column("reason", EnumText(ReportReason, 20), nullable=False),
     Column("note", Text, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("target_type", "target_id", "reporter_id", name="uq_reports_target_reporter"),
@@ -238,9 +245,9 @@ review_items = Table(
     "review_items",
     metadata,
     _id(),
-    Column("target_type", String(12), nullable=False),
+    Column("target_type", EnumText(TargetType, 12), nullable=False),
     Column("target_id", Id, nullable=False),
-    Column("cause", String(12), nullable=False),
+    Column("cause", EnumText(ReviewCause, 12), nullable=False),
     Column("opened_at", UTCDateTime(), nullable=False),
     Column("closed_at", UTCDateTime(), nullable=True),
     Column("decision_id", Id, ForeignKey("decisions.id"), nullable=True),
@@ -254,10 +261,10 @@ decisions = Table(
     "decisions",
     metadata,
     _id(),
-    Column("target_type", String(12), nullable=False),
+    Column("target_type", EnumText(TargetType, 12), nullable=False),
     Column("target_id", Id, nullable=False),
     Column("moderator_id", Id, ForeignKey("members.id"), nullable=False),
-    Column("action", String(12), nullable=False),
+    Column("action", EnumText(ModerationAction, 12), nullable=False),
     Column("reason", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False, index=True),
     Column("target_author_id", Id, ForeignKey("members.id"), nullable=True),
@@ -265,7 +272,7 @@ decisions = Table(
     Column("appeal_of_id", Id, ForeignKey("decisions.id"), nullable=True),
     #: The initiative's status before the removal that closed it (restored
     #: exactly when the removal is overturned).
-    Column("prior_status", String(20), nullable=True),
+    Column("prior_status", EnumText(Status, 20), nullable=True),
     Index("ix_decisions_target", "target_type", "target_id"),
 )
 
@@ -286,7 +293,7 @@ points = Table(
     _id(),
     Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
     Column("area_id", Id, ForeignKey("areas.id"), nullable=False),
-    Column("reason", String(24), nullable=False),
+    Column("reason", EnumText(PointReason, 24), nullable=False),
     Column("points", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False, index=True),
     #: What the points are for ("i12", "i12/m7", "d3"): with the member and
@@ -321,7 +328,7 @@ platform_chats = Table(
     metadata,
     _id(),
     Column("platform", String(20), nullable=False),
-    Column("purpose", String(20), nullable=False),
+    Column("purpose", EnumText(ChatPurpose, 20), nullable=False),
     Column("address", String(64), nullable=False),
     Column("set_by", Id, ForeignKey("members.id"), nullable=True),
     Column("updated_at", UTCDateTime(), nullable=False),

@@ -81,7 +81,7 @@ def appeal(
         item = ReviewItem(
             target_type=decision.target_type,
             target_id=decision.target_id,
-            cause=ReviewCause.APPEAL.value,
+            cause=ReviewCause.APPEAL,
             opened_at=now,
             appeal_id=filed.id,
         )

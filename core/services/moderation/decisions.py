@@ -63,7 +63,7 @@ class DecisionResult:
     def of(cls, decision: Decision, item_id: int, moderator_name: str) -> DecisionResult:
         """The result of a decision as written (also read back later, for notices)."""
         assert decision.id is not None
-        suspends = decision.action == ModerationAction.SUSPEND.value
+        suspends = decision.action == ModerationAction.SUSPEND
         until = decision.suspends_until if suspends else None
         return cls(
             decision_id=decision.id,
@@ -114,7 +114,7 @@ def decide(
         assert item.id is not None
         ensure_action_allowed(act, item.cause, item.target_type)
         appealed: tuple[Appeal, Decision] | None = None
-        if item.cause == ReviewCause.APPEAL.value:
+        if item.cause == ReviewCause.APPEAL:
             appeal_row = uow.session.get(Appeal, item.appeal_id) if item.appeal_id is not None else None
             original = uow.session.get(Decision, appeal_row.decision_id) if appeal_row is not None else None
             if appeal_row is None or original is None:
@@ -134,7 +134,7 @@ def decide(
             target_type=item.target_type,
             target_id=item.target_id,
             moderator_id=moderator_id,
-            action=act.value,
+            action=act,
             reason=typed or reasons_summary(reason_counts(reports)) or item.cause,
             created_at=now,
             target_author_id=target.author_id,
@@ -169,13 +169,13 @@ def _close_item(uow: UnitOfWork, item: ReviewItem, decision_id: int) -> None:
     if getattr(result, "rowcount", 0) != 1:
         raise StaleAction("error.review_already_decided", id=item.id)
     item.closed_at, item.decision_id = now, decision_id
-    if item.cause != ReviewCause.APPEAL.value:
+    if item.cause != ReviewCause.APPEAL:
         uow.session.execute(
             update(tables.review_items)
             .where(
                 r.target_type == item.target_type,
                 r.target_id == item.target_id,
-                r.cause != ReviewCause.APPEAL.value,
+                r.cause != ReviewCause.APPEAL,
                 r.closed_at.is_(None),
             )
             .values(closed_at=now, decision_id=decision_id)
@@ -241,11 +241,11 @@ def _apply_appeal(
         if not target.is_member:
             target.set_visibility(Visibility.VISIBLE)
             obj = target.obj
-            if isinstance(obj, Initiative) and original.action == ModerationAction.REMOVE.value:
+            if isinstance(obj, Initiative) and original.action == ModerationAction.REMOVE:
                 moved = reopen_after_overturn(obj, original, now)
                 if moved is not None:
                     uow.emit(InitiativeStatusChanged(initiative_id=target.id, old=moved[0], new=moved[1]))
-        if original.action == ModerationAction.SUSPEND.value and original.target_author_id is not None:
+        if original.action == ModerationAction.SUSPEND and original.target_author_id is not None:
             member_id = original.target_author_id
             lift_suspension(get_member(uow, member_id), _standing_suspensions(uow, member_id, original))
         # The points the overturned decision gave and took are void.
@@ -273,10 +273,10 @@ def _standing_suspensions(uow: UnitOfWork, member_id: int, overturned: Decision)
             .outerjoin(outcome, outcome.c.id == a.outcome_decision_id)
             .where(
                 d.target_author_id == member_id,
-                d.action == ModerationAction.SUSPEND.value,
+                d.action == ModerationAction.SUSPEND,
                 d.appeal_of_id.is_(None),
                 d.id != overturned.id,
-                or_(outcome.c.action.is_(None), outcome.c.action != ModerationAction.OVERTURN.value),
+                or_(outcome.c.action.is_(None), outcome.c.action != ModerationAction.OVERTURN),
             )
         )
     )

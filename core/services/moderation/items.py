@@ -12,6 +12,7 @@ from core.domain.moderation import (
     Report,
     ReviewCause,
     ReviewItem,
+    TargetType,
 )
 from core.errors import NotFound, StaleAction
 from core.storage import tables
@@ -46,13 +47,13 @@ def open_item(uow: UnitOfWork, target_type: str, target_id: int, cause: ReviewCa
         select(ReviewItem).where(
             r.target_type == target_type,
             r.target_id == target_id,
-            r.cause == cause.value,
+            r.cause == cause,
             r.closed_at.is_(None),
         )
     ).first()
     if item is None:
         item = ReviewItem(
-            target_type=target_type, target_id=target_id, cause=cause.value, opened_at=uow.now()
+            target_type=TargetType(target_type), target_id=target_id, cause=cause, opened_at=uow.now()
         )
         uow.session.add(item)
         uow.session.flush()

@@ -54,14 +54,14 @@ def _ensure_may_report(uow: UnitOfWork, reporter: Member, target: Target, settin
     reporter.ensure_may_act(now)
     if target.author_id == reporter.id:
         raise InvalidInput("error.report_own")
-    if target.visibility == Visibility.HIDDEN.value:
+    if target.visibility == Visibility.HIDDEN:
         # Already out of view and before the moderators; its text is not
         # shown to whoever guesses its number.
         raise InvalidState("error.report_hidden")
     r = tables.reports.c
     already = uow.session.scalar(
         select(r.id).where(
-            r.target_type == target.type.value, r.target_id == target.id, r.reporter_id == reporter.id
+            r.target_type == target.type, r.target_id == target.id, r.reporter_id == reporter.id
         )
     )
     if already is not None:
@@ -111,16 +111,16 @@ def report(
         now = uow.now()
         reporter = get_member(uow, reporter_id)
         # The row lock makes the report that crosses the threshold unique.
-        target = load_target(uow, kind.value, target_id, for_update=True)
+        target = load_target(uow, kind, target_id, for_update=True)
         _ensure_may_report(uow, reporter, target, settings)
         if from_flow is not None:
             flows.finish(uow, reporter_id, REPORT_FLOW, from_flow)
         uow.session.add(
             Report(
-                target_type=kind.value,
+                target_type=kind,
                 target_id=target_id,
                 reporter_id=reporter_id,
-                reason=why.value,
+                reason=why,
                 created_at=now,
                 note=text,
             )
@@ -129,17 +129,14 @@ def report(
             uow.session.flush()
         except IntegrityError as exc:  # the same member, twice at once
             raise Conflict("error.report_already") from exc
-        count = len(pending_reports(uow, kind.value, target_id))
+        count = len(pending_reports(uow, kind, target_id))
         uow.emit(ContentReported(target_type=kind.value, target_id=target_id, reports=count))
         hidden = False
         if target.is_member:
-            open_item(uow, kind.value, target_id, ReviewCause.REPORTS)
-        elif (
-            target.visibility == Visibility.VISIBLE.value
-            and count >= settings.moderation.reports_before_hiding
-        ):
+            open_item(uow, kind, target_id, ReviewCause.REPORTS)
+        elif target.visibility == Visibility.VISIBLE and count >= settings.moderation.reports_before_hiding:
             target.set_visibility(Visibility.HIDDEN)
-            item = open_item(uow, kind.value, target_id, ReviewCause.REPORTS)
+            item = open_item(uow, kind, target_id, ReviewCause.REPORTS)
             assert item.id is not None
             uow.emit(ContentHidden(target_type=kind.value, target_id=target_id, review_item_id=item.id))
             hidden = True

@@ -87,7 +87,7 @@ def _entry(uow: UnitOfWork, item: ReviewItem) -> QueueEntry:
     reports = pending_reports(uow, item.target_type, item.target_id)
     counts = reason_counts(reports)
     appeal_text = appealed_id = appealed_action = appealed_reason = None
-    if item.cause == ReviewCause.APPEAL.value and item.appeal_id is not None:
+    if item.cause == ReviewCause.APPEAL and item.appeal_id is not None:
         appeal = uow.session.get(Appeal, item.appeal_id)
         assert appeal is not None
         original = uow.session.get(Decision, appeal.decision_id)

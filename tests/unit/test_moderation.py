@@ -462,9 +462,9 @@ def test_an_overturned_removal_restores_exactly_the_status_the_initiative_had(
     ]
 
 
-def test_overturning_one_suspension_leaves_the_others_standing(
-    runtime: Runtime, people: People, clock: Clock
-) -> None:
+def suspended_twice(runtime: Runtime, people: People) -> Person:
+    """Alice, suspended for 7 days over one initiative (decision 1) and for
+    good over another (decision 2)."""
     alice = people["alice"]
     first, second = publish(runtime, alice), publish(runtime, alice, "Benches along the river bank")
     for initiative_id in (first, second):
@@ -473,7 +473,14 @@ def test_overturning_one_suspension_leaves_the_others_standing(
     grant(runtime, people["mod"])
     grant(runtime, people["mod2"])
     people["mod"].say("/decide 1 suspend 7")
-    people["mod"].say("/decide 2 suspend 0")  # permanent
+    people["mod"].say("/decide 2 suspend 0")
+    return alice
+
+
+def test_overturning_one_suspension_leaves_the_others_standing(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    alice = suspended_twice(runtime, people)
     assert "is filed" in text_of(alice.say("/appeal 1 The first one was a misunderstanding."))
     assert "decision overturned" in text_of(people["mod2"].say("/decide 3 overturn"))
     clock.advance(days=8)
@@ -488,15 +495,7 @@ def test_overturning_one_suspension_leaves_the_others_standing(
 def test_overturning_a_permanent_suspension_leaves_a_shorter_one_running(
     runtime: Runtime, people: People, clock: Clock
 ) -> None:
-    alice = people["alice"]
-    first, second = publish(runtime, alice), publish(runtime, alice, "Benches along the river bank")
-    for initiative_id in (first, second):
-        for who in ("bob", "carol", "dave"):
-            assert "Thank you" in report(people[who], f"initiative {initiative_id}")
-    grant(runtime, people["mod"])
-    grant(runtime, people["mod2"])
-    people["mod"].say("/decide 1 suspend 7")
-    people["mod"].say("/decide 2 suspend 0")
+    alice = suspended_twice(runtime, people)
     alice.say("/appeal 2 Not me, a shared account.")
     assert "decision overturned" in text_of(people["mod2"].say("/decide 3 overturn"))
     with runtime.uow() as uow:

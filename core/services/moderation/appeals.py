@@ -25,6 +25,7 @@ from core.domain.text import clean_text
 from core.errors import Conflict, NotFound
 from core.services import flows
 from core.services.members import get_member
+from core.services.moderation.items import OUTCOME, decisions_with_outcome
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
@@ -113,13 +114,10 @@ def my_decisions(uow: UnitOfWork, member_id: int, limit: int = 10) -> list[MyDec
     """Decisions on the member's content (or on the member), newest first,
     with their reason and whether they can still be appealed."""
     d, a = tables.decisions.c, tables.appeals.c
-    outcome = tables.decisions.alias("outcome")
     with uow:
         rows = uow.session.execute(
-            select(Decision, a.id, outcome.c.action)
-            .outerjoin(tables.appeals, a.decision_id == d.id)
-            .outerjoin(outcome, outcome.c.id == a.outcome_decision_id)
-            .where(d.target_author_id == member_id, d.appeal_of_id.is_(None))
+            decisions_with_outcome(a.id, OUTCOME.c.action)
+            .where(d.target_author_id == member_id)
             .order_by(d.created_at.desc(), d.id.desc())
             .limit(limit)
         ).all()

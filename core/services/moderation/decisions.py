@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, update
 
 from core.config import Settings
 from core.domain.events import (
@@ -38,7 +38,13 @@ from core.domain.text import clean_text
 from core.errors import InvalidInput, NotFound, StaleAction
 from core.services import reputation
 from core.services.members import get_member
-from core.services.moderation.items import get_item, pending_reports, reason_counts
+from core.services.moderation.items import (
+    OUTCOME,
+    decisions_with_outcome,
+    get_item,
+    pending_reports,
+    reason_counts,
+)
 from core.services.moderation.review_queue import ensure_moderator
 from core.services.moderation.targets import Target, load_target
 from core.storage import tables
@@ -264,19 +270,14 @@ def _apply_appeal(
 
 def _standing_suspensions(uow: UnitOfWork, member_id: int, overturned: Decision) -> list[Decision]:
     """The member's other suspensions, none of them overturned: they still bind."""
-    d, a = tables.decisions.c, tables.appeals.c
-    outcome = tables.decisions.alias("outcome")
+    d = tables.decisions.c
     return list(
         uow.session.scalars(
-            select(Decision)
-            .outerjoin(tables.appeals, a.decision_id == d.id)
-            .outerjoin(outcome, outcome.c.id == a.outcome_decision_id)
-            .where(
+            decisions_with_outcome().where(
                 d.target_author_id == member_id,
                 d.action == ModerationAction.SUSPEND,
-                d.appeal_of_id.is_(None),
                 d.id != overturned.id,
-                or_(outcome.c.action.is_(None), outcome.c.action != ModerationAction.OVERTURN),
+                or_(OUTCOME.c.action.is_(None), OUTCOME.c.action != ModerationAction.OVERTURN),
             )
         )
     )

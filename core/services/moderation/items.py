@@ -5,10 +5,12 @@ decision."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from core.domain.moderation import (
+    Decision,
     Report,
     ReviewCause,
     ReviewItem,
@@ -18,7 +20,7 @@ from core.errors import NotFound, StaleAction
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["get_item", "open_item", "pending_reports", "reason_counts"]
+__all__ = ["OUTCOME", "decisions_with_outcome", "get_item", "open_item", "pending_reports", "reason_counts"]
 
 
 def _last_decision_at(uow: UnitOfWork, target_type: str, target_id: int) -> datetime | None:
@@ -76,3 +78,19 @@ def get_item(uow: UnitOfWork, item_id: int, *, for_update: bool = False) -> Revi
     if not item.is_open:
         raise StaleAction("error.review_already_decided", id=item_id)
     return item
+
+
+#: The decision that answered an appeal (its action: uphold or overturn).
+OUTCOME = tables.decisions.alias("outcome")
+
+
+def decisions_with_outcome(*columns: Any) -> Select[Any]:
+    """Decisions of first instance with, when appealed, the appeal's columns
+    asked for and the outcome (``OUTCOME.c.action``: None while pending)."""
+    d, a = tables.decisions.c, tables.appeals.c
+    return (
+        select(Decision, *columns)
+        .outerjoin(tables.appeals, a.decision_id == d.id)
+        .outerjoin(OUTCOME, OUTCOME.c.id == a.outcome_decision_id)
+        .where(d.appeal_of_id.is_(None))
+    )

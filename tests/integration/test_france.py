@@ -75,8 +75,8 @@ def test_a_fresh_database_knows_frances_communes(fresh: Runtime) -> None:
     alice.say("The square has no shade in summer; plant ten lime trees.")
     step = alice.say("saint etienne")
     assert not is_error(step)
-    assert "Saint-Étienne (commune 42218)" in text_of(step)
-    assert "Saint-Étienne (commune 42218)" in text_of(alice.say("st-étienne"))
+    assert "Saint-Étienne, Loire (commune 42218)" in text_of(step)
+    assert "Saint-Étienne, Loire (commune 42218)" in text_of(alice.say("st-étienne"))
 
     # Loading the shipped file again into a full tree changes nothing.
     assert area_import.import_areas(fresh.uow(), shipped_rows()) == loaded

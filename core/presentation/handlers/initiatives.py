@@ -13,6 +13,7 @@ from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Field, Reply
 from core.presentation.commands import CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
+from core.presentation.handlers.areas import area_label
 from core.presentation.handlers.common import notice
 from core.presentation.parameters import Kind, Parameter, match_choice
 from core.presentation.payloads import build, int_arg
@@ -239,11 +240,11 @@ def counter_pressed(ctx: Context, args: list[str]) -> Reply:
 
 def _area_choices(ctx: Context, query: str) -> Reply:
     with ctx.uow as uow:
-        found = areas.search_areas(uow, query, limit=8)
+        # Labelled with what contains each area: France has twelve Sainte-Colombe.
+        found = areas.area_views(uow, areas.search_areas(uow, query, limit=8))
         national = areas.national_area(uow)
     actions = [
-        Action(f"{a.name} ({ctx.t('level.' + a.level)} {a.code})", build("pa", a.id), row=i)
-        for i, a in enumerate(found)
+        Action(area_label(ctx, view), build("pa", view.id), row=i) for i, view in enumerate(found)
     ]
     if not any(a.id == national.id for a in found):
         actions.append(Action(ctx.t("propose.national"), build("pa", national.id), row=8))

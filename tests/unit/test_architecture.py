@@ -23,3 +23,20 @@ def test_the_graph_sees_imports() -> None:
     graph = grimp.build_graph("core", "bots", include_external_packages=True)
     assert graph.direct_import_exists(importer="core.storage.tables", imported="sqlalchemy")
     assert graph.find_modules_directly_imported_by("bots.runner")
+
+
+def test_the_domain_contract_names_every_other_part_of_core() -> None:
+    """import-linter forbids what is listed: a new module of core must join
+    the list of what core.domain may not import (all but core.errors)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = [
+        c for c in config["tool"]["importlinter"]["contracts"] if c.get("source_modules") == ["core.domain"]
+    ]
+    parts = {
+        f"core.{path.stem}"
+        for path in (ROOT / "core").iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").is_file()
+    }
+    assert parts - {"core.domain", "core.errors"} <= set(contract["forbidden_modules"])

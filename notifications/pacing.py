@@ -163,9 +163,10 @@ class Pacer:
         self.limits = limits
         stretch = 1.0 + max(0.0, margin)
         interval = stretch / limits.per_second
-        # A quarter interval of slack keeps the pace over timers a little
-        # late; the window below holds whatever the slack would let through.
-        self.overall = Gcra(interval, slack=interval / 4)
+        # Half an interval of slack keeps the pace over timers that fire late
+        # on a busy machine (two sends are never closer than half an
+        # interval); the window below is what keeps every second within the limit.
+        self.overall = Gcra(interval, slack=interval / 2)
         self.window = _window(limits.per_second, 1.0)
         self.chat_interval = stretch / limits.per_chat_per_second
         self.group_interval = 60.0 * stretch / limits.per_group_per_minute

@@ -79,7 +79,9 @@ def _available(module: str) -> bool:
     return True
 
 
-async def serve(runtime: Runtime, plan: Plan, *, console_name: str = "me") -> None:
+async def serve(
+    runtime: Runtime, plan: Plan, *, console_name: str = "me", console_language: str | None = None
+) -> None:
     """Run the planned roles until a signal, the end of the terminal chat, or a crash."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -105,7 +107,7 @@ async def serve(runtime: Runtime, plan: Plan, *, console_name: str = "me") -> No
                 )
 
     if plan.console:
-        session = ConsoleSession(runtime.chat(), console_name)
+        session = ConsoleSession(runtime.chat(), console_name, language=console_language)
 
         async def talk(stop: asyncio.Event) -> None:
             await session.run()

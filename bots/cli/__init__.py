@@ -1,98 +1,150 @@
-"""The ``possibles`` command."""
+"""The ``possibles`` command.
+
+``possibles --help`` and ``--version`` must answer at once: this package and
+its subcommand modules import only typer at load time; the core, SQLAlchemy
+and the chat libraries are imported inside the commands that use them.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 from typing import Annotated
 
 import typer
 
 from bots.cli import admin, areas, demo
-from bots.console import ConsoleSession
-from bots.runner import plan_roles, serve
-from core.bootstrap import Runtime
+from bots.cli.common import DatabaseOption, LanguageOption, Typer, fail, version_line
+from bots.cli.logs import configure_logging
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(
+app = Typer(
     name="possibles",
     help="Civic initiatives through the chat apps people already use.",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+db_app = Typer(help="The database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(areas.app, name="areas")
 app.add_typer(admin.app, name="admin")
-app.command("demo")(demo.demo)
+app.command("demo", short_help="Fill an empty database with a realistic demo.")(demo.demo)
 
-DatabaseOption = Annotated[
+NameOption = Annotated[
     str | None,
-    typer.Option("--database", "-d", help="Database URL (default: config, then sqlite:///possibles.db)."),
+    typer.Option("--as", metavar="NAME", help="Your name in the terminal chat (default: $USER)."),
 ]
 
 
-def open_runtime(database: str | None) -> Runtime:
-    return Runtime.open(database_url=database)
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(version_line())
+        raise typer.Exit()
 
 
-@app.command()
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Civic initiatives through the chat apps people already use."""
+
+
+def _checked_name(name: str | None) -> str:
+    who = name if name is not None else os.environ.get("USER") or "me"
+    if not who.strip():
+        fail("--as needs a name, e.g. --as alice", status=2)
+    return who.strip()
+
+
+def _checked_language(language: str | None) -> str | None:
+    if language is None:
+        return None
+    from core.presentation.i18n import LANGUAGES
+
+    code = language.strip().lower()
+    if code not in LANGUAGES:
+        fail(f"--lang takes {' or '.join(LANGUAGES)}, not {language!r}", status=2)
+    return code
+
+
+@app.command(short_help="Run possibles (the terminal chat when no platform token is set).")
 def run(
     database: DatabaseOption = None,
-    name: Annotated[str, typer.Option("--as", help="Your name in the terminal chat.")] = "",
+    name: NameOption = None,
+    language: LanguageOption = None,
     only: Annotated[
         list[str] | None,
         typer.Option(
             "--only",
-            help="Run only these roles (repeatable): telegram, discord, web, scheduler, sender. "
+            metavar="ROLE",
+            help="Run only this role (repeatable): telegram, discord, web, scheduler, sender. "
             "Default: all of them in one process.",
         ),
     ] = None,
 ) -> None:
-    """Run possibles: every front end that has a token, the scheduler and the senders;
-    the terminal chat when no platform token is set."""
-    runtime = open_runtime(database)
+    """Run possibles: every front end that has a token, the scheduler and the
+    senders; the terminal chat, with its notifications, when no platform token
+    is set. Ctrl-C stops it (exit status 0)."""
+    who = _checked_name(name)
+    lang = _checked_language(language)
+    import asyncio
+
+    from bots.runner import plan_roles, serve
+
+    runtime = _open_runtime(database)
     try:
         plan = plan_roles(runtime, set(only) if only else None)
     except ValueError as error:
-        typer.echo(f"possibles: {error}", err=True)
-        raise typer.Exit(2) from None
+        fail(str(error), status=2)
     runtime.prepare()
-    who = name or os.environ.get("USER") or "me"
     where = runtime.database.url.render_as_string(hide_password=True)
     if plan.console:
         typer.echo(
             f"possibles: no platform token set, talking in this terminal as {who} (database {where}). "
-            "To connect Telegram, set POSSIBLES_TELEGRAM__TOKEN. Type /help, /quit to leave."
+            "To connect Telegram, set POSSIBLES_TELEGRAM__TOKEN. Type /help, /quit or Ctrl-C to leave."
         )
     else:
         typer.echo(f"possibles: running {plan.describe()} on {where}", err=True)
-    asyncio.run(serve(runtime, plan, console_name=who))
+    asyncio.run(serve(runtime, plan, console_name=who, console_language=lang))
 
 
-@app.command()
+@app.command(short_help="Chat in the terminal as NAME (input can be piped).")
 def chat(
-    name: Annotated[str, typer.Option("--as", help="Who you are in the chat.")],
+    name: Annotated[str, typer.Option("--as", metavar="NAME", help="Who you are in the chat.")],
     database: DatabaseOption = None,
-    language: Annotated[str | None, typer.Option("--lang", help="fr or en, for a new member.")] = None,
+    language: LanguageOption = None,
 ) -> None:
-    """Chat in the terminal as NAME (input can be piped)."""
-    runtime = open_runtime(database)
+    """Chat in the terminal as NAME (input can be piped); no notifications are
+    shown here: `possibles run --as NAME` shows them. /quit, end of input or
+    Ctrl-C leaves (exit status 0)."""
+    who = _checked_name(name)
+    lang = _checked_language(language)
+    import asyncio
+
+    from bots.console import ConsoleSession
+
+    runtime = _open_runtime(database)
     runtime.prepare()
-    asyncio.run(ConsoleSession(runtime.chat(), name, language=language).run())
+    asyncio.run(ConsoleSession(runtime.chat(), who, language=lang).run())
 
 
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOption = None) -> None:
     """Apply the migrations and load the default areas into an empty database."""
-    runtime = open_runtime(database)
+    runtime = _open_runtime(database)
     runtime.prepare()
     typer.echo("database is up to date")
 
 
+def _open_runtime(database: str | None):  # type: ignore[no-untyped-def]
+    from core.bootstrap import Runtime
+
+    return Runtime.open(database_url=database)
+
+
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("POSSIBLES_LOG_LEVEL", "WARNING"))
-    app()
+    configure_logging(os.environ.get("POSSIBLES_LOG_LEVEL", "WARNING"))
+    app(prog_name="possibles")

@@ -10,36 +10,38 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from core.bootstrap import Runtime
-from core.errors import PossiblesError
-from core.presentation.errors import error_card
-from core.presentation.i18n import Translator
-from core.services import admin, deliveries
-from core.services.admin import InviteView, MandateView, RoleHolder
-from core.services.deliveries import Ledger
+from bots.cli.common import DatabaseOption, Typer
+
+if TYPE_CHECKING:  # the core is imported when a command runs, never for --help
+    from core.bootstrap import Runtime
+    from core.services.admin import InviteView, MandateView, RoleHolder
+    from core.services.deliveries import Ledger
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Roles, officials and invite codes.", no_args_is_help=True)
+app = Typer(help="Roles, officials and invite codes.")
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option("--database", "-d", help="Database URL (default: config, then sqlite:///possibles.db)."),
+MEMBER_HELP = 'A member: "#12", "12", "platform:external_id" or their name.'
+MemberArgument = Annotated[str, typer.Argument(metavar="MEMBER", help=MEMBER_HELP)]
+RoleArgument = Annotated[str, typer.Argument(metavar="ROLE", help="moderator or admin.")]
+AreaOption = Annotated[
+    str, typer.Option("--area", "-a", metavar="AREA", help='An area: its code ("69123"), "#id" or name.')
 ]
-MemberArgument = Annotated[str, typer.Argument(help='A member: "#12", "12" or "platform:external_id".')]
-RoleArgument = Annotated[str, typer.Argument(help="moderator or admin.")]
-AreaOption = Annotated[str, typer.Option("--area", "-a", help='An area: its code ("69123"), "#id" or name.')]
-TitleOption = Annotated[str, typer.Option("--title", "-t", help='The mandate, e.g. "Maire de Lyon".')]
+TitleOption = Annotated[
+    str, typer.Option("--title", "-t", metavar="TITLE", help='The mandate, e.g. "Maire de Lyon".')
+]
 
 T = TypeVar("T")
 
 
 @contextmanager
 def _runtime(database: str | None) -> Iterator[Runtime]:
+    from core.bootstrap import Runtime
+
     runtime = Runtime.open(database_url=database)
     try:
         runtime.prepare()
@@ -50,6 +52,10 @@ def _runtime(database: str | None) -> Iterator[Runtime]:
 
 def _call(database: str | None, use_case: Callable[[Runtime], T]) -> T:
     """Run a use case; a refusal becomes one line on stderr and exit status 1."""
+    from core.errors import PossiblesError
+    from core.presentation.errors import error_card
+    from core.presentation.i18n import Translator
+
     with _runtime(database) as runtime:
         try:
             return use_case(runtime)
@@ -81,6 +87,8 @@ def _echo_holder(holder: RoleHolder) -> None:
 @app.command()
 def grant(member: MemberArgument, role: RoleArgument, database: DatabaseOption = None) -> None:
     """Give MEMBER a role (moderator, admin)."""
+    from core.services import admin
+
     holder = _call(database, lambda rt: admin.grant_role(rt.uow(), member, role))
     _echo_holder(holder)
 
@@ -88,16 +96,22 @@ def grant(member: MemberArgument, role: RoleArgument, database: DatabaseOption =
 @app.command()
 def revoke(member: MemberArgument, role: RoleArgument, database: DatabaseOption = None) -> None:
     """Take a role (moderator, admin) back from MEMBER."""
+    from core.services import admin
+
     holder = _call(database, lambda rt: admin.revoke_role(rt.uow(), member, role))
     _echo_holder(holder)
 
 
 @app.command()
 def roles(
-    member: Annotated[str | None, typer.Argument(help="Only this member.")] = None,
+    member: Annotated[
+        str | None, typer.Argument(metavar="MEMBER", help="Only this member. " + MEMBER_HELP)
+    ] = None,
     database: DatabaseOption = None,
 ) -> None:
     """List who holds a role or a mandate (or one member's)."""
+    from core.services import admin
+
     holders = _call(database, lambda rt: admin.list_roles(rt.uow(), member))
     if not holders:
         typer.echo("nobody holds a role or a mandate yet")
@@ -110,6 +124,8 @@ def verify(
     member: MemberArgument, area: AreaOption, title: TitleOption, database: DatabaseOption = None
 ) -> None:
     """Make MEMBER a verified official with a mandate over an area."""
+    from core.services import admin
+
     mandate = _call(database, lambda rt: admin.verify_official(rt.uow(), member, area, title))
     typer.echo(f"#{mandate.member_id} {mandate.member_name} is now a verified official")
     typer.echo(_mandate_line(mandate))
@@ -117,11 +133,19 @@ def verify(
 
 @app.command()
 def unverify(
-    mandate_id: Annotated[int, typer.Argument(help="The mandate's number (see `possibles admin roles`).")],
+    member: MemberArgument,
+    area: Annotated[
+        str | None,
+        typer.Option(
+            "--area", "-a", metavar="AREA", help="The mandate's area, when MEMBER holds more than one."
+        ),
+    ] = None,
     database: DatabaseOption = None,
 ) -> None:
-    """End a mandate; its responses stay public."""
-    mandate = _call(database, lambda rt: admin.revoke_mandate(rt.uow(), mandate_id))
+    """End MEMBER's mandate (the one over an area); its responses stay public."""
+    from core.services import admin
+
+    mandate = _call(database, lambda rt: admin.unverify_official(rt.uow(), member, area))
     typer.echo(_mandate_line(mandate))
 
 
@@ -129,10 +153,14 @@ def unverify(
 def invite(
     area: AreaOption,
     title: TitleOption,
-    days: Annotated[int, typer.Option("--days", help="How many days the code stays valid.")] = 30,
+    days: Annotated[
+        int, typer.Option("--days", metavar="DAYS", help="How many days the code stays valid.")
+    ] = 30,
     database: DatabaseOption = None,
 ) -> None:
     """Create a one-time invite code that makes its holder an official."""
+    from core.services import admin
+
     created = _call(database, lambda rt: admin.create_invite(rt.uow(), area, title, days))
     typer.echo(created.code)
     typer.echo(
@@ -157,6 +185,8 @@ def invites(
     database: DatabaseOption = None,
 ) -> None:
     """List invite codes, newest first."""
+    from core.services import admin
+
     found = _call(database, lambda rt: admin.list_invites(rt.uow(), open_only=open_only))
     if not found:
         typer.echo("no invite codes")
@@ -189,15 +219,19 @@ def _echo_ledger(ledger: Ledger) -> None:
 
 @app.command("deliveries")
 def deliveries_command(
-    retry: Annotated[int | None, typer.Option("--retry", help="Send this failed delivery again.")] = None,
+    retry: Annotated[
+        int | None, typer.Option("--retry", metavar="ID", help="Send this failed delivery again.")
+    ] = None,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Send every failed delivery again.")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", help="Failed deliveries listed.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", metavar="N", help="Failed deliveries listed.")] = 20,
     database: DatabaseOption = None,
 ) -> None:
     """The delivery ledger: counts by state, kind and platform, failed deliveries
     with their error, retries after an unknown outcome; retry failed ones."""
+    from core.services import deliveries
+
     if retry is not None:
         view = _call(database, lambda rt: deliveries.retry(rt.uow(), retry))
         typer.echo(f"delivery #{view.id} ({view.kind} to {view.platform}:{view.address}) will be sent again")

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from core.bootstrap import Runtime
-from core.demo import seed_demo
-from core.errors import PossiblesError
-from core.presentation.i18n import translate
+from bots.cli.common import DatabaseOption
 
 __all__ = ["demo"]
 
 
-def demo(
-    database: Annotated[
-        str | None,
-        typer.Option("--database", "-d", help="Database URL (default: config, then sqlite:///possibles.db)."),
-    ] = None,
-) -> None:
-    """Fill an empty database with a realistic demo: areas, members, initiatives in every state,
-    news, official responses, reports and moderation decisions."""
+def demo(database: DatabaseOption = None) -> None:
+    """Fill an empty database with a realistic demo: areas, members,
+    initiatives in every state, news, official responses, reports and
+    moderation decisions."""
+    from core.bootstrap import Runtime
+    from core.demo import seed_demo
+    from core.errors import PossiblesError
+    from core.presentation.i18n import translate
+
     runtime = Runtime.open(database_url=database)
     runtime.prepare()
     try:
@@ -37,6 +33,6 @@ def demo(
         f"decisions: {summary.decisions}."
     )
     typer.echo(
-        "Try: possibles chat --as camille (an author), --as dominique (a moderator: /queue), "
+        "Try: possibles run --as camille (an author), --as dominique (a moderator: /queue), "
         "--as lou (the mayor of Saint-Étienne: /respond)."
     )

@@ -44,6 +44,7 @@ __all__ = [
     "resolve_member",
     "revoke_mandate",
     "revoke_role",
+    "unverify_official",
     "validate_mandate_title",
     "verify_official",
 ]
@@ -259,12 +260,38 @@ def revoke_mandate(uow: UnitOfWork, mandate_id: int) -> MandateView:
             raise NotFound("error.admin_mandate_not_found", id=mandate_id)
         if not mandate.active:
             raise InvalidState("error.admin_mandate_revoked", id=mandate_id)
-        mandate.revoked_at = uow.now()
-        uow.session.flush()
-        if not active_mandates(uow, mandate.member_id):
-            _remove_role(uow, mandate.member_id, Role.OFFICIAL)
-        uow.commit()
-        return mandate_view(uow, mandate)
+        return _end_mandate(uow, mandate)
+
+
+def unverify_official(uow: UnitOfWork, member: MemberRef, area: str | None = None) -> MandateView:
+    """End a member's mandate, designated as ``verify_official`` designates it:
+    the member, and the area when they hold more than one."""
+    with uow:
+        target = resolve_member(uow, member)
+        assert target.id is not None
+        held = active_mandates(uow, target.id)
+        if area is not None:
+            found = find_area(uow, area)
+            held = [(mandate, over) for mandate, over in held if mandate.area_id == found.id]
+            if not held:
+                raise NotFound("error.admin_no_mandate_over", name=target.display_name, area=found.name)
+        if not held:
+            raise InvalidState("error.admin_no_mandate", name=target.display_name)
+        if len(held) > 1:
+            areas = ", ".join(over.name for _, over in held)
+            raise InvalidInput("error.admin_mandate_which", name=target.display_name, areas=areas)
+        return _end_mandate(uow, held[0][0])
+
+
+def _end_mandate(uow: UnitOfWork, mandate: Mandate) -> MandateView:
+    """Inside an open unit of work: revoke and commit; the official role goes
+    with the last mandate."""
+    mandate.revoked_at = uow.now()
+    uow.session.flush()
+    if not active_mandates(uow, mandate.member_id):
+        _remove_role(uow, mandate.member_id, Role.OFFICIAL)
+    uow.commit()
+    return mandate_view(uow, mandate)
 
 
 def _invite_view(uow: UnitOfWork, invite: InviteCode, now: datetime) -> InviteView:

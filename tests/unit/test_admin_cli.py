@@ -62,7 +62,8 @@ def test_bad_input_prints_one_line_exits_1_and_changes_nothing(url: str, people:
         (("revoke", "#1", "admin"), "alice is not administrator."),
         (("verify", "#1", "--area", "Atlantis", "--title", "Roi"), "No area matches “Atlantis”."),
         (("verify", "#1", "--area", "69", "--title", "   "), "The title is empty."),
-        (("unverify", "7"), "There is no mandate #7."),
+        (("unverify", "#7"), "No member 7."),
+        (("unverify", "alice"), "alice holds no mandate."),
         (("invite", "--area", "69", "--title", "Maire", "--days", "0"), "valid from 1 to 365 days"),
     ]:
         result = admin(url, *args)
@@ -87,10 +88,54 @@ def test_verify_makes_an_official_and_unverify_ends_it(url: str, people: People)
     record = text_of(people["bob"].say("/official #1"))
     assert "Présidente du Rhône (Rhône)" in record
 
-    ended = admin(url, "unverify", "1")
+    ended = admin(url, "unverify", "test:alice")  # a member, as verify takes one
     assert ended.exit_code == 0 and "(revoked " in ended.output
     assert "#1 alice: no role" in admin(url, "roles", "#1").output
-    assert "already revoked" in admin(url, "unverify", "1").output
+    again = admin(url, "unverify", "test:alice")
+    assert again.exit_code == 1 and again.output.strip() == "error: alice holds no mandate."
+
+
+def test_unverify_names_the_area_when_a_member_holds_several_mandates(url: str, people: People) -> None:
+    people["lou"].say("/start")
+    assert admin(url, "verify", "lou", "--area", "69", "--title", "Présidente du Rhône").exit_code == 0
+    assert admin(url, "verify", "lou", "--area", "42", "--title", "Présidente de la Loire").exit_code == 0
+
+    which = admin(url, "unverify", "lou")
+    assert which.exit_code == 1
+    several = "error: lou holds several mandates (Rhône, Loire): name the area with --area."
+    assert which.output.strip() == several
+    assert admin(url, "roles", "lou").output.count("(revoked") == 0  # refused: nothing changed
+
+    elsewhere = admin(url, "unverify", "lou", "--area", "75")
+    assert elsewhere.exit_code == 1 and "lou holds no mandate over Paris." in elsewhere.output
+
+    ended = admin(url, "unverify", "lou", "--area", "Loire")
+    assert ended.exit_code == 0, ended.output
+    assert "Présidente de la Loire — Loire (42)" in ended.output and "(revoked " in ended.output
+    listed = admin(url, "roles", "lou").output
+    assert "#1 lou: official" in listed and listed.count("(revoked") == 1
+
+
+def test_members_are_designated_by_name_unless_two_share_it(url: str, people: People) -> None:
+    people["mallory"].say("/start")
+    assert admin(url, "grant", "mallory", "moderator").exit_code == 0
+    assert admin(url, "roles", "Mallory").output.strip() == "#1 mallory: moderator"
+
+    people["sam"].say("/start")
+    runtime = Runtime.open(database_url=url)
+    try:  # a second person also called mallory, on another platform
+        from core.domain.members import Identity
+        from core.presentation.context import Speaker
+
+        runtime.chat().command(Speaker(Identity("other", "m2"), display_name="mallory"), "start")
+    finally:
+        runtime.close()
+    both = admin(url, "roles", "mallory")
+    assert both.exit_code == 1
+    assert both.output.strip() == "error: Several members are called “mallory” (#1, #3): give their number."
+    assert admin(url, "roles", "#1").output.strip() == "#1 mallory: moderator"
+    nobody = admin(url, "roles", "zoe")
+    assert nobody.exit_code == 1 and nobody.output.strip() == "error: No member zoe."
 
 
 def test_invite_prints_a_code_that_claim_redeems_once(url: str, people: People) -> None:

@@ -110,8 +110,8 @@ async def serve(
         session = ConsoleSession(runtime.chat(), console_name, language=console_language)
 
         async def talk(stop: asyncio.Event) -> None:
-            await session.run()
-            stop.set()  # /quit or end of input ends the process
+            await session.run(stop)
+            stop.set()  # /quit, Ctrl-C or end of input ends the process
 
         tasks.append(talk)
         if _available("bots.console.sender"):

@@ -108,7 +108,10 @@ def run(
         )
     else:
         typer.echo(f"possibles: running {plan.describe()} on {where}", err=True)
-    asyncio.run(serve(runtime, plan, console_name=who, console_language=lang))
+    try:
+        asyncio.run(serve(runtime, plan, console_name=who, console_language=lang))
+    except KeyboardInterrupt:  # Ctrl-C before the roles could take it: still a clean stop
+        raise typer.Exit(0) from None
 
 
 @app.command(short_help="Chat in the terminal as NAME (input can be piped).")
@@ -128,7 +131,10 @@ def chat(
 
     runtime = _open_runtime(database)
     runtime.prepare()
-    asyncio.run(ConsoleSession(runtime.chat(), who, language=lang).run())
+    try:
+        asyncio.run(ConsoleSession(runtime.chat(), who, language=lang).run())
+    except KeyboardInterrupt:  # Ctrl-C while an answer was on its way: leave as from the prompt
+        raise typer.Exit(0) from None
 
 
 @db_app.command("upgrade")

@@ -35,6 +35,6 @@ def configure_logging(level: str) -> None:
     handler.setFormatter(logging.Formatter("%(levelname)s:%(name)s:%(message)s"))
     name = level.strip().upper()
     known = isinstance(logging.getLevelName(name), int)
-    logging.basicConfig(level=name if known else logging.WARNING, handlers=[handler])
+    logging.basicConfig(level=name if known else logging.WARNING, handlers=[handler], force=True)
     if not known:
         logging.getLogger("possibles").warning("unknown log level %r, using WARNING", level)

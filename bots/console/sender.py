@@ -41,8 +41,5 @@ class ConsoleSender:
         if message.address != self.address:
             return Outcome(OutcomeKind.RETRY_AFTER, retry_after=ELSEWHERE_WAIT, error="not chatting here")
         # Numbered after the choices already shown: earlier numbers keep working.
-        text = render_reply(Reply(list(message.cards)), self.session.choices)
-        output = self.session.output
-        output.write(f"\n🔔 {text}\n\n")
-        output.flush()
+        self.session.notify(render_reply(Reply(list(message.cards)), self.session.choices))
         return Outcome(OutcomeKind.SENT, ref=message.edit_ref or f"console-{next(self._refs)}")

@@ -4,31 +4,53 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
+from bots.console.lines import read_lines
 from bots.console.render import render_reply
 from core.domain.members import Identity
 from core.presentation.cards import Action, Reply
 from core.presentation.chat import Chat
 from core.presentation.context import Speaker
 
-__all__ = ["PLATFORM", "ConsoleSession"]
+__all__ = ["PLATFORM", "QUIT", "ConsoleSession"]
 
 PLATFORM = "console"
+#: What ends the chat besides end of input and Ctrl-C.
+QUIT = ("/quit", "/exit")
+PROMPT = "> "
 
 
 class ConsoleSession:
     """Reads lines, answers them. ``/cmd args`` runs a command; a number
     presses the matching choice of the last answer; other text goes to the
-    open flow. ``/quit`` or end of input stops."""
+    open flow. ``/quit``, end of input or Ctrl-C stops.
+
+    In a terminal the prompt is drawn by prompt_toolkit: whatever is printed
+    while it waits (a notification, a log line) appears above it and the
+    prompt is drawn again with what was being typed. Through a pipe, lines
+    are read on the event loop, so a stop never waits for the next line.
+    """
 
     def __init__(
         self, chat: Chat, name: str, *, output: TextIO | None = None, language: str | None = None
     ) -> None:
         self.chat = chat
-        self.speaker = Speaker(Identity(PLATFORM, name), display_name=name, language_code=language)
-        self.output = output or sys.stdout
+        self.speaker = Speaker(
+            Identity(PLATFORM, name),
+            display_name=name,
+            language_code=language,
+            local_commands=("quit",),
+        )
+        self._output = output
         self.choices: list[Action] = []
+        #: A plain "> " is on screen, waiting (no prompt_toolkit): redraw it after a notice.
+        self._prompt_shown = False
+
+    @property
+    def output(self) -> TextIO:
+        # sys.stdout as it is now: prompt_toolkit swaps it while the prompt is shown.
+        return self._output or sys.stdout
 
     def handle(self, line: str) -> Reply | None:
         """Answer one line (synchronously); None when there is nothing to say."""
@@ -48,18 +70,91 @@ class ConsoleSession:
         self.output.write(render_reply(reply, self.choices) + "\n\n")
         self.output.flush()
 
-    async def run(self, source: TextIO | None = None, *, prompt: bool | None = None) -> None:
-        """Talk until /quit or end of input; the core runs off the event loop."""
+    def notify(self, text: str) -> None:
+        """Print a notification between answers, then the prompt again if one was waiting."""
+        redraw = self._prompt_shown
+        # After a plain prompt the cursor waits on its line: leave it first.
+        before, after = ("\n", PROMPT) if redraw else ("", "")
+        self.output.write(f"{before}\n🔔 {text}\n\n{after}")
+        self.output.flush()
+
+    async def run(
+        self,
+        stop: asyncio.Event | None = None,
+        *,
+        source: TextIO | None = None,
+        prompt: bool | None = None,
+    ) -> None:
+        """Talk until /quit, end of input, Ctrl-C or ``stop``; the core runs
+        off the event loop."""
+        stop = stop or asyncio.Event()
         source = source or sys.stdin
-        interactive = source.isatty() if prompt is None else prompt
-        loop = asyncio.get_running_loop()
-        while True:
-            if interactive:
-                self.output.write("> ")
-                self.output.flush()
-            line = await loop.run_in_executor(None, source.readline)
-            if not line or line.strip() in ("/quit", "/exit"):
+        terminal = prompt is None and self._output is None and source is sys.stdin and _is_terminal()
+        if terminal:
+            await self._run_terminal(stop)
+            return
+        interactive = _isatty(source) if prompt is None else prompt
+        async for line in read_lines(source, stop, before_each=self._plain_prompt if interactive else None):
+            self._prompt_shown = False
+            if line.strip() in QUIT:
                 break
-            reply = await asyncio.to_thread(self.handle, line)
-            if reply is not None:
-                self.show(reply)
+            await self._answer(line)
+
+    def _plain_prompt(self) -> None:
+        self.output.write(PROMPT)
+        self.output.flush()
+        self._prompt_shown = True
+
+    async def _answer(self, line: str) -> None:
+        reply = await asyncio.to_thread(self.handle, line)
+        if reply is not None:
+            self.show(reply)
+
+    async def _run_terminal(self, stop: asyncio.Event) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.application import get_app
+        from prompt_toolkit.filters import Condition
+        from prompt_toolkit.key_binding import KeyBindings
+        from prompt_toolkit.patch_stdout import patch_stdout
+
+        keys = KeyBindings()
+
+        # Ctrl-C, and Ctrl-D on an empty line, leave: the prompt ends with
+        # None rather than raising (a KeyboardInterrupt escaping a task
+        # would stop the event loop under every other role).
+        @keys.add("c-c")
+        def _interrupt(event: Any) -> None:
+            event.app.exit(result=None)
+
+        @keys.add("c-d", filter=Condition(lambda: not get_app().current_buffer.text))
+        def _end(event: Any) -> None:
+            event.app.exit(result=None)
+
+        session: PromptSession[str | None] = PromptSession(key_bindings=keys)
+
+        async def end_prompt_on_stop() -> None:
+            await stop.wait()
+            if session.app.is_running:
+                session.app.exit(result=None)
+
+        watcher = asyncio.create_task(end_prompt_on_stop())
+        try:
+            with patch_stdout():
+                while not stop.is_set():
+                    line = await session.prompt_async(PROMPT)
+                    if line is None or line.strip() in QUIT:
+                        return
+                    await self._answer(line)
+        finally:
+            watcher.cancel()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except ValueError:  # closed
+        return False
+
+
+def _is_terminal() -> bool:
+    return _isatty(sys.stdin) and _isatty(sys.stdout)

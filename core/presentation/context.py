@@ -31,6 +31,9 @@ class Speaker:
     #: A link opening a private chat with the bot, to which a start token is
     #: appended (Telegram: ``https://t.me/<bot>?start=``); None where there is none.
     private_link: str | None = None
+    #: Commands the front end answers itself (the terminal's /quit): /help
+    #: lists them too, each with its text ``help.<name>`` from the catalog.
+    local_commands: tuple[str, ...] = ()
 
 
 @dataclass

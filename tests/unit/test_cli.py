@@ -88,3 +88,27 @@ def test_help_and_version_import_nothing_heavy(args: tuple[str, ...]) -> None:
         # The first screen does not even build the commands' parameters
         # (typer validates them with pydantic adapters).
         assert not any(n.split(".")[0] == "pydantic" for n in imported)
+
+
+def test_log_lines_follow_stderr_when_the_terminal_chat_swaps_it() -> None:
+    """The prompt swaps sys.stderr for a stream that prints above it: log
+    lines must go there, not to the stream that was current at start-up."""
+    script = (
+        "import io, logging, sys\n"
+        "from bots.cli.logs import configure_logging\n"
+        "configure_logging('info')\n"
+        "swapped = io.StringIO()\n"
+        "sys.stderr = swapped\n"
+        "logging.getLogger('possibles.test').info('a line while the prompt waits')\n"
+        "sys.stderr = sys.__stderr__\n"
+        "print(swapped.getvalue(), end='')\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.stdout == "INFO:possibles.test:a line while the prompt waits\n"
+    assert result.stderr == ""

@@ -42,6 +42,7 @@ def help_card(ctx: Context) -> Card:
     lines = []
     for spec in ctx.catalog.visible_commands(ctx.member.roles):
         lines.append(f"{spec.usage(ctx.language)} — {ctx.t(spec.help_key)}")
+    lines.extend(f"/{name} — {ctx.t(f'help.{name}')}" for name in ctx.speaker.local_commands)
     return Card(title=ctx.t("help.title"), lines=tuple(lines))
 
 

@@ -3,8 +3,8 @@
 A thread blocked in ``readline()`` cannot be interrupted: Ctrl-C or SIGTERM
 would wait for the next line (or, at exit, for ever). A pipe or a terminal
 is watched with the event loop's reader instead, and reading stops the
-moment ``stop`` is set. A regular file or an in-memory stream never blocks,
-so it is read as it is.
+moment ``stop`` is set. A regular file, /dev/null or an in-memory stream
+never blocks (and cannot be watched), so it is read as it is.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ async def read_lines(
 ) -> AsyncIterator[str]:
     """Each line of ``source`` (with its newline) until its end or ``stop``;
     ``before_each`` runs before waiting for a line (to show a prompt)."""
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
     fd = _watchable_fd(source)
-    if fd is None:
-        while not stop.is_set():
+    if fd is None or not _watch(loop, fd, lines):
+        while not stop.is_set():  # nothing here can block for long
             if before_each:
                 before_each()
             line = source.readline()
@@ -36,8 +38,29 @@ async def read_lines(
                 return
             yield line
         return
-    lines: asyncio.Queue[str | None] = asyncio.Queue()
-    loop = asyncio.get_running_loop()
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        while True:
+            if lines.empty() and before_each:
+                before_each()
+            getting = asyncio.ensure_future(lines.get())
+            await asyncio.wait((getting, stopping), return_when=asyncio.FIRST_COMPLETED)
+            if not getting.done():
+                getting.cancel()
+                return
+            got = getting.result()
+            if got is None:
+                return
+            yield got
+    finally:
+        stopping.cancel()
+        with contextlib.suppress(ValueError, OSError):
+            loop.remove_reader(fd)
+
+
+def _watch(loop: asyncio.AbstractEventLoop, fd: int, lines: asyncio.Queue[str | None]) -> bool:
+    """Put each line read from ``fd`` into ``lines`` (None at the end) as it
+    comes; False when the descriptor cannot be watched (/dev/null)."""
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     pending = [""]
 
@@ -58,25 +81,11 @@ async def read_lines(
             lines.put_nowait(None)
             loop.remove_reader(fd)
 
-    loop.add_reader(fd, readable)
-    stopping = asyncio.ensure_future(stop.wait())
     try:
-        while True:
-            if lines.empty() and before_each:
-                before_each()
-            getting = asyncio.ensure_future(lines.get())
-            await asyncio.wait((getting, stopping), return_when=asyncio.FIRST_COMPLETED)
-            if not getting.done():
-                getting.cancel()
-                return
-            got = getting.result()
-            if got is None:
-                return
-            yield got
-    finally:
-        stopping.cancel()
-        with contextlib.suppress(ValueError, OSError):
-            loop.remove_reader(fd)
+        loop.add_reader(fd, readable)
+    except OSError:
+        return False
+    return True
 
 
 def _watchable_fd(source: TextIO) -> int | None:

@@ -139,12 +139,14 @@ class ConsoleSession:
 
         watcher = asyncio.create_task(end_prompt_on_stop())
         try:
-            with patch_stdout():
-                while not stop.is_set():
+            while not stop.is_set():
+                # Only while the prompt waits: what is printed then goes above
+                # it; leaving flushes it, so the answer comes after, in order.
+                with patch_stdout():
                     line = await session.prompt_async(PROMPT)
-                    if line is None or line.strip() in QUIT:
-                        return
-                    await self._answer(line)
+                if line is None or line.strip() in QUIT:
+                    return
+                await self._answer(line)
         finally:
             watcher.cancel()
 

@@ -133,3 +133,19 @@ def test_bad_options_get_one_clear_line(tmp_path: Path, args: tuple[str, ...], m
     assert result.stderr == message + "\n"
     assert result.stdout == ""
     assert not (tmp_path / "possibles.db").exists()  # refused before anything was opened
+
+
+def test_chat_with_no_input_at_all_ends_quietly(tmp_path: Path) -> None:
+    """/dev/null cannot be watched by the event loop: it is read as a file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bots.cli", "chat", "--as", "alice"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""

@@ -100,6 +100,8 @@ def test_unverify_names_the_area_when_a_member_holds_several_mandates(url: str, 
     assert admin(url, "verify", "lou", "--area", "69", "--title", "Présidente du Rhône").exit_code == 0
     assert admin(url, "verify", "lou", "--area", "42", "--title", "Présidente de la Loire").exit_code == 0
 
+    assert "lou — public record" in text_of(people["bob"].say("/official lou"))  # by name in chat too
+
     which = admin(url, "unverify", "lou")
     assert which.exit_code == 1
     several = "error: lou holds several mandates (Rhône, Loire): name the area with --area."

@@ -8,6 +8,8 @@ and the chat libraries are imported inside the commands that use them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -90,6 +92,11 @@ def run(
     is set. Ctrl-C stops it (exit status 0)."""
     who = _checked_name(name)
     lang = _checked_language(language)
+    with _ctrl_c_stops():
+        _run(database, only, who, lang)
+
+
+def _run(database: str | None, only: list[str] | None, who: str, language: str | None) -> None:
     import asyncio
 
     from bots.runner import plan_roles, serve
@@ -108,10 +115,7 @@ def run(
         )
     else:
         typer.echo(f"possibles: running {plan.describe()} on {where}", err=True)
-    try:
-        asyncio.run(serve(runtime, plan, console_name=who, console_language=lang))
-    except KeyboardInterrupt:  # Ctrl-C before the roles could take it: still a clean stop
-        raise typer.Exit(0) from None
+    asyncio.run(serve(runtime, plan, console_name=who, console_language=language))
 
 
 @app.command(short_help="Chat in the terminal as NAME (input can be piped).")
@@ -125,15 +129,25 @@ def chat(
     Ctrl-C leaves (exit status 0)."""
     who = _checked_name(name)
     lang = _checked_language(language)
-    import asyncio
+    with _ctrl_c_stops():
+        import asyncio
 
-    from bots.console import ConsoleSession
+        from bots.console import ConsoleSession
 
-    runtime = _open_runtime(database)
-    runtime.prepare()
-    try:
+        runtime = _open_runtime(database)
+        runtime.prepare()
         asyncio.run(ConsoleSession(runtime.chat(), who, language=lang).run())
-    except KeyboardInterrupt:  # Ctrl-C while an answer was on its way: leave as from the prompt
+
+
+@contextmanager
+def _ctrl_c_stops() -> Iterator[None]:
+    """Ctrl-C is how a person stops run and chat: at the prompt the session
+    ends by itself; anywhere else (starting up, an answer on its way) it
+    ends here, as cleanly, with exit status 0 rather than typer's "Aborted!"."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo("", err=True)  # leave the line where ^C was echoed
         raise typer.Exit(0) from None
 
 

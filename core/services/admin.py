@@ -22,6 +22,7 @@ from core.domain.members import Mandate, Member, Role
 from core.domain.text import clean_text
 from core.errors import Conflict, InvalidInput, InvalidState, NotFound
 from core.services.areas import find_area, get_area
+from core.services.directory import named_in
 from core.services.members import find_member, get_member, member_roles
 from core.storage import tables
 from core.storage.uow import UnitOfWork
@@ -112,10 +113,20 @@ def validate_mandate_title(title: str) -> str:
 
 
 def resolve_member(uow: UnitOfWork, member: MemberRef) -> Member:
-    """Inside an open unit of work: the member an id or a reference designates."""
+    """Inside an open unit of work: the member an id, a reference or a name
+    designates (a name only when one member alone bears it)."""
     if isinstance(member, int):
         return get_member(uow, member)
-    return find_member(uow, member)
+    try:
+        return find_member(uow, member)
+    except NotFound:
+        named = named_in(uow, member)
+        if len(named) == 1:
+            return get_member(uow, named[0][0])
+        if named:
+            names = ", ".join(f"{name} (#{member_id})" for member_id, name in named[:5])
+            raise InvalidInput("error.param.member_ambiguous", name=member[:100], names=names) from None
+        raise
 
 
 def add_role(uow: UnitOfWork, member_id: int, role: Role) -> bool:

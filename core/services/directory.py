@@ -15,7 +15,7 @@ from core.services.members import find_member
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["member_by_identity", "member_id", "members_named", "members_starting"]
+__all__ = ["member_by_identity", "member_id", "members_named", "members_starting", "named_in"]
 
 _NAME_MAX = 100
 
@@ -52,17 +52,23 @@ def member_by_identity(uow: UnitOfWork, reference: str) -> int:
 
 def members_named(uow: UnitOfWork, name: str, limit: int = 6) -> list[tuple[int, str]]:
     """(id, name) of the members called ``name`` (case aside), oldest first."""
+    with uow:
+        return named_in(uow, name, limit)
+
+
+def named_in(uow: UnitOfWork, name: str, limit: int = 6) -> list[tuple[int, str]]:
+    """Inside an open unit of work: ``members_named`` (the admin tool's
+    member references use it too)."""
     text = name.strip()
     if not text or not _searchable(text):
         return []
     m = tables.members.c
-    with uow:
-        rows = uow.session.execute(
-            select(m.id, m.display_name)
-            .where(func.lower(m.display_name) == text.lower())
-            .order_by(m.id)
-            .limit(limit)
-        ).all()
+    rows = uow.session.execute(
+        select(m.id, m.display_name)
+        .where(func.lower(m.display_name) == text.lower())
+        .order_by(m.id)
+        .limit(limit)
+    ).all()
     return [(int(r[0]), str(r[1])) for r in rows]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.config import Settings
@@ -169,8 +169,7 @@ def enter(
 
 
 def find_member(uow: UnitOfWork, reference: str) -> Member:
-    """A member by "#12", "12", "platform:external_id" or their name, when one
-    member alone bears it (admin tools, /report member)."""
+    """A member by "#12", "12" or "platform:external_id" (admin tools, /report member)."""
     ref = reference.strip().lstrip("#")
     if ref.isdigit():
         # "²" and "①" are digits to isdigit() but not to int(); no id has 19 digits.
@@ -187,15 +186,6 @@ def find_member(uow: UnitOfWork, reference: str) -> Member:
         ).one_or_none()
         if linked is not None:
             return get_member(uow, linked.member_id)
-    if ref and ref.isprintable():  # a NUL or a lone surrogate names nobody
-        m = tables.members.c
-        same_name = or_(m.display_name == ref, func.lower(m.display_name) == ref.lower())
-        named = uow.session.scalars(select(m.id).where(same_name).order_by(m.id).limit(6)).all()
-        if len(named) == 1:
-            return get_member(uow, named[0])
-        if named:
-            ids = ", ".join(f"#{i}" for i in named[:5])
-            raise InvalidInput("error.member_ambiguous", name=ref[:40], ids=ids)
     raise NotFound("error.member_not_found", id=reference[:40])
 
 

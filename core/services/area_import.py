@@ -304,8 +304,8 @@ def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
         session.execute(insert(table), rows)
         return
     columns = list(rows[0])
-    compiled = insert(table).values({name: bindparam(name) for name in columns}).compile(
-        dialect=connection.dialect
+    compiled = (
+        insert(table).values({name: bindparam(name) for name in columns}).compile(dialect=connection.dialect)
     )
     order = compiled.positiontup or []
     connection.exec_driver_sql(compiled.string, [tuple(row[name] for name in order) for row in rows])

@@ -85,9 +85,7 @@ def initiative_area(uow: UnitOfWork, initiative_id: int) -> int | None:
 def moderators(uow: UnitOfWork) -> set[int]:
     """Members holding the moderator or admin role."""
     r = tables.member_roles.c
-    rows = uow.session.scalars(
-        select(r.member_id).where(r.role.in_(roles_granting(Role.MODERATOR)))
-    )
+    rows = uow.session.scalars(select(r.member_id).where(r.role.in_(roles_granting(Role.MODERATOR))))
     return {int(m) for m in rows}
 
 

@@ -30,7 +30,7 @@ class FollowResult:
     """``changed`` is False when the member already followed (or did not
     follow) the target: nothing was done, and the answer says so."""
 
-    target_type: str
+    target_type: FollowTarget
     key: str
     label: str
     changed: bool
@@ -87,7 +87,7 @@ def follow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settings
         get_member(uow, member_id)
         stored, label = _resolve(uow, member_id, target, key.strip(), settings)
         if _existing(uow, member_id, target, stored) is not None:
-            return FollowResult(target.value, stored, label, changed=False)
+            return FollowResult(target, stored, label, changed=False)
         uow.session.add(
             Follow(member_id=member_id, target_type=target, target_key=stored, created_at=uow.now())
         )
@@ -95,8 +95,8 @@ def follow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settings
             uow.commit()
         except IntegrityError:
             # A double press raced us: the unique constraint kept one row.
-            return FollowResult(target.value, stored, label, changed=False)
-        return FollowResult(target.value, stored, label, changed=True)
+            return FollowResult(target, stored, label, changed=False)
+        return FollowResult(target, stored, label, changed=True)
 
 
 def unfollow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settings: Settings) -> FollowResult:
@@ -124,7 +124,7 @@ def unfollow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settin
         )
         changed = bool(getattr(result, "rowcount", 0))
         uow.commit()
-        return FollowResult(target.value, stored, label, changed=changed, readable=readable)
+        return FollowResult(target, stored, label, changed=changed, readable=readable)
 
 
 def _readable(uow: UnitOfWork, member_id: int, initiative_id: int) -> bool:

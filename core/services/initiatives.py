@@ -207,8 +207,8 @@ class InitiativeView:
     area_name: str
     area_level: str
     topic: str
-    status: str
-    visibility: str
+    status: Status
+    visibility: Visibility
     goal: int
     supporters: int
     volunteers: int
@@ -220,7 +220,7 @@ class InitiativeView:
     counter_to: tuple[int, str] | None
     counters: tuple[tuple[int, str], ...]
     responses: int
-    viewer_support: str | None
+    viewer_support: SupportKind | None
     viewer_follows: bool
     viewer_is_author: bool
     #: The viewer holds a mandate over the initiative's area (may respond).

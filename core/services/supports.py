@@ -30,7 +30,7 @@ __all__ = ["SupportResult", "support", "withdraw_support"]
 class SupportResult:
     supporters: int
     goal: int
-    kind: str
+    kind: SupportKind
     goal_reached: bool
 
 
@@ -89,7 +89,7 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
         if existing is None:
             uow.emit(
                 SupportAdded(
-                    initiative_id=initiative_id, member_id=member_id, kind=kind.value, supporters=supporters
+                    initiative_id=initiative_id, member_id=member_id, kind=kind, supporters=supporters
                 )
             )
         reached = initiative.record_supporters(supporters, now)
@@ -108,9 +108,7 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
                 GoalReached(initiative_id=initiative_id, area_id=initiative.area_id, goal=initiative.goal)
             )
         uow.commit()
-        return SupportResult(
-            supporters=supporters, goal=initiative.goal, kind=kind.value, goal_reached=reached
-        )
+        return SupportResult(supporters=supporters, goal=initiative.goal, kind=kind, goal_reached=reached)
 
 
 def _follow(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:

@@ -16,8 +16,10 @@ from core.domain.moderation import (
     APPEAL_MAX,
     Appeal,
     Decision,
+    ModerationAction,
     ReviewCause,
     ReviewItem,
+    TargetType,
     appealable,
     ensure_appealable,
 )
@@ -99,9 +101,9 @@ class MyDecision:
     """A decision on a member's content, as its author sees it."""
 
     decision_id: int
-    target_type: str
+    target_type: TargetType
     target_id: int
-    action: str
+    action: ModerationAction
     reason: str
     created_at: datetime
     suspension_days: int | None

@@ -24,6 +24,7 @@ from core.domain.moderation import (
     Report,
     ReviewCause,
     ReviewItem,
+    TargetType,
     ensure_action_allowed,
     ensure_may_decide,
     lift_suspension,
@@ -57,9 +58,9 @@ __all__ = ["DecisionResult", "decide"]
 class DecisionResult:
     decision_id: int
     item_id: int
-    target_type: str
+    target_type: TargetType
     target_id: int
-    action: str
+    action: ModerationAction
     reason: str
     moderator_name: str
     suspension_days: int | None

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from core.domain.moderation import ModerationAction, TargetType
 from core.domain.paging import page_count
 from core.storage import tables
 from core.storage.uow import UnitOfWork
@@ -23,9 +24,9 @@ class LogEntry:
     reported, never which moderator."""
 
     decision_id: int
-    target_type: str
+    target_type: TargetType
     target_id: int
-    action: str
+    action: ModerationAction
     reason: str
     created_at: datetime
     suspension_days: int | None
@@ -67,9 +68,9 @@ def moderation_log(uow: UnitOfWork, page: int = 0) -> LogPage:
     entries = tuple(
         LogEntry(
             decision_id=int(row.id),
-            target_type=str(row.target_type),
+            target_type=TargetType(row.target_type),
             target_id=int(row.target_id),
-            action=str(row.action),
+            action=ModerationAction(row.action),
             reason=str(row.reason),
             created_at=row.created_at,
             suspension_days=row.suspension_days,

@@ -21,6 +21,7 @@ from core.domain.moderation import (
     NOTE_MAX,
     Report,
     ReviewCause,
+    TargetType,
     parse_reason,
     parse_target_type,
 )
@@ -41,7 +42,7 @@ REPORT_FLOW = "report"
 
 @dataclass(frozen=True)
 class ReportResult:
-    target_type: str
+    target_type: TargetType
     target_id: int
     #: Distinct reporters since the last decision on the target.
     reports: int
@@ -80,7 +81,7 @@ def check_reportable(
         reporter = get_member(uow, reporter_id)
         target = load_target(uow, target_type, target_id)
         _ensure_may_report(uow, reporter, target, settings)
-        return TargetSummary(target.type.value, target.id, target.excerpt)
+        return TargetSummary(target.type, target.id, target.excerpt)
 
 
 def report(
@@ -141,4 +142,4 @@ def report(
             uow.emit(ContentHidden(target_type=kind.value, target_id=target_id, review_item_id=item.id))
             hidden = True
         uow.commit()
-        return ReportResult(kind.value, target_id, count, hidden)
+        return ReportResult(kind, target_id, count, hidden)

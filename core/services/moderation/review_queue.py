@@ -8,12 +8,15 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from core.domain.initiatives import Visibility
 from core.domain.members import Member, Role, require_role
 from core.domain.moderation import (
     Appeal,
     Decision,
+    ModerationAction,
     ReviewCause,
     ReviewItem,
+    TargetType,
     actions_for,
 )
 from core.domain.paging import page_count
@@ -43,12 +46,12 @@ class QueueEntry:
     """One review item as a moderator's card shows it."""
 
     item_id: int
-    cause: str
+    cause: ReviewCause
     opened_at: datetime
-    target_type: str
+    target_type: TargetType
     target_id: int
     excerpt: str
-    visibility: str | None
+    visibility: Visibility | None
     author_id: int
     author_name: str
     #: Distinct reporters since the last decision, and how many gave each reason.
@@ -56,7 +59,7 @@ class QueueEntry:
     reasons: tuple[tuple[str, int], ...]
     notes: tuple[str, ...]
     #: The decisions this item allows (the card's buttons).
-    actions: tuple[str, ...]
+    actions: tuple[ModerationAction, ...]
     appeal_text: str | None = None
     appealed_decision_id: int | None = None
     appealed_action: str | None = None
@@ -107,7 +110,7 @@ def _entry(uow: UnitOfWork, item: ReviewItem) -> QueueEntry:
         reports=len(reports),
         reasons=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
         notes=tuple(r.note for r in reversed(reports) if r.note)[:NOTES_SHOWN],
-        actions=tuple(a.value for a in actions_for(item.cause, item.target_type)),
+        actions=actions_for(item.cause, item.target_type),
         appeal_text=appeal_text,
         appealed_decision_id=appealed_id,
         appealed_action=appealed_action,

@@ -55,7 +55,7 @@ class Target:
         return obj.author_id
 
     @property
-    def visibility(self) -> str | None:
+    def visibility(self) -> Visibility | None:
         """None for members: they have no visibility."""
         return None if isinstance(self.obj, Member) else self.obj.visibility
 
@@ -115,6 +115,6 @@ def load_target(
 class TargetSummary:
     """What a reporter is shown before choosing a reason."""
 
-    target_type: str
+    target_type: TargetType
     target_id: int
     excerpt: str

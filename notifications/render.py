@@ -11,11 +11,22 @@ and its buttons work the same.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from core.bootstrap import Runtime
 from core.domain.deliveries import DeliveryKind, DeliveryState
+from core.domain.events import (
+    AppealDecided,
+    DecisionTaken,
+    DomainEvent,
+    GoalReached,
+    ResponsePosted,
+    VolunteerJoined,
+)
 from core.domain.members import Identity
+from core.domain.moderation import ReviewCause
 from core.errors import PossiblesError
 from core.presentation.cards import Action, ActionStyle, Card, CardKind
 from core.presentation.context import Context, Speaker
@@ -24,12 +35,14 @@ from core.presentation.handlers.moderation import decided_card, reason_text, rev
 from core.presentation.handlers.officials import awaiting_reply, response_card
 from core.presentation.i18n import Translator
 from core.presentation.payloads import build
-from core.services import deliveries, digests, initiatives, notices, officials
-from core.services.deliveries import DeliveryView
+from core.services import digests, initiatives, notices, officials
 from core.services.members import MemberView
 from core.services.moderation import DecisionResult, QueueEntry
+from core.storage import ledger
+from core.storage.event_codec import Unreadable, read_named
+from core.storage.ledger import DeliveryView
 
-__all__ = ["Defer", "Rendered", "Skip", "render"]
+__all__ = ["ALERT_RENDERERS", "Defer", "Rendered", "Skip", "render"]
 
 #: How long an edit waits for the card it changes to be sent.
 EDIT_WAIT_SECONDS = 5.0
@@ -121,47 +134,72 @@ def _with_initiative(ctx: Context, line: str, initiative_id: int) -> Rendered:
     return Rendered((Card(lines=(line,), kind=CardKind.SUCCESS), initiative_card(ctx, view)))
 
 
+def _decision_alert(ctx: Context, delivery: DeliveryView, event: DecisionTaken) -> Result:
+    return _decision(ctx, event.decision_id)
+
+
+def _appeal_alert(ctx: Context, delivery: DeliveryView, event: AppealDecided) -> Result:
+    t = ctx.t
+    notice = notices.appeal_notice(ctx.uow, event.appeal_id)
+    if notice is None:
+        return Skip("the appeal is gone")
+    key = "notifications.appeal.upheld" if notice.upheld else "notifications.appeal.overturned"
+    lines = [t(key, id=notice.decision_id, target=target_text(t, notice.target_type, notice.target_id))]
+    # Decided without a typed reason, an appeal's reason is its cause: nothing to tell.
+    if notice.reason and notice.reason != ReviewCause.APPEAL:
+        lines.append(t("decision.reason", reason=reason_text(t, notice.reason)))
+    return Rendered((Card(title=t("notifications.appeal.title"), lines=tuple(lines)),))
+
+
+def _response_alert(ctx: Context, delivery: DeliveryView, event: ResponsePosted) -> Result:
+    t = ctx.t
+    initiative_id = event.initiative_id
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    found = [
+        r for r in officials.responses_for(ctx.uow, initiative_id, ctx.member.id) if r.id == event.response_id
+    ]
+    if not found:
+        return Skip("the response is no longer shown")
+    intro = Card(
+        lines=(t("notifications.response.intro", id=initiative_id, title=view.title),),
+        actions=(Action(t("notifications.button.open", id=initiative_id), build("s", initiative_id)),),
+    )
+    return Rendered((intro, response_card(ctx, found[0])))
+
+
+def _goal_alert(ctx: Context, delivery: DeliveryView, event: GoalReached) -> Result:
+    t = ctx.t
+    if delivery.kind == DeliveryKind.OFFICIAL.value:
+        return _with_initiative(ctx, t("notifications.goal.official"), event.initiative_id)
+    line = t("notifications.goal.author", id=event.initiative_id, count=event.goal)
+    return _with_initiative(ctx, line, event.initiative_id)
+
+
+def _volunteer_alert(ctx: Context, delivery: DeliveryView, event: VolunteerJoined) -> Result:
+    line = ctx.t("notifications.volunteer.first", id=event.initiative_id)
+    return _with_initiative(ctx, line, event.initiative_id)
+
+
+AlertRenderer = Callable[[Context, DeliveryView, Any], Result]
+
+#: The events the router alerts people of, and how each alert reads.
+ALERT_RENDERERS: dict[type[DomainEvent], AlertRenderer] = {
+    DecisionTaken: _decision_alert,
+    AppealDecided: _appeal_alert,
+    ResponsePosted: _response_alert,
+    GoalReached: _goal_alert,
+    VolunteerJoined: _volunteer_alert,
+}
+
+
 def _alert(ctx: Context, delivery: DeliveryView) -> Result:
-    t, p = ctx.t, delivery.payload
-    event = p.get("event")
-    if event == "decision_taken":
-        return _decision(ctx, int(p["decision_id"]))
-    if event == "appeal_decided":
-        notice = notices.appeal_notice(ctx.uow, int(p["appeal_id"]))
-        if notice is None:
-            return Skip("the appeal is gone")
-        key = "notifications.appeal.upheld" if notice.upheld else "notifications.appeal.overturned"
-        lines = [t(key, id=notice.decision_id, target=target_text(t, notice.target_type, notice.target_id))]
-        if notice.reason and notice.reason not in ("uphold", "overturn", "appeal"):
-            lines.append(t("decision.reason", reason=reason_text(t, notice.reason)))
-        return Rendered((Card(title=t("notifications.appeal.title"), lines=tuple(lines)),))
-    if event == "response_posted":
-        initiative_id = int(p["initiative_id"])
-        view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
-        found = [
-            r
-            for r in officials.responses_for(ctx.uow, initiative_id, ctx.member.id)
-            if r.id == p["response_id"]
-        ]
-        if not found:
-            return Skip("the response is no longer shown")
-        intro = Card(
-            lines=(t("notifications.response.intro", id=initiative_id, title=view.title),),
-            actions=(Action(t("notifications.button.open", id=initiative_id), build("s", initiative_id)),),
-        )
-        return Rendered((intro, response_card(ctx, found[0])))
-    if event == "goal_reached":
-        initiative_id = int(p["initiative_id"])
-        if delivery.kind == DeliveryKind.OFFICIAL.value:
-            return _with_initiative(ctx, t("notifications.goal.official"), initiative_id)
-        goal = int(p["goal"])
-        return _with_initiative(
-            ctx, t("notifications.goal.author", id=initiative_id, count=goal), initiative_id
-        )
-    if event == "volunteer_joined":
-        initiative_id = int(p["initiative_id"])
-        return _with_initiative(ctx, t("notifications.volunteer.first", id=initiative_id), initiative_id)
-    return Skip(f"no alert for {event}")
+    event = read_named(delivery.payload)
+    if isinstance(event, Unreadable):
+        return Skip(f"the alert's event does not read ({event.name}): {event.problem}")
+    renderer = ALERT_RENDERERS.get(type(event))
+    if renderer is None:
+        return Skip(f"no alert for {type(event).__name__}")
+    return renderer(ctx, delivery, event)
 
 
 def _decision(ctx: Context, decision_id: int) -> Result:
@@ -219,7 +257,7 @@ def _review(ctx: Context, delivery: DeliveryView) -> Result:
 
 
 def _edit(ctx: Context, delivery: DeliveryView) -> Result:
-    card = deliveries.get_delivery(ctx.uow, int(delivery.payload["of"]))
+    card = ledger.get_delivery(ctx.uow, int(delivery.payload["of"]))
     if card.state in (DeliveryState.PENDING.value, DeliveryState.SENDING.value):
         return Defer(EDIT_WAIT_SECONDS, "the card to edit is not sent yet")
     if card.state != DeliveryState.SENT.value or not card.message_ref:

@@ -6,6 +6,11 @@ card sent before), and writes one delivery per recipient identity with a
 unique key, moving its cursor in the same transaction: a crash at any point
 routes the same events again and adds nothing twice.
 
+The outbox is read back into the event classes of ``core.domain.events``,
+and each class has one handler in ``EVENT_HANDLERS`` (as in cosmicpython's
+message bus), even those that reach nobody at once. A row that does not read
+as an event (written by another version) is logged and passed over.
+
 Who hears what:
 
 - a decision on your content, with its reason (not a dismissal: nothing
@@ -28,6 +33,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,19 +46,40 @@ from core.domain.deliveries import (
     delivery_key,
     quiet_until,
 )
-from core.services import audiences, deliveries
+from core.domain.events import (
+    AppealDecided,
+    AppealFiled,
+    CommentPosted,
+    ContentFlagged,
+    ContentHidden,
+    ContentReported,
+    CounterProposed,
+    DecisionTaken,
+    DomainEvent,
+    GoalReached,
+    InitiativeProposed,
+    InitiativeStatusChanged,
+    MemberSuspended,
+    PostPublished,
+    ResponsePosted,
+    SupportAdded,
+    SupportWithdrawn,
+    VolunteerJoined,
+)
+from core.domain.moderation import ModerationAction, TargetType
+from core.services import audiences
 from core.services.audiences import Recipient
-from core.services.deliveries import OutboxEvent
+from core.storage import ledger, outbox
+from core.storage.event_codec import Unreadable, as_named
+from core.storage.outbox import OutboxEntry
 from core.storage.uow import UnitOfWork
 
-__all__ = ["CURSOR", "Router", "drafts_for", "route_event"]
+__all__ = ["CURSOR", "EVENT_HANDLERS", "Router", "Routing", "drafts_for", "route_event"]
 
 log = logging.getLogger(__name__)
 
 #: The outbox cursor of the router.
 CURSOR = "notifications"
-
-_REVIEW_EVENTS = ("content_hidden", "content_flagged", "appeal_filed")
 
 
 def drafts_for(
@@ -87,96 +114,176 @@ def drafts_for(
     return drafts
 
 
-def _edits(uow: UnitOfWork, decision_id: int, now: datetime) -> list[DeliveryDraft]:
-    """An edit for every review card of the items this decision closed, so
-    the moderators' chat shows the decision instead of stale buttons."""
-    items = audiences.items_decided_by(uow, decision_id)
-    return [
-        DeliveryDraft(
-            key=delivery_key(
-                DeliveryKind.EDIT.value, f"d{decision_id}:{card.id}", card.platform, card.address
-            ),
-            platform=card.platform,
-            address=card.address,
-            kind=DeliveryKind.EDIT.value,
-            topic=card.topic,
-            payload={"of": card.id, "item_id": int(card.topic.partition(":")[2]), "decision_id": decision_id},
-            language=card.language,
-            not_before=now,
-            member_id=card.member_id,
-            is_group=card.is_group,
-        )
-        for card in deliveries.review_cards(uow, items)
-    ]
+@dataclass(frozen=True)
+class Routing:
+    """What a handler needs to route one event: the open unit of work, and
+    the deliveries it may call for (each keyed by this event's outbox id)."""
 
-
-def route_event(uow: UnitOfWork, event: OutboxEvent, settings: Settings) -> list[DeliveryDraft]:
-    """Inside an open unit of work: the deliveries one event calls for."""
-    now = uow.now()
-    p = event.payload
-    source = f"e{event.id}"
-    alert_payload = {"event": event.name, **p}
-    expired = now - event.occurred_at > timedelta(hours=settings.notifications.alert_expiry_hours)
+    uow: UnitOfWork
+    settings: Settings
+    event: DomainEvent
+    #: The outbox id: what makes each delivery's key unique to this event.
+    source: str
+    now: datetime
+    #: Routed too long after it happened: old news is for the digest.
+    expired: bool
 
     def alert(
-        members: Iterable[int], kind: DeliveryKind = DeliveryKind.ALERT, topic: str = ""
+        self, members: Iterable[int], topic: str, kind: DeliveryKind = DeliveryKind.ALERT
     ) -> list[DeliveryDraft]:
-        if expired:
+        """The event, to every reachable identity of these members."""
+        if self.expired:
             return []
         return drafts_for(
-            audiences.identities(uow, members),
+            audiences.identities(self.uow, members),
             kind=kind,
-            source=source,
-            topic=topic or event.name,
-            payload=alert_payload,
-            now=now,
+            source=self.source,
+            topic=topic,
+            payload=as_named(self.event),
+            now=self.now,
         )
 
-    def review(item_id: int) -> list[DeliveryDraft]:
+    def review(self, item_id: int) -> list[DeliveryDraft]:
+        """The review item's card, to the moderators' chats (or moderators)."""
         return drafts_for(
-            audiences.moderator_recipients(uow, settings),
+            audiences.moderator_recipients(self.uow, self.settings),
             kind=DeliveryKind.REVIEW,
             source=f"r{item_id}",
             topic=f"review:{item_id}",
-            payload={"item_id": item_id, "event": event.name},
-            now=now,
+            payload={"item_id": item_id},
+            now=self.now,
         )
 
-    name = event.name
-    if name == "decision_taken":
-        found = _edits(uow, int(p["decision_id"]), now)
-        if p.get("author_id") is not None and p.get("action") != "dismiss":
-            found += alert([int(p["author_id"])], topic=f"decision:{p['decision_id']}")
-        return found
-    if name == "appeal_decided":
-        return _edits(uow, int(p["decision_id"]), now) + alert(
-            [int(p["member_id"])], topic=f"appeal:{p['appeal_id']}"
-        )
-    if name == "response_posted":
-        if p.get("edited"):
-            return []
-        people = audiences.initiative_people(uow, int(p["initiative_id"])) - {int(p["official_id"])}
-        return alert(people, topic=f"i{p['initiative_id']}")
-    if name == "goal_reached":
-        initiative_id = int(p["initiative_id"])
-        author = audiences.initiative_author(uow, initiative_id)
-        found = alert([author] if author is not None else [], topic=f"i{initiative_id}")
-        officials = audiences.officials_over(uow, int(p["area_id"]))
-        return found + alert(officials, DeliveryKind.OFFICIAL, topic=f"i{initiative_id}")
-    if name == "volunteer_joined":
-        if not p.get("first"):
-            return []
-        author = audiences.initiative_author(uow, int(p["initiative_id"]))
-        if author is None or author == int(p["member_id"]):
-            return []
-        return alert([author], topic=f"i{p['initiative_id']}")
-    if name in _REVIEW_EVENTS:
-        return review(int(p["review_item_id"]))
-    if name == "content_reported" and p.get("target_type") == "member":
-        # A report on a member opens a review item at once (no hiding).
-        item_id = audiences.open_item(uow, "member", int(p["target_id"]))
-        return review(item_id) if item_id is not None else []
+    def edits(self, decision_id: int) -> list[DeliveryDraft]:
+        """An edit for every review card of the items this decision closed, so
+        the moderators' chat shows the decision instead of stale buttons."""
+        items = audiences.items_decided_by(self.uow, decision_id)
+        return [
+            DeliveryDraft(
+                key=delivery_key(
+                    DeliveryKind.EDIT.value, f"d{decision_id}:{card.id}", card.platform, card.address
+                ),
+                platform=card.platform,
+                address=card.address,
+                kind=DeliveryKind.EDIT.value,
+                topic=card.topic,
+                payload={
+                    "of": card.id,
+                    "item_id": int(card.topic.partition(":")[2]),
+                    "decision_id": decision_id,
+                },
+                language=card.language,
+                not_before=self.now,
+                member_id=card.member_id,
+                is_group=card.is_group,
+            )
+            for card in ledger.review_cards(self.uow, items)
+        ]
+
+
+# --- one handler per event ---------------------------------------------------
+
+Handler = Callable[[Routing, Any], list[DeliveryDraft]]
+
+
+def _decision_taken(r: Routing, event: DecisionTaken) -> list[DeliveryDraft]:
+    """The review cards show the decision; the content's author hears of it
+    with its reason — not of a dismissal: nothing happened to their content."""
+    found = r.edits(event.decision_id)
+    if event.author_id is not None and event.action is not ModerationAction.DISMISS:
+        found += r.alert([event.author_id], topic=f"decision:{event.decision_id}")
+    return found
+
+
+def _appeal_decided(r: Routing, event: AppealDecided) -> list[DeliveryDraft]:
+    """The appeal's card shows the outcome; the appellant hears of it."""
+    return r.edits(event.decision_id) + r.alert([event.member_id], topic=f"appeal:{event.appeal_id}")
+
+
+def _response_posted(r: Routing, event: ResponsePosted) -> list[DeliveryDraft]:
+    """Everyone who joined or follows the initiative, but the official (an
+    edit is on the timeline, not news)."""
+    if event.edited:
+        return []
+    people = audiences.initiative_people(r.uow, event.initiative_id) - {event.official_id}
+    return r.alert(people, topic=f"i{event.initiative_id}")
+
+
+def _goal_reached(r: Routing, event: GoalReached) -> list[DeliveryDraft]:
+    """The author, and the officials over its area (with their Respond button)."""
+    topic = f"i{event.initiative_id}"
+    author = audiences.initiative_author(r.uow, event.initiative_id)
+    found = r.alert([author] if author is not None else [], topic=topic)
+    officials = audiences.officials_over(r.uow, event.area_id)
+    return found + r.alert(officials, topic=topic, kind=DeliveryKind.OFFICIAL)
+
+
+def _volunteer_joined(r: Routing, event: VolunteerJoined) -> list[DeliveryDraft]:
+    """The author hears of the first volunteer (unless it is themselves)."""
+    if not event.first:
+        return []
+    author = audiences.initiative_author(r.uow, event.initiative_id)
+    if author is None or author == event.member_id:
+        return []
+    return r.alert([author], topic=f"i{event.initiative_id}")
+
+
+def _to_review(r: Routing, event: ContentHidden | ContentFlagged | AppealFiled) -> list[DeliveryDraft]:
+    """A review item opened: its card goes to the moderators."""
+    return r.review(event.review_item_id)
+
+
+def _content_reported(r: Routing, event: ContentReported) -> list[DeliveryDraft]:
+    """A report on a member opens a review item at once (no hiding); reports
+    on content reach the moderators when it is hidden (ContentHidden)."""
+    if event.target_type is not TargetType.MEMBER:
+        return []
+    item_id = audiences.open_item(r.uow, TargetType.MEMBER.value, event.target_id)
+    return r.review(item_id) if item_id is not None else []
+
+
+def _no_one(r: Routing, event: DomainEvent) -> list[DeliveryDraft]:
+    """Nobody hears of it at once: digests and the timeline read these from
+    the tables when they are built."""
     return []
+
+
+#: Every event class and its handler (a test checks none is missing).
+EVENT_HANDLERS: dict[type[DomainEvent], Handler] = {
+    DecisionTaken: _decision_taken,
+    AppealDecided: _appeal_decided,
+    ResponsePosted: _response_posted,
+    GoalReached: _goal_reached,
+    VolunteerJoined: _volunteer_joined,
+    ContentHidden: _to_review,
+    ContentFlagged: _to_review,
+    AppealFiled: _to_review,
+    ContentReported: _content_reported,
+    InitiativeProposed: _no_one,
+    CounterProposed: _no_one,
+    SupportAdded: _no_one,
+    SupportWithdrawn: _no_one,
+    InitiativeStatusChanged: _no_one,
+    PostPublished: _no_one,
+    CommentPosted: _no_one,
+    MemberSuspended: _no_one,
+}
+
+
+def route_event(uow: UnitOfWork, entry: OutboxEntry, settings: Settings) -> list[DeliveryDraft]:
+    """Inside an open unit of work: the deliveries one outbox entry calls for
+    (none for a row that does not read as an event: logged and passed over)."""
+    event = entry.event
+    if isinstance(event, Unreadable):
+        log.warning("outbox event %d (%r) skipped: %s", entry.id, event.name, event.problem)
+        return []
+    handler = EVENT_HANDLERS.get(type(event))
+    if handler is None:
+        log.warning("outbox event %d (%s) skipped: no handler", entry.id, type(event).__name__)
+        return []
+    now = uow.now()
+    expired = now - entry.occurred_at > timedelta(hours=settings.notifications.alert_expiry_hours)
+    return handler(Routing(uow, settings, event, f"e{entry.id}", now, expired), event)
 
 
 class Router:
@@ -200,8 +307,8 @@ class Router:
         self.monotonic = monotonic
         self._gap_seen: dict[int, float] = {}
 
-    def _contiguous(self, position: int, events: tuple[OutboxEvent, ...]) -> list[OutboxEvent]:
-        taken: list[OutboxEvent] = []
+    def _contiguous(self, position: int, events: tuple[OutboxEntry, ...]) -> list[OutboxEntry]:
+        taken: list[OutboxEntry] = []
         expected = position + 1
         for event in events:
             if event.id != expected:
@@ -216,15 +323,15 @@ class Router:
 
     def route_once(self) -> int:
         """Route one batch; returns how many events were routed."""
-        batch = deliveries.read_outbox(self.runtime.uow(), CURSOR, self.batch)
-        events = self._contiguous(batch.position, batch.events)
+        batch = outbox.read_outbox(self.runtime.uow(), CURSOR, self.batch)
+        events = self._contiguous(batch.position, batch.entries)
         if not events:
             return 0
         drafts: list[DeliveryDraft] = []
         with self.runtime.uow() as uow:
             for event in events:
                 drafts.extend(route_event(uow, event, self.runtime.settings))
-        moved = deliveries.record_routing(self.runtime.uow(), CURSOR, batch.position, events[-1].id, drafts)
+        moved = outbox.record_routing(self.runtime.uow(), CURSOR, batch.position, events[-1].id, drafts)
         if not moved:
             log.warning("another router moved the outbox cursor: this batch is left to it")
             return 0

@@ -9,7 +9,7 @@ expiry of initiatives past their term.
 Coalescing and no misfire limit: a run missed while the service was down
 happens once when it comes back, not once per missed run. Exactly one
 scheduler runs per deployment: a process waits on the leader lock
-(``core.services.leadership``) and takes over when the holder dies.
+(``core.storage.leader_lock``) and takes over when the holder dies.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from core.bootstrap import Runtime
 from core.domain.deliveries import DeliveryKind
 from core.services import audiences, digests, initiatives, notices, officials
-from core.services.leadership import LeaderLock
+from core.storage.leader_lock import LeaderLock
 from notifications.router import drafts_for
 
 __all__ = [

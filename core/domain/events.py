@@ -1,11 +1,23 @@
 """Domain events: facts that happened, written to the outbox in the same
-transaction as the change they describe. notifications/ reads them in order."""
+transaction as the change they describe. notifications/ reads them back into
+these classes, in order, and dispatches on their type.
+
+Each class names itself in the outbox with ``name``, a stable string kept
+apart from the Python class name, so renaming a class never orphans the rows
+already written (``core.storage.outbox`` turns events into rows and back).
+Statuses, kinds, actions and positions are the domain's enums.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import ClassVar
+
+from core.domain.initiatives import Status
+from core.domain.moderation import ModerationAction, TargetType
+from core.domain.responses import Position
+from core.domain.supports import SupportKind
 
 __all__ = [
     "AppealDecided",
@@ -26,6 +38,7 @@ __all__ = [
     "SupportAdded",
     "SupportWithdrawn",
     "VolunteerJoined",
+    "event_classes",
 ]
 
 
@@ -34,9 +47,6 @@ class DomainEvent:
     """Base of every event; ``name`` is the outbox's stable type name."""
 
     name: ClassVar[str] = "event"
-
-    def payload(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ class SupportAdded(DomainEvent):
     name: ClassVar[str] = "support_added"
     initiative_id: int
     member_id: int
-    kind: str
+    kind: SupportKind
     supporters: int
 
 
@@ -92,8 +102,8 @@ class GoalReached(DomainEvent):
 class InitiativeStatusChanged(DomainEvent):
     name: ClassVar[str] = "initiative_status_changed"
     initiative_id: int
-    old: str
-    new: str
+    old: Status
+    new: Status
 
 
 @dataclass(frozen=True)
@@ -121,14 +131,14 @@ class ResponsePosted(DomainEvent):
     initiative_id: int
     response_id: int
     official_id: int
-    position: str
+    position: Position
     edited: bool
 
 
 @dataclass(frozen=True)
 class ContentReported(DomainEvent):
     name: ClassVar[str] = "content_reported"
-    target_type: str
+    target_type: TargetType
     target_id: int
     reports: int
 
@@ -136,7 +146,7 @@ class ContentReported(DomainEvent):
 @dataclass(frozen=True)
 class ContentHidden(DomainEvent):
     name: ClassVar[str] = "content_hidden"
-    target_type: str
+    target_type: TargetType
     target_id: int
     review_item_id: int
 
@@ -144,7 +154,7 @@ class ContentHidden(DomainEvent):
 @dataclass(frozen=True)
 class ContentFlagged(DomainEvent):
     name: ClassVar[str] = "content_flagged"
-    target_type: str
+    target_type: TargetType
     target_id: int
     review_item_id: int
     words: tuple[str, ...]
@@ -154,9 +164,10 @@ class ContentFlagged(DomainEvent):
 class DecisionTaken(DomainEvent):
     name: ClassVar[str] = "decision_taken"
     decision_id: int
-    target_type: str
+    target_type: TargetType
     target_id: int
-    action: str
+    action: ModerationAction
+    #: Free text as typed, or language-neutral codes (report reasons, the cause).
     reason: str
     author_id: int | None
 
@@ -165,7 +176,8 @@ class DecisionTaken(DomainEvent):
 class MemberSuspended(DomainEvent):
     name: ClassVar[str] = "member_suspended"
     member_id: int
-    until: str | None
+    #: None: permanently.
+    until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -183,3 +195,12 @@ class AppealDecided(DomainEvent):
     decision_id: int
     upheld: bool
     member_id: int
+
+
+def event_classes() -> tuple[type[DomainEvent], ...]:
+    """Every concrete event class, in the order they are defined here."""
+    return tuple(
+        cls
+        for cls in globals().values()
+        if isinstance(cls, type) and issubclass(cls, DomainEvent) and cls is not DomainEvent
+    )

@@ -34,8 +34,8 @@ from core.domain.deliveries import DeliveryDraft, DeliveryKind, DigestPeriod, de
 from core.domain.initiatives import Status, Visibility
 from core.domain.supports import FollowTarget
 from core.services.audiences import identities
-from core.services.deliveries import insert_drafts
 from core.storage import tables
+from core.storage.ledger import insert_drafts
 from core.storage.uow import UnitOfWork
 
 __all__ = [

@@ -333,7 +333,7 @@ def withdraw_initiative(uow: UnitOfWork, member_id: int, initiative_id: int) -> 
         member.ensure_may_act(uow.now())
         initiative = get_initiative(uow, initiative_id, for_update=True)
         old, new = initiative.withdraw(member_id, uow.now())
-        uow.emit(InitiativeStatusChanged(initiative_id=initiative_id, old=old, new=new))
+        uow.emit(InitiativeStatusChanged(initiative_id=initiative_id, old=Status(old), new=Status(new)))
         uow.commit()
 
 
@@ -382,7 +382,7 @@ def progress(uow: UnitOfWork, member_id: int, initiative_id: int, new_status: st
                 PointReason.ACHIEVED,
                 initiative_ref(initiative_id),
             )
-        uow.emit(InitiativeStatusChanged(initiative_id=initiative_id, old=old, new=new))
+        uow.emit(InitiativeStatusChanged(initiative_id=initiative_id, old=Status(old), new=Status(new)))
         uow.commit()
         return old, new
 
@@ -405,7 +405,11 @@ def expire_due(uow: UnitOfWork, batch: int = 500) -> int:
             moved = initiative.expire_if_due(now)
             if moved is not None:
                 assert initiative.id is not None
-                uow.emit(InitiativeStatusChanged(initiative_id=initiative.id, old=moved[0], new=moved[1]))
+                uow.emit(
+                    InitiativeStatusChanged(
+                        initiative_id=initiative.id, old=Status(moved[0]), new=Status(moved[1])
+                    )
+                )
                 expired += 1
         uow.commit()
     return expired

@@ -14,11 +14,11 @@ from sqlalchemy import select, update
 from core.domain.deliveries import DeliveryDraft
 from core.domain.members import Member
 from core.domain.moderation import Appeal, Decision, ModerationAction, ReviewItem, appealable
-from core.services.deliveries import insert_drafts
 from core.services.members import MemberView, member_view
 from core.services.moderation import DecisionResult, QueueEntry, review_notice
 from core.services.moderation.appeals import appealed
 from core.storage import tables
+from core.storage.ledger import insert_drafts
 from core.storage.uow import UnitOfWork
 
 __all__ = [

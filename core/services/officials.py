@@ -276,7 +276,9 @@ def respond(
             if status_change is not None:
                 uow.emit(
                     InitiativeStatusChanged(
-                        initiative_id=initiative_id, old=status_change[0], new=status_change[1]
+                        initiative_id=initiative_id,
+                        old=Status(status_change[0]),
+                        new=Status(status_change[1]),
                     )
                 )
             if first:
@@ -294,7 +296,7 @@ def respond(
                 initiative_id=initiative_id,
                 response_id=response.id,
                 official_id=official_id,
-                position=chosen.value,
+                position=chosen,
                 edited=edited,
             )
         )

@@ -7,7 +7,7 @@ from importlib.resources.abc import Traversable
 
 from core.config import CONFIG_DIR
 from core.domain.events import ContentFlagged
-from core.domain.moderation import ReviewCause
+from core.domain.moderation import ReviewCause, TargetType
 from core.domain.text import fold
 from core.services.moderation.items import open_item
 from core.storage.uow import UnitOfWork
@@ -63,6 +63,8 @@ def screen(uow: UnitOfWork, target_type: str, target_id: int, *texts: str) -> bo
     existing = open_item(uow, target_type, target_id, ReviewCause.SCREENING)
     assert existing.id is not None
     uow.emit(
-        ContentFlagged(target_type=target_type, target_id=target_id, review_item_id=existing.id, words=found)
+        ContentFlagged(
+            target_type=TargetType(target_type), target_id=target_id, review_item_id=existing.id, words=found
+        )
     )
     return True

@@ -6,13 +6,12 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from core.clock import Clock, utcnow
 from core.domain.events import DomainEvent
+from core.storage import outbox
 from core.storage.database import Database
-from core.storage.tables import outbox
 
 __all__ = ["UnitOfWork"]
 
@@ -59,9 +58,7 @@ class UnitOfWork:
 
     def emit(self, event: DomainEvent) -> None:
         self.session.flush()
-        self.session.execute(
-            insert(outbox).values(name=event.name, payload=event.payload(), occurred_at=self.now())
-        )
+        outbox.append(self, event)
         self.events.append(event)
 
     def commit(self) -> None:

@@ -15,7 +15,10 @@ import pytest
 
 from core.bootstrap import Runtime
 from core.domain.deliveries import DeliveryDraft
-from core.services import deliveries, notices
+from core.domain.events import VolunteerJoined
+from core.services import notices
+from core.storage import ledger
+from core.storage.event_codec import as_named
 from notifications.pacing import Gcra, Pacer, Pick, Window
 from notifications.ports import PaceLimits
 from tests.fakes.sender import FakeSender, NotificationLoop
@@ -95,7 +98,7 @@ def enqueue(runtime: Runtime, people: People, chats: Sequence[Chat]) -> None:
             address=chat.address,
             kind="alert",
             topic="test",
-            payload={"event": "volunteer_joined", "initiative_id": initiative_id, "member_id": 0},
+            payload=as_named(VolunteerJoined(initiative_id=initiative_id, member_id=0, first=True)),
             language="en",
             not_before=now,
             is_group=chat.is_group,
@@ -145,7 +148,7 @@ def test_a_429_pauses_that_chat_for_retry_after(runtime: Runtime, people: People
     sender.fail_next("429")
     loop.drain()
     before = runtime.clock()
-    row = deliveries.get_delivery(runtime.uow(), 1)
+    row = ledger.get_delivery(runtime.uow(), 1)
     assert row.state == "pending" and row.attempts == 0  # a 429 is not an attempt
     assert (row.not_before - before).total_seconds() == 3.0
     runtime.clock.advance(seconds=3)  # type: ignore[attr-defined]

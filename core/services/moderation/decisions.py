@@ -214,7 +214,7 @@ def _apply(
     if act is ModerationAction.SUSPEND:
         author = get_member(uow, target.author_id)
         author.suspend(until)
-        uow.emit(MemberSuspended(member_id=target.author_id, until=until.isoformat() if until else None))
+        uow.emit(MemberSuspended(member_id=target.author_id, until=until))
     if act.upholds or act is ModerationAction.REMOVE:
         area_id = target.area_id(uow)
         if act.upholds:

@@ -131,7 +131,7 @@ def report(
         except IntegrityError as exc:  # the same member, twice at once
             raise Conflict("error.report_already") from exc
         count = len(pending_reports(uow, kind, target_id))
-        uow.emit(ContentReported(target_type=kind.value, target_id=target_id, reports=count))
+        uow.emit(ContentReported(target_type=kind, target_id=target_id, reports=count))
         hidden = False
         if target.is_member:
             open_item(uow, kind, target_id, ReviewCause.REPORTS)
@@ -139,7 +139,7 @@ def report(
             target.set_visibility(Visibility.HIDDEN)
             item = open_item(uow, kind, target_id, ReviewCause.REPORTS)
             assert item.id is not None
-            uow.emit(ContentHidden(target_type=kind.value, target_id=target_id, review_item_id=item.id))
+            uow.emit(ContentHidden(target_type=kind, target_id=target_id, review_item_id=item.id))
             hidden = True
         uow.commit()
         return ReportResult(kind, target_id, count, hidden)

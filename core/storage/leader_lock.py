@@ -1,4 +1,4 @@
-"""Exactly one scheduler per deployment.
+"""Exactly one scheduler per deployment: the leader lock.
 
 APScheduler 3 cannot share its job store between processes, so the process
 that runs the scheduler holds a lock for as long as it lives: a PostgreSQL
@@ -6,6 +6,9 @@ advisory lock on a connection of its own (the server frees it when the
 process dies, however it dies), or on SQLite an exclusive ``flock`` on a
 file next to the database (the kernel frees it likewise). A second process
 polls ``try_acquire`` and takes over when the first is gone.
+
+Infrastructure (a database session or a file lock, no rule of the domain):
+it lives in core.storage, beside the database it locks.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import tomllib
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -101,6 +101,10 @@ class TelegramSettings(BaseModel):
     polling_timeout: int = 25
 
 
+#: A time of day, "HH:MM" (24 hours).
+_CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
 class NotificationSettings(BaseModel):
     """Alerts, digests and the delivery ledger (notifications/)."""
 
@@ -117,6 +121,11 @@ class NotificationSettings(BaseModel):
     backoff_cap_seconds: float = 600.0
     #: Review items still open after this long are recalled, once a day.
     recall_after_hours: float = 24.0
+    #: When the daily recall of the review queue goes (HH:MM, the
+    #: deployment's time zone), and the officials' weekly summary (day, HH:MM).
+    recall_time: str = Field(default="09:00", pattern=_CLOCK)
+    summary_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    summary_time: str = Field(default="09:30", pattern=_CLOCK)
     #: An alert routed later than this after its event (the notifications were
     #: down for days) is dropped: old news is for the digest, not an alert.
     alert_expiry_hours: float = 48.0

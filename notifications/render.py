@@ -26,7 +26,7 @@ from core.domain.events import (
     VolunteerJoined,
 )
 from core.domain.members import Identity
-from core.domain.moderation import ReviewCause
+from core.domain.moderation import ModerationAction, ReviewCause
 from core.errors import PossiblesError
 from core.presentation.cards import Action, ActionStyle, Card, CardKind
 from core.presentation.context import Context, Speaker
@@ -38,11 +38,20 @@ from core.presentation.payloads import build
 from core.services import digests, initiatives, notices, officials
 from core.services.members import MemberView
 from core.services.moderation import DecisionResult, QueueEntry
-from core.storage import ledger
-from core.storage.event_codec import Unreadable, read_named
+from core.storage import delivery_payloads, ledger
+from core.storage.delivery_payloads import (
+    Alert,
+    CardEdit,
+    DeliveryPayload,
+    Digest,
+    Recall,
+    ReviewCard,
+    Summary,
+)
+from core.storage.event_codec import Unreadable
 from core.storage.ledger import DeliveryView
 
-__all__ = ["ALERT_RENDERERS", "Defer", "Rendered", "Skip", "render"]
+__all__ = ["ALERT_RENDERERS", "RENDERERS", "Defer", "Rendered", "Skip", "render"]
 
 #: How long an edit waits for the card it changes to be sent.
 EDIT_WAIT_SECONDS = 5.0
@@ -73,6 +82,8 @@ class Defer:
 
 
 Result = Rendered | Skip | Defer
+#: Renders one delivery from its payload (or an alert from its event).
+Renderer = Callable[[Context, DeliveryView, Any], Result]
 
 
 def _context(runtime: Runtime, delivery: DeliveryView) -> Context | None:
@@ -109,18 +120,11 @@ def render(runtime: Runtime, delivery: DeliveryView) -> Result:
     if ctx is None:
         return Skip("the recipient no longer exists")
     try:
-        kind = DeliveryKind(delivery.kind)
-        if kind is DeliveryKind.DIGEST:
-            return _digest(ctx, delivery)
-        if kind is DeliveryKind.REVIEW:
-            return _review(ctx, delivery)
-        if kind is DeliveryKind.EDIT:
-            return _edit(ctx, delivery)
-        if kind is DeliveryKind.RECALL:
-            return _recall(ctx, delivery)
-        if kind is DeliveryKind.SUMMARY:
-            return _summary(ctx)
-        return _alert(ctx, delivery)
+        payload = delivery_payloads.decode(DeliveryKind(delivery.kind), delivery.payload)
+    except (TypeError, ValueError) as error:
+        return Skip(f"the delivery does not read as a {delivery.kind}: {error}")
+    try:
+        return RENDERERS[type(payload)](ctx, delivery, payload)
     except PossiblesError as error:
         # Hidden, removed, no longer an official...: nothing to tell.
         return Skip(f"no longer applies: {error.key}")
@@ -180,10 +184,8 @@ def _volunteer_alert(ctx: Context, delivery: DeliveryView, event: VolunteerJoine
     return _with_initiative(ctx, line, event.initiative_id)
 
 
-AlertRenderer = Callable[[Context, DeliveryView, Any], Result]
-
 #: The events the router alerts people of, and how each alert reads.
-ALERT_RENDERERS: dict[type[DomainEvent], AlertRenderer] = {
+ALERT_RENDERERS: dict[type[DomainEvent], Renderer] = {
     DecisionTaken: _decision_alert,
     AppealDecided: _appeal_alert,
     ResponsePosted: _response_alert,
@@ -192,8 +194,8 @@ ALERT_RENDERERS: dict[type[DomainEvent], AlertRenderer] = {
 }
 
 
-def _alert(ctx: Context, delivery: DeliveryView) -> Result:
-    event = read_named(delivery.payload)
+def _alert(ctx: Context, delivery: DeliveryView, payload: Alert) -> Result:
+    event = payload.event
     if isinstance(event, Unreadable):
         return Skip(f"the alert's event does not read ({event.name}): {event.problem}")
     renderer = ALERT_RENDERERS.get(type(event))
@@ -215,7 +217,7 @@ def _decision(ctx: Context, decision_id: int) -> Result:
         ),
         t("decision.reason", reason=reason_text(t, notice.reason)),
     ]
-    if notice.action == "suspend":
+    if notice.action is ModerationAction.SUSPEND:
         if notice.suspension_days:
             lines.append(t("notifications.decision.suspended_days", count=notice.suspension_days))
         else:
@@ -248,29 +250,29 @@ def _decision(ctx: Context, decision_id: int) -> Result:
 # --- the moderators' chat ------------------------------------------------------
 
 
-def _review(ctx: Context, delivery: DeliveryView) -> Result:
-    state = notices.review_state(ctx.uow, int(delivery.payload["item_id"]))
+def _review(ctx: Context, delivery: DeliveryView, payload: ReviewCard) -> Result:
+    state = notices.review_state(ctx.uow, payload.item_id)
     if isinstance(state, QueueEntry):
         return Rendered((review_card(ctx, state),))
     # Decided before its card could go: the moderators need no card.
     return Skip("decided before its card was sent")
 
 
-def _edit(ctx: Context, delivery: DeliveryView) -> Result:
-    card = ledger.get_delivery(ctx.uow, int(delivery.payload["of"]))
+def _edit(ctx: Context, delivery: DeliveryView, payload: CardEdit) -> Result:
+    card = ledger.get_delivery(ctx.uow, payload.of)
     if card.state in (DeliveryState.PENDING.value, DeliveryState.SENDING.value):
         return Defer(EDIT_WAIT_SECONDS, "the card to edit is not sent yet")
     if card.state != DeliveryState.SENT.value or not card.message_ref:
         return Skip("the card to edit was never sent")
-    state = notices.review_state(ctx.uow, int(delivery.payload["item_id"]))
+    state = notices.review_state(ctx.uow, payload.item_id)
     if not isinstance(state, DecisionResult):
         return Skip("the item is open again")
     return Rendered((decided_card(ctx, state),), edit_ref=card.message_ref)
 
 
-def _recall(ctx: Context, delivery: DeliveryView) -> Result:
+def _recall(ctx: Context, delivery: DeliveryView, payload: Recall) -> Result:
     t = ctx.t
-    items = notices.open_items(ctx.uow, [int(x) for x in delivery.payload.get("items", [])])
+    items = notices.open_items(ctx.uow, payload.items)
     if not items:
         return Skip("every recalled item was decided")
     lines = [
@@ -296,7 +298,7 @@ def _recall(ctx: Context, delivery: DeliveryView) -> Result:
 # --- officials ---------------------------------------------------------------
 
 
-def _summary(ctx: Context) -> Result:
+def _summary(ctx: Context, delivery: DeliveryView, payload: Summary) -> Result:
     waiting = officials.awaiting_my_response(ctx.uow, ctx.member.id)
     if not waiting:
         return Skip("nothing awaits the official's response any more")
@@ -307,9 +309,9 @@ def _summary(ctx: Context) -> Result:
 # --- digests -----------------------------------------------------------------
 
 
-def _digest(ctx: Context, delivery: DeliveryView) -> Result:
+def _digest(ctx: Context, delivery: DeliveryView, payload: Digest) -> Result:
     t = ctx.t
-    view = digests.digest_view(ctx.uow, int(delivery.payload["member_id"]), str(delivery.payload["period"]))
+    view = digests.digest_view(ctx.uow, payload.member_id, payload.period)
     if view is None:
         return Skip("nothing left to say in this digest")
     lines: list[str] = []
@@ -370,3 +372,14 @@ def _digest(ctx: Context, delivery: DeliveryView) -> Result:
         ref=f"digest:{view.period}",
     )
     return Rendered((card,))
+
+
+#: How each kind of delivery reads (an alert, by its event: ``ALERT_RENDERERS``).
+RENDERERS: dict[type[DeliveryPayload], Renderer] = {
+    Alert: _alert,
+    ReviewCard: _review,
+    CardEdit: _edit,
+    Recall: _recall,
+    Summary: _summary,
+    Digest: _digest,
+}

@@ -69,8 +69,9 @@ from core.domain.events import (
 from core.domain.moderation import ModerationAction, TargetType
 from core.services import audiences
 from core.services.audiences import Recipient
-from core.storage import ledger, outbox
-from core.storage.event_codec import Unreadable, as_named
+from core.storage import delivery_payloads, ledger, outbox
+from core.storage.delivery_payloads import Alert, CardEdit, ReviewCard
+from core.storage.event_codec import Unreadable
 from core.storage.outbox import OutboxEntry
 from core.storage.uow import UnitOfWork
 
@@ -139,7 +140,7 @@ class Routing:
             kind=kind,
             source=self.source,
             topic=topic,
-            payload=as_named(self.event),
+            payload=delivery_payloads.encode(Alert(self.event)),
             now=self.now,
         )
 
@@ -150,7 +151,7 @@ class Routing:
             kind=DeliveryKind.REVIEW,
             source=f"r{item_id}",
             topic=f"review:{item_id}",
-            payload={"item_id": item_id},
+            payload=delivery_payloads.encode(ReviewCard(item_id)),
             now=self.now,
         )
 
@@ -167,11 +168,9 @@ class Routing:
                 address=card.address,
                 kind=DeliveryKind.EDIT.value,
                 topic=card.topic,
-                payload={
-                    "of": card.id,
-                    "item_id": int(card.topic.partition(":")[2]),
-                    "decision_id": decision_id,
-                },
+                payload=delivery_payloads.encode(
+                    CardEdit(of=card.id, item_id=int(card.topic.partition(":")[2]), decision_id=decision_id)
+                ),
                 language=card.language,
                 not_before=self.now,
                 member_id=card.member_id,

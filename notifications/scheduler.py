@@ -4,7 +4,10 @@ the project's database (SQLAlchemyJobStore, table ``apscheduler_jobs``).
 Jobs: the digest tick (every few minutes, builds the digests that are due;
 idempotent, one digest per member and period), the daily recall of review
 items waiting for more than a day, the officials' weekly summary, and the
-expiry of initiatives past their term.
+expiry of initiatives past their term. When the recall and the summary go is
+configured (``notifications.recall_time``, ``summary_day``, ``summary_time``).
+An error in a job is APScheduler's to log, with its traceback; the job runs
+again at its next time.
 
 Coalescing and no misfire limit: a run missed while the service was down
 happens once when it comes back, not once per missed run. Exactly one
@@ -27,7 +30,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from core.bootstrap import Runtime
 from core.domain.deliveries import DeliveryKind
+from core.errors import Forbidden, NotFound
 from core.services import audiences, digests, initiatives, notices, officials
+from core.storage import delivery_payloads
+from core.storage.delivery_payloads import Recall, Summary
 from core.storage.leader_lock import LeaderLock
 from notifications.router import drafts_for
 
@@ -84,7 +90,7 @@ def recall_reviews() -> int:
         kind=DeliveryKind.RECALL,
         source=f"{now.date().isoformat()}",
         topic="recall",
-        payload={"items": items},
+        payload=delivery_payloads.encode(Recall(tuple(items))),
         now=now,
     )
     notices.record_recall(runtime.uow(), items, drafts)
@@ -98,7 +104,7 @@ def officials_summaries() -> int:
     for official_id in notices.active_officials(runtime.uow()):
         try:
             waiting = officials.awaiting_my_response(runtime.uow(), official_id)
-        except Exception:  # a mandate revoked meanwhile: nothing to say
+        except (Forbidden, NotFound):  # the mandate was revoked, or the member left, meanwhile
             continue
         if not waiting:
             continue
@@ -110,7 +116,7 @@ def officials_summaries() -> int:
                 kind=DeliveryKind.SUMMARY,
                 source=f"m{official_id}:w{year}-W{week:02d}",
                 topic="summary",
-                payload={"count": len(waiting)},
+                payload=delivery_payloads.encode(Summary(len(waiting))),
                 now=now,
             )
         notices.enqueue(runtime.uow(), drafts)
@@ -129,16 +135,20 @@ def expire_initiatives() -> int:
             return total
 
 
+def _at(clock: str, zone: str, **days: str) -> CronTrigger:
+    """A daily (or, given ``day_of_week``, weekly) trigger at "HH:MM"."""
+    hour, _, minute = clock.partition(":")
+    return CronTrigger(hour=int(hour), minute=int(minute), timezone=zone, **days)
+
+
 def _jobs(runtime: Runtime) -> dict[str, tuple[Any, Any]]:
     settings = runtime.settings
     zone = settings.default_time_zone
+    n = settings.notifications
     return {
-        "digest_tick": (digest_tick, IntervalTrigger(minutes=settings.notifications.digest_tick_minutes)),
-        "recall_reviews": (recall_reviews, CronTrigger(hour=9, minute=0, timezone=zone)),
-        "officials_summaries": (
-            officials_summaries,
-            CronTrigger(day_of_week="mon", hour=9, minute=30, timezone=zone),
-        ),
+        "digest_tick": (digest_tick, IntervalTrigger(minutes=n.digest_tick_minutes)),
+        "recall_reviews": (recall_reviews, _at(n.recall_time, zone)),
+        "officials_summaries": (officials_summaries, _at(n.summary_time, zone, day_of_week=n.summary_day)),
         "expire_initiatives": (expire_initiatives, IntervalTrigger(hours=1)),
     }
 

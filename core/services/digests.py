@@ -34,7 +34,8 @@ from core.domain.deliveries import DeliveryDraft, DeliveryKind, DigestPeriod, de
 from core.domain.initiatives import Status, Visibility
 from core.domain.supports import FollowTarget
 from core.services.audiences import identities
-from core.storage import tables
+from core.storage import delivery_payloads, tables
+from core.storage.delivery_payloads import Digest
 from core.storage.ledger import insert_drafts
 from core.storage.uow import UnitOfWork
 
@@ -391,7 +392,7 @@ def _build_range(uow: UnitOfWork, members: list[_Due], recent: _Recent) -> tuple
                 address=r.address,
                 kind=DeliveryKind.DIGEST.value,
                 topic="digest",
-                payload={"member_id": r.member_id, "period": periods[r.member_id]},
+                payload=delivery_payloads.encode(Digest(r.member_id, periods[r.member_id])),
                 language=r.language,
                 not_before=now,
                 member_id=r.member_id,

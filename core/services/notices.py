@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from core.domain.deliveries import DeliveryDraft
 from core.domain.members import Member
-from core.domain.moderation import Appeal, Decision, ModerationAction, ReviewItem, appealable
+from core.domain.moderation import Appeal, Decision, ModerationAction, ReviewItem, TargetType, appealable
 from core.services.members import MemberView, member_view
 from core.services.moderation import DecisionResult, QueueEntry, review_notice
 from core.services.moderation.appeals import appealed
@@ -42,9 +42,9 @@ class DecisionNotice:
     """A decision on a member's content, as its author hears of it."""
 
     decision_id: int
-    target_type: str
+    target_type: TargetType
     target_id: int
-    action: str
+    action: ModerationAction
     reason: str
     suspension_days: int | None
     created_at: datetime
@@ -72,7 +72,7 @@ def decision_notice(uow: UnitOfWork, decision_id: int) -> DecisionNotice | None:
 class AppealNotice:
     appeal_id: int
     decision_id: int
-    target_type: str
+    target_type: TargetType
     target_id: int
     upheld: bool
     reason: str

@@ -1,4 +1,5 @@
-"""Events as JSON, and back: the one serializer of the domain events.
+"""Events as JSON, and back: the one serializer of the domain events (and of
+the other typed records stored as JSON: what a delivery carries).
 
 An event is stored as its class's stable ``name`` and a payload of its
 fields (enums as their values, datetimes in ISO 8601, tuples as lists); read
@@ -14,9 +15,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
 from functools import cache
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from core.domain.events import DomainEvent, event_classes
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "RENAMED",
@@ -64,15 +68,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def encode(event: DomainEvent) -> dict[str, Any]:
-    """An event's payload, as the outbox stores it (JSON)."""
-    return {f.name: _plain(getattr(event, f.name)) for f in fields(event)}
+def encode(record: Any) -> dict[str, Any]:
+    """An event's payload (or any such dataclass's fields), as JSON."""
+    return {f.name: _plain(getattr(record, f.name)) for f in fields(record)}
 
 
-_hints_of: dict[type[DomainEvent], dict[str, Any]] = {}
+T = TypeVar("T", bound="DataclassInstance")
+_hints_of: dict[type, dict[str, Any]] = {}
 
 
-def _hints(cls: type[DomainEvent]) -> dict[str, Any]:
+def _hints(cls: type) -> dict[str, Any]:
     if cls not in _hints_of:
         _hints_of[cls] = get_type_hints(cls)
     return _hints_of[cls]
@@ -105,8 +110,8 @@ def _typed(hint: Any, value: Any) -> Any:
     return value
 
 
-def decode(cls: type[DomainEvent], payload: dict[str, Any]) -> DomainEvent:
-    """The event a payload stands for (fields its class no longer has are
+def decode(cls: type[T], payload: dict[str, Any]) -> T:
+    """The event (or record) a payload stands for (fields its class no longer has are
     ignored; defaults fill the ones added since). ValueError or TypeError
     when the payload does not fit the class."""
     hints = _hints(cls)

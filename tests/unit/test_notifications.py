@@ -432,3 +432,24 @@ def test_identity_languages_and_several_platforms(runtime: Runtime, people: Peop
     loop.run()
     assert "premier volontaire" in loop.senders[0].texts("alice")[0]
     assert "premier volontaire" in web.texts("a-1")[0]
+
+
+def test_the_moderators_chat_sees_the_decision_in_its_own_language_not_the_moderators(
+    runtime: Runtime, people: People, loop: NotificationLoop
+) -> None:
+    french = Runtime(runtime.settings.model_copy(update={"default_language": "fr"}), runtime.database)
+    loop = NotificationLoop(french, FakeSender("test"))
+    mod = moderator(runtime, people["mod"])  # speaks English
+    people["boss"].member_id  # noqa: B018
+    admin.grant_role(runtime.uow(), "test:boss", "admin")
+    platform_chats.set_chat(runtime.uow(), people["boss"].member_id, "test", "moderators", "-100")
+    hidden_by_reports(people)
+    loop.run()
+    (card,) = loop.sender.to("-100")
+    mod.say("/queue")
+    mod.press("Remove")
+    loop.run()
+    edit = loop.sender.to("-100")[-1]
+    assert card.edit_ref is None and edit.edit_ref is not None
+    decided = loop.sender.texts("-100")[-1]
+    assert "Décision n°1 :" in decided and "Decision #1" not in decided

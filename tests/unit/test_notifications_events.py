@@ -15,11 +15,21 @@ import pytest
 from sqlalchemy import insert, select
 
 from core.bootstrap import Runtime
-from core.domain.events import DomainEvent, MemberSuspended, PostPublished, VolunteerJoined, event_classes
+from core.domain.deliveries import DeliveryKind
+from core.domain.events import (
+    DomainEvent,
+    GoalReached,
+    MemberSuspended,
+    PostPublished,
+    VolunteerJoined,
+    event_classes,
+)
 from core.services import admin
-from core.storage import tables
+from core.storage import delivery_payloads, tables
+from core.storage.delivery_payloads import Alert, CardEdit, Digest, Recall, ReviewCard, Summary
 from core.storage.event_codec import Unreadable, as_named, read_named
 from core.storage.outbox import read_outbox
+from notifications.render import RENDERERS
 from notifications.router import CURSOR, EVENT_HANDLERS
 from tests.fakes.sender import FakeSender, NotificationLoop
 from tests.support import People, is_error, propose
@@ -133,3 +143,18 @@ def test_an_alert_whose_event_no_longer_reads_is_skipped_not_sent() -> None:
     payload["event"] = "volunteer_joined_v0"
     found = read_named(payload)
     assert isinstance(found, Unreadable) and found.name == "volunteer_joined_v0"
+
+
+@pytest.mark.parametrize("kind", list(DeliveryKind), ids=str)
+def test_what_every_kind_of_delivery_carries_round_trips_and_has_a_renderer(kind: DeliveryKind) -> None:
+    payload = {
+        DeliveryKind.ALERT: Alert(VolunteerJoined(initiative_id=1, member_id=2, first=True)),
+        DeliveryKind.OFFICIAL: Alert(sample(GoalReached)),
+        DeliveryKind.REVIEW: ReviewCard(item_id=3),
+        DeliveryKind.EDIT: CardEdit(of=4, item_id=3, decision_id=5),
+        DeliveryKind.RECALL: Recall(items=(3, 6)),
+        DeliveryKind.SUMMARY: Summary(count=2),
+        DeliveryKind.DIGEST: Digest(member_id=2, period="w2026-W48"),
+    }[kind]
+    assert delivery_payloads.decode(kind, delivery_payloads.encode(payload)) == payload
+    assert type(payload) in RENDERERS

@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
 from bots.console import ConsoleSession
 from bots.console.sender import ConsoleSender
 from core.bootstrap import Runtime
-from core.config import GoalSettings, Settings
+from core.config import GoalSettings, NotificationSettings, Settings
+from core.errors import Forbidden
 from core.services import admin
 from core.storage import ledger
 from notifications import scheduler
@@ -119,3 +121,44 @@ def test_the_terminal_prints_notifications_for_the_person_chatting_and_keeps_oth
     assert waiting.kind == OutcomeKind.RETRY_AFTER and (waiting.retry_after or 0) > 60
     pressed = session.handle(str(len(session.choices)))
     assert pressed is not None and not is_error(pressed)
+
+
+def test_when_the_recall_and_the_summary_go_is_configured(runtime: Runtime) -> None:
+    settings = Settings(
+        default_time_zone="UTC",
+        notifications=NotificationSettings(recall_time="07:15", summary_day="fri", summary_time="16:45"),
+    )
+    jobs = scheduler._jobs(Runtime(settings, runtime.database))
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    assert jobs["recall_reviews"][1].get_next_fire_time(None, monday) == datetime(
+        2026, 12, 1, 7, 15, tzinfo=UTC
+    )
+    assert jobs["officials_summaries"][1].get_next_fire_time(None, monday) == datetime(
+        2026, 12, 4, 16, 45, tzinfo=UTC
+    )
+    defaults = Settings().notifications
+    assert (defaults.recall_time, defaults.summary_day, defaults.summary_time) == ("09:00", "mon", "09:30")
+    with pytest.raises(ValueError):
+        NotificationSettings(recall_time="9h")
+
+
+def test_the_weekly_summary_passes_over_a_revoked_mandate_but_not_a_failure(
+    runtime: Runtime, people: People, jobs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people["olga"].member_id  # noqa: B018
+    admin.verify_official(runtime.uow(), "test:olga", "69123", "Maire de Lyon")
+    propose(people, "alice")
+    people["bob"].say("/join 1")  # the goal: something awaits olga
+
+    def revoked(uow: object, official_id: int) -> list[object]:
+        raise Forbidden("error.officials_not_official")
+
+    monkeypatch.setattr(scheduler.officials, "awaiting_my_response", revoked)
+    assert scheduler.officials_summaries() == 0
+
+    def broken(uow: object, official_id: int) -> list[object]:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(scheduler.officials, "awaiting_my_response", broken)
+    with pytest.raises(RuntimeError, match="went away"):  # APScheduler logs it as the error it is
+        scheduler.officials_summaries()

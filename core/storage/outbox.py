@@ -5,6 +5,10 @@ cursors of their readers.
 A row that no longer reads — a name no class answers to (written by another
 version), or a payload its class refuses — comes back as ``Unreadable`` for
 the reader to log and pass over: one odd row never blocks the events behind it.
+
+Infrastructure, not a use case: the unit of work appends here, and the one
+reader, notifications' router, sits above core.services and may reach
+storage (it is infrastructure itself, and never a front end's business).
 """
 
 from __future__ import annotations

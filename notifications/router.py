@@ -70,7 +70,7 @@ from core.domain.moderation import ModerationAction, TargetType
 from core.services import audiences
 from core.services.audiences import Recipient
 from core.storage import delivery_payloads, ledger, outbox
-from core.storage.delivery_payloads import Alert, CardEdit, ReviewCard
+from core.storage.delivery_payloads import Alert, CardEdit, DeliveryPayload, ReviewCard
 from core.storage.event_codec import Unreadable
 from core.storage.outbox import OutboxEntry
 from core.storage.uow import UnitOfWork
@@ -89,10 +89,11 @@ def drafts_for(
     kind: DeliveryKind,
     source: str,
     topic: str,
-    payload: dict[str, Any],
+    payload: DeliveryPayload,
     now: datetime,
 ) -> list[DeliveryDraft]:
     """One draft per recipient; alerts wait for the end of quiet hours."""
+    data = delivery_payloads.encode(payload)
     drafts = []
     for r in recipients:
         not_before = now
@@ -105,7 +106,7 @@ def drafts_for(
                 address=r.address,
                 kind=kind.value,
                 topic=topic,
-                payload=payload,
+                payload=data,
                 language=r.language,
                 not_before=not_before,
                 member_id=r.member_id,
@@ -140,7 +141,7 @@ class Routing:
             kind=kind,
             source=self.source,
             topic=topic,
-            payload=delivery_payloads.encode(Alert(self.event)),
+            payload=Alert(self.event),
             now=self.now,
         )
 
@@ -151,7 +152,7 @@ class Routing:
             kind=DeliveryKind.REVIEW,
             source=f"r{item_id}",
             topic=f"review:{item_id}",
-            payload=delivery_payloads.encode(ReviewCard(item_id)),
+            payload=ReviewCard(item_id),
             now=self.now,
         )
 

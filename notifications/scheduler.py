@@ -32,7 +32,6 @@ from core.bootstrap import Runtime
 from core.domain.deliveries import DeliveryKind
 from core.errors import Forbidden, NotFound
 from core.services import audiences, digests, initiatives, notices, officials
-from core.storage import delivery_payloads
 from core.storage.delivery_payloads import Recall, Summary
 from core.storage.leader_lock import LeaderLock
 from notifications.router import drafts_for
@@ -90,7 +89,7 @@ def recall_reviews() -> int:
         kind=DeliveryKind.RECALL,
         source=f"{now.date().isoformat()}",
         topic="recall",
-        payload=delivery_payloads.encode(Recall(tuple(items))),
+        payload=Recall(tuple(items)),
         now=now,
     )
     notices.record_recall(runtime.uow(), items, drafts)
@@ -116,7 +115,7 @@ def officials_summaries() -> int:
                 kind=DeliveryKind.SUMMARY,
                 source=f"m{official_id}:w{year}-W{week:02d}",
                 topic="summary",
-                payload=delivery_payloads.encode(Summary(len(waiting))),
+                payload=Summary(len(waiting)),
                 now=now,
             )
         notices.enqueue(runtime.uow(), drafts)

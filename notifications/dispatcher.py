@@ -29,8 +29,8 @@ from typing import Any, TypeVar
 
 from core.bootstrap import Runtime
 from core.domain.deliveries import DeliveryState
-from core.storage import ledger as deliveries
-from core.storage.ledger import DeliveryView, DueDelivery
+from core.services import deliveries
+from core.services.deliveries import DeliveryView, DueDelivery
 from notifications.pacing import Pacer
 from notifications.ports import Outcome, OutcomeKind, Outgoing, Sender
 from notifications.render import Defer, Rendered, Skip, render

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.bootstrap import Runtime
+from core.domain import delivery_payloads
 from core.domain.deliveries import DeliveryKind, DeliveryState
+from core.domain.delivery_payloads import (
+    Alert,
+    CardEdit,
+    DeliveryPayload,
+    Digest,
+    Recall,
+    ReviewCard,
+    Summary,
+)
+from core.domain.event_codec import Unreadable
 from core.domain.events import (
     AppealDecided,
     DecisionTaken,
@@ -35,21 +46,10 @@ from core.presentation.handlers.moderation import decided_card, reason_text, rev
 from core.presentation.handlers.officials import awaiting_reply, response_card
 from core.presentation.i18n import Translator
 from core.presentation.payloads import build
-from core.services import digests, initiatives, notices, officials
+from core.services import deliveries, digests, initiatives, notices, officials
+from core.services.deliveries import DeliveryView
 from core.services.members import MemberView
 from core.services.moderation import DecisionResult, QueueEntry
-from core.storage import delivery_payloads, ledger
-from core.storage.delivery_payloads import (
-    Alert,
-    CardEdit,
-    DeliveryPayload,
-    Digest,
-    Recall,
-    ReviewCard,
-    Summary,
-)
-from core.storage.event_codec import Unreadable
-from core.storage.ledger import DeliveryView
 
 __all__ = ["ALERT_RENDERERS", "RENDERERS", "Defer", "Rendered", "Skip", "render"]
 
@@ -259,7 +259,7 @@ def _review(ctx: Context, delivery: DeliveryView, payload: ReviewCard) -> Result
 
 
 def _edit(ctx: Context, delivery: DeliveryView, payload: CardEdit) -> Result:
-    card = ledger.get_delivery(ctx.uow, payload.of)
+    card = deliveries.get_delivery(ctx.uow, payload.of)
     if card.state in (DeliveryState.PENDING.value, DeliveryState.SENDING.value):
         return Defer(EDIT_WAIT_SECONDS, "the card to edit is not sent yet")
     if card.state != DeliveryState.SENT.value or not card.message_ref:

@@ -39,6 +39,7 @@ from typing import Any
 
 from core.bootstrap import Runtime
 from core.config import Settings
+from core.domain import delivery_payloads
 from core.domain.deliveries import (
     HELD_BY_QUIET_HOURS,
     DeliveryDraft,
@@ -46,6 +47,8 @@ from core.domain.deliveries import (
     delivery_key,
     quiet_until,
 )
+from core.domain.delivery_payloads import Alert, CardEdit, DeliveryPayload, ReviewCard
+from core.domain.event_codec import Unreadable
 from core.domain.events import (
     AppealDecided,
     AppealFiled,
@@ -67,12 +70,9 @@ from core.domain.events import (
     VolunteerJoined,
 )
 from core.domain.moderation import ModerationAction, TargetType
-from core.services import audiences
+from core.services import audiences, deliveries, outbox
 from core.services.audiences import Recipient
-from core.storage import delivery_payloads, ledger, outbox
-from core.storage.delivery_payloads import Alert, CardEdit, DeliveryPayload, ReviewCard
-from core.storage.event_codec import Unreadable
-from core.storage.outbox import OutboxEntry
+from core.services.outbox import OutboxEntry
 from core.storage.uow import UnitOfWork
 
 __all__ = ["CURSOR", "EVENT_HANDLERS", "Router", "Routing", "drafts_for", "route_event"]
@@ -177,7 +177,7 @@ class Routing:
                 member_id=card.member_id,
                 is_group=card.is_group,
             )
-            for card in ledger.review_cards(self.uow, items)
+            for card in deliveries.review_cards(self.uow, items)
         ]
 
 

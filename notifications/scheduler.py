@@ -12,7 +12,8 @@ again at its next time.
 Coalescing and no misfire limit: a run missed while the service was down
 happens once when it comes back, not once per missed run. Exactly one
 scheduler runs per deployment: a process waits on the leader lock
-(``core.storage.leader_lock``) and takes over when the holder dies.
+(``core.services.leadership``, implemented in ``core.storage.leader_lock``)
+and takes over when the holder dies.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from core.bootstrap import Runtime
 from core.domain.deliveries import DeliveryKind
+from core.domain.delivery_payloads import Recall, Summary
 from core.errors import Forbidden, NotFound
 from core.services import audiences, digests, initiatives, notices, officials
-from core.storage.delivery_payloads import Recall, Summary
-from core.storage.leader_lock import LeaderLock
+from core.services.leadership import LeaderLock
 from notifications.router import drafts_for
 
 __all__ = [

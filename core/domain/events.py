@@ -4,7 +4,7 @@ these classes, in order, and dispatches on their type.
 
 Each class names itself in the outbox with ``name``, a stable string kept
 apart from the Python class name, so renaming a class never orphans the rows
-already written (``core.storage.outbox`` turns events into rows and back).
+already written (``core.domain.event_codec`` turns events into JSON and back).
 Statuses, kinds, actions and positions are the domain's enums.
 """
 

@@ -1,9 +1,14 @@
-"""The delivery ledger as people act on it: the admin's view (``possibles
-admin deliveries``), an admin sending failed deliveries again, and a member
-coming back to a chat, which makes what waits for them due now.
+"""The delivery ledger as the rest of the project uses it.
 
-The ledger itself (writing deliveries, claiming, recording outcomes) is
-infrastructure: ``core.storage.ledger``.
+Use cases, here: the admin's view (``possibles admin deliveries``), an admin
+sending failed deliveries again, a member coming back to a chat (what waits
+for them is due now).
+
+The ledger itself — what a sender drains, claiming a delivery, recording
+what became of it, the review cards an edit follows — is infrastructure,
+implemented in ``core.storage.ledger`` and named here unchanged: notifications
+reaches the core only through core.services (DESIGN's dependency rules, an
+import contract), and this module is its door to the ledger.
 """
 
 from __future__ import annotations
@@ -17,17 +22,41 @@ from core.domain.deliveries import DeliveryState
 from core.errors import InvalidState
 from core.storage import ledger as ledger_rows
 from core.storage import tables
-from core.storage.ledger import DeliveryView
+from core.storage.ledger import (
+    DeliveryView,
+    DueDelivery,
+    PendingSummary,
+    claim,
+    defer,
+    due,
+    get_delivery,
+    pending_summary,
+    reclaim,
+    record_outcome,
+    review_cards,
+    skip,
+)
 from core.storage.uow import UnitOfWork
 
 __all__ = [
     "DeliveryView",
+    "DueDelivery",
     "Ledger",
     "LedgerCount",
+    "PendingSummary",
+    "claim",
+    "defer",
+    "due",
+    "get_delivery",
     "hasten",
     "ledger",
+    "pending_summary",
+    "reclaim",
+    "record_outcome",
     "retry",
     "retry_failed",
+    "review_cards",
+    "skip",
 ]
 
 _d = tables.deliveries.c

@@ -29,13 +29,14 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.config import Settings
+from core.domain import delivery_payloads
 from core.domain.areas import path_ids
 from core.domain.deliveries import DeliveryDraft, DeliveryKind, DigestPeriod, delivery_key, digest_period
+from core.domain.delivery_payloads import Digest
 from core.domain.initiatives import Status, Visibility
 from core.domain.supports import FollowTarget
 from core.services.audiences import identities
-from core.storage import delivery_payloads, tables
-from core.storage.delivery_payloads import Digest
+from core.storage import tables
 from core.storage.ledger import insert_drafts
 from core.storage.uow import UnitOfWork
 

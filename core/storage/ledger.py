@@ -2,12 +2,11 @@
 them, and recording what became of each.
 
 Infrastructure, not use cases: it lives in core.storage, beside the unit of
-work it runs in, and is called by the services that write deliveries (digests,
-notices, the outbox's routing) and by notifications' dispatcher, the one
-reader of its queue (notifications sits above core.services and may reach
-storage: it is itself infrastructure). What people do with the ledger — an
-admin's view and retries, a member coming back — is a use case:
-``core.services.deliveries``.
+work it runs in. The services that write deliveries (digests, notices, the
+outbox's routing) call it; notifications reaches it through
+``core.services.deliveries`` (it goes through core.services only), which also
+holds what people do with the ledger: an admin's view and retries, a member
+coming back.
 
 Every write that creates deliveries ignores duplicates on the unique key, so
 whatever produced them (an outbox event, a digest) can run again after a

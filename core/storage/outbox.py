@@ -1,5 +1,5 @@
 """The outbox: domain events written in the transaction of their change, read
-back in order into the event classes (``core.storage.event_codec``), and the
+back in order into the event classes (``core.domain.event_codec``), and the
 cursors of their readers.
 
 A row that no longer reads — a name no class answers to (written by another
@@ -7,8 +7,8 @@ version), or a payload its class refuses — comes back as ``Unreadable`` for
 the reader to log and pass over: one odd row never blocks the events behind it.
 
 Infrastructure, not a use case: the unit of work appends here, and the one
-reader, notifications' router, sits above core.services and may reach
-storage (it is infrastructure itself, and never a front end's business).
+reader, notifications' router, reaches it through ``core.services.outbox``
+(notifications goes through core.services only).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 
 from core.domain.deliveries import DeliveryDraft
+from core.domain.event_codec import Unreadable, encode, read_event
 from core.domain.events import DomainEvent
 from core.storage import tables
-from core.storage.event_codec import Unreadable, encode, read_event
 from core.storage.ledger import insert_drafts, insert_ignoring_duplicates
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ import pytest
 
 from core.bootstrap import Runtime
 from core.config import Settings
+from core.services.leadership import LeaderLock
 from core.storage.database import Database
-from core.storage.leader_lock import LeaderLock
 from notifications import scheduler as jobs
 from tests.conftest import PG_SCHEMA, PG_URL
 from tests.support import Clock
@@ -54,7 +54,7 @@ class LeaderDatabase:
 HOLDER = """
 import sys, time
 from core.storage.database import Database
-from core.storage.leader_lock import LeaderLock
+from core.services.leadership import LeaderLock
 url, schema = sys.argv[1], sys.argv[2] or None
 lock = LeaderLock(Database(url, schema=schema))
 assert lock.try_acquire()

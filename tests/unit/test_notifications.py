@@ -15,7 +15,6 @@ from core.config import GoalSettings, Settings
 from core.domain.members import Identity
 from core.services import admin, deliveries, members, platform_chats
 from core.storage import tables
-from core.storage.ledger import DeliveryView, claim, get_delivery, pending_summary
 from notifications.router import CURSOR
 from tests.fakes.sender import FakeSender, NotificationLoop
 from tests.support import Clock, People, Person, is_error, propose, text_of
@@ -51,11 +50,11 @@ def hidden_by_reports(people: People, author: str = "alice") -> int:
     return initiative_id
 
 
-def rows(runtime: Runtime, *where: object) -> list[DeliveryView]:
+def rows(runtime: Runtime, *where: object) -> list[deliveries.DeliveryView]:
     d = tables.deliveries.c
     with runtime.uow() as uow:
         ids = list(uow.session.scalars(select(d.id).where(*where).order_by(d.id)))  # type: ignore[arg-type]
-    return [get_delivery(runtime.uow(), i) for i in ids]
+    return [deliveries.get_delivery(runtime.uow(), i) for i in ids]
 
 
 # --- who hears of what -----------------------------------------------------------
@@ -274,7 +273,7 @@ def drain_with_time(loop: NotificationLoop, clock: Clock, rounds: int = 40) -> N
     """Send, let the backoffs pass, send again... until nothing is left."""
     for _ in range(rounds):
         loop.run()
-        summary = pending_summary(loop.runtime.uow(), ["test"])
+        summary = deliveries.pending_summary(loop.runtime.uow(), ["test"])
         if not summary.pending and not summary.sending:
             return
         clock.advance(minutes=11)
@@ -387,7 +386,7 @@ def test_crashes_anywhere_lose_nothing_and_send_nothing_twice(
     assert len(rows(runtime)) == 3
     # 3. a crash in the middle of sending: one claimed, never answered.
     first = rows(runtime)[0]
-    assert claim(runtime.uow(), first.id) is not None
+    assert deliveries.claim(runtime.uow(), first.id) is not None
     loop.drain()  # a new process: the claimed one counts as uncertain...
     assert len(loop.sender.delivered) == 2
     clock.advance(minutes=1)  # ... and goes after its backoff, once

@@ -15,7 +15,10 @@ import pytest
 from sqlalchemy import insert, select
 
 from core.bootstrap import Runtime
+from core.domain import delivery_payloads
 from core.domain.deliveries import DeliveryKind
+from core.domain.delivery_payloads import Alert, CardEdit, Digest, Recall, ReviewCard, Summary
+from core.domain.event_codec import Unreadable, as_named, read_named
 from core.domain.events import (
     DomainEvent,
     GoalReached,
@@ -25,10 +28,8 @@ from core.domain.events import (
     event_classes,
 )
 from core.services import admin
-from core.storage import delivery_payloads, tables
-from core.storage.delivery_payloads import Alert, CardEdit, Digest, Recall, ReviewCard, Summary
-from core.storage.event_codec import Unreadable, as_named, read_named
-from core.storage.outbox import read_outbox
+from core.services.outbox import read_outbox
+from core.storage import tables
 from notifications.render import RENDERERS
 from notifications.router import CURSOR, EVENT_HANDLERS
 from tests.fakes.sender import FakeSender, NotificationLoop

@@ -15,8 +15,7 @@ from bots.console.sender import ConsoleSender
 from core.bootstrap import Runtime
 from core.config import GoalSettings, NotificationSettings, Settings
 from core.errors import Forbidden
-from core.services import admin
-from core.storage import ledger
+from core.services import admin, deliveries
 from notifications import scheduler
 from notifications.ports import OutcomeKind, Outgoing
 from notifications.render import Rendered, render
@@ -106,8 +105,8 @@ def test_the_terminal_prints_notifications_for_the_person_chatting_and_keeps_oth
     people["carl"].say(f"/volunteer {initiative_id}")
     NotificationLoop(runtime).route()
 
-    due = ledger.due(runtime.uow(), "test")[0]  # bob's first volunteer (and goal reached)
-    claimed = ledger.claim(runtime.uow(), due.id)
+    due = deliveries.due(runtime.uow(), "test")[0]  # bob's first volunteer (and goal reached)
+    claimed = deliveries.claim(runtime.uow(), due.id)
     assert claimed is not None
     rendered = render(runtime, claimed)
     assert isinstance(rendered, Rendered)

@@ -15,10 +15,9 @@ import pytest
 
 from core.bootstrap import Runtime
 from core.domain.deliveries import DeliveryDraft
+from core.domain.event_codec import as_named
 from core.domain.events import VolunteerJoined
-from core.services import notices
-from core.storage import ledger
-from core.storage.event_codec import as_named
+from core.services import deliveries, notices
 from notifications.pacing import Gcra, Pacer, Pick, Window
 from notifications.ports import PaceLimits
 from tests.fakes.sender import FakeSender, NotificationLoop
@@ -148,7 +147,7 @@ def test_a_429_pauses_that_chat_for_retry_after(runtime: Runtime, people: People
     sender.fail_next("429")
     loop.drain()
     before = runtime.clock()
-    row = ledger.get_delivery(runtime.uow(), 1)
+    row = deliveries.get_delivery(runtime.uow(), 1)
     assert row.state == "pending" and row.attempts == 0  # a 429 is not an attempt
     assert (row.not_before - before).total_seconds() == 3.0
     runtime.clock.advance(seconds=3)  # type: ignore[attr-defined]

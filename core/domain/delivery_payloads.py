@@ -1,5 +1,5 @@
 """What each kind of delivery carries, typed: the ledger stores it as JSON
-(``core.storage.event_codec``), the producers write it with ``encode`` and
+(``core.domain.event_codec``), the producers write it with ``encode`` and
 the renderer reads it back with ``decode``, never as a dict of strings.
 
 An alert (and an official's alert) carries the event it tells of; a review
@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.domain import event_codec
 from core.domain.deliveries import DeliveryKind
+from core.domain.event_codec import Unreadable
 from core.domain.events import DomainEvent
-from core.storage import event_codec
-from core.storage.event_codec import Unreadable
 
 __all__ = [
     "Alert",

@@ -15,12 +15,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 from core.domain.events import DomainEvent, event_classes
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 __all__ = [
     "RENAMED",
@@ -73,7 +70,7 @@ def encode(record: Any) -> dict[str, Any]:
     return {f.name: _plain(getattr(record, f.name)) for f in fields(record)}
 
 
-T = TypeVar("T", bound="DataclassInstance")
+T = TypeVar("T")
 _hints_of: dict[type, dict[str, Any]] = {}
 
 
@@ -115,7 +112,9 @@ def decode(cls: type[T], payload: dict[str, Any]) -> T:
     ignored; defaults fill the ones added since). ValueError or TypeError
     when the payload does not fit the class."""
     hints = _hints(cls)
-    values = {f.name: _typed(hints[f.name], payload[f.name]) for f in fields(cls) if f.name in payload}
+    values = {
+        f.name: _typed(hints[f.name], payload[f.name]) for f in fields(cast(Any, cls)) if f.name in payload
+    }
     return cls(**values)
 
 

@@ -23,6 +23,8 @@ from bots.telegram import telegram_sender
 from core.bootstrap import Runtime
 from core.config import Settings
 from core.domain.deliveries import DeliveryDraft
+from core.domain.event_codec import as_named
+from core.domain.events import VolunteerJoined
 from core.services import deliveries, notices
 from notifications.dispatcher import Dispatcher
 from tests.fakes.telegram import FakeTelegramThread
@@ -47,7 +49,7 @@ def enqueue(runtime: Runtime, chats: list[int]) -> None:
                 address=str(chat),
                 kind="alert",
                 topic="test",
-                payload={"event": "volunteer_joined", "initiative_id": initiative_id, "member_id": 0},
+                payload=as_named(VolunteerJoined(initiative_id=initiative_id, member_id=0, first=True)),
                 language="en",
                 not_before=now,
             )

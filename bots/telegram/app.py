@@ -58,7 +58,6 @@ from core.presentation.cards import CardKind, Reply
 from core.presentation.chat import Chat
 from core.presentation.commands import CommandSpec, visible_commands
 from core.presentation.context import Speaker
-from core.presentation.handlers.chats import press_token
 from core.presentation.i18n import LANGUAGES, translate
 from core.services import platform_chats
 from core.services import updates as processed
@@ -89,6 +88,17 @@ def _wants_private(reply: Reply) -> bool:
     """A reply that waits for this person's typing (a step of a flow): in a
     group it belongs in the private chat, where the bot reads what they type."""
     return not reply.edit and any(card.kind is CardKind.PROMPT for card in reply.cards)
+
+
+def _pressed_label(query: CallbackQuery) -> str | None:
+    """The label of the button that was pressed, as the person saw it."""
+    message = query.message
+    markup = getattr(message, "reply_markup", None)
+    for row in markup.inline_keyboard if markup is not None else ():
+        for button in row:
+            if button.callback_data == query.data:
+                return str(button.text)
+    return None
 
 
 def _configured(chat_id: int | None) -> str | None:
@@ -291,7 +301,11 @@ class TelegramFrontEnd:
         except (Forbidden, BadRequest) as error:
             # They never opened a private chat with the bot: the press goes on there once they do.
             log.info("no private chat with %s yet: %s", query.from_user.id, error)
-            token = press_token(query.data or "")
+            token = None
+            if self.private_link:
+                token = await asyncio.to_thread(
+                    self.chat.hand_over, speaker, query.data or "", _pressed_label(query)
+                )
             url = f"{self.private_link}{token}" if self.private_link and token else None
             await self._answer(
                 query, translate(language, "telegram.open_private_chat"), show_alert=url is None, url=url

@@ -19,7 +19,7 @@ from core.presentation.cards import Card, CardKind, Reply
 from core.presentation.commands import Catalog, CommandSpec, default_catalog
 from core.presentation.context import Context, Speaker
 from core.presentation.errors import error_card
-from core.presentation.handlers.chats import handover
+from core.presentation.handlers.chats import hand_over_press, handover
 from core.presentation.i18n import Translator
 from core.presentation.inline import InlinePage, inline_results
 from core.presentation.parameters import Suggestion
@@ -143,6 +143,18 @@ class Chat:
             return handler(ctx, args)
 
         return self._run(speaker, go)
+
+    def hand_over(self, speaker: Speaker, payload: str, label: str | None = None) -> str | None:
+        """The start parameter of a link to the private chat that lets ``speaker``
+        go on with the button ``payload`` they pressed in a group (shown as
+        ``label``): minted for them and that press only (see handlers.chats).
+        None when the payload is not one of ours."""
+        try:
+            cleaned = clean_input(label) if label is not None else None
+            return hand_over_press(self._context(speaker), clean_input(payload), cleaned)
+        except PossiblesError as error:
+            log.info("no hand-over for %r: %s", speaker.identity, error)
+            return None
 
     def _run(self, speaker: Speaker, action: Callable[[Context], Reply]) -> Reply:
         try:

@@ -335,6 +335,26 @@ platform_chats = Table(
     UniqueConstraint("platform", "purpose", name="uq_platform_chats_platform_purpose"),
 )
 
+#: A hand-over from a group to the private chat (Telegram's deep link): the
+#: link carries a random token minted for one member and one action, never the
+#: action itself, so a link acts for nobody but the member who asked for it.
+#: Only the token's digest is kept.
+handover_tokens = Table(
+    "handover_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    #: "command" (name + args typed in the group) or "press" (a button's payload).
+    Column("kind", String(10), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("args", Text, nullable=False, default=""),
+    #: What the member saw (the button's label), shown when asked to confirm.
+    Column("label", String(100), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    Column("used_at", UTCDateTime(), nullable=True),
+)
+
 # --- notifications: the delivery ledger, the outbox cursors, digests ---------
 
 deliveries = Table(

@@ -265,28 +265,43 @@ def test_in_a_group_only_commands_for_the_bot_and_private_flows_move_to_private(
             handover = await reply_to(tg, group, 1)
             assert "continues in our private chat" in handover.text
             (button,) = handover.buttons
-            assert button["url"] == f"https://t.me/{BOT}?start=propose-Benches-by-the-river"
+            link = f"https://t.me/{BOT}?start="
+            assert button["url"].startswith(link + "t") and "Benches" not in button["url"]
+            parameter = button["url"][len(link) :]
             tg.user_sends(7, f"/show@{BOT} {initiative_id}", chat_id=group, language_code="en")
             card = await reply_to(tg, group, 2)
             assert "Trees on the square" in card.text
             assert len(tg.messages(group)) == 2  # the chatter and the other bot's command got nothing
 
-            # The deep link, opened: /start with its token goes on in private.
-            tg.user_sends(7, "/start propose-Benches-by-the-river", language_code="en")
-            assert "Describe it" in (await reply_to(tg, 7, 1)).text
+            # The deep link opened by someone else does nothing; by its member, asks to confirm.
+            tg.user_sends(9, f"/start {parameter}", language_code="en")
+            assert "made for someone else" in (await reply_to(tg, 9, 1)).text
+            tg.user_sends(7, f"/start {parameter}", language_code="en")
+            asked = await reply_to(tg, 7, 1)
+            assert "You typed /propose Benches by the river in the group" in asked.text
+            query = tg.user_presses(7, 7, asked.message_id, asked.callback_data[0])
+            await tg.wait_for(lambda: query in tg.callback_answers)
+            assert "Describe it" in (await reply_to(tg, 7, 2)).text
 
             # A Report pressed in the group: the flow goes on in private, not in front of everyone.
             report = next(d for d in card.callback_data if d.startswith("v1:r:"))
             query = tg.user_presses(7, group, card.message_id, report)
             await tg.wait_for(lambda: query in tg.callback_answers)
             assert tg.callback_answers[query].text == "I wrote to you in our private chat."
-            assert "Why" in (await reply_to(tg, 7, 2)).text
+            assert "Why" in (await reply_to(tg, 7, 3)).text
             assert len(tg.messages(group)) == 2
 
-            # Someone who never opened a private chat with the bot gets a link that replays the press.
+            # Someone who never opened a private chat with the bot gets a link minted for them:
+            # opening it asks them to confirm the press they made, by its label.
             query = tg.user_presses(8, group, card.message_id, report)
             await tg.wait_for(lambda: query in tg.callback_answers)
-            assert tg.callback_answers[query].url == f"https://t.me/{BOT}?start=p-r-i-{initiative_id}"
+            url = tg.callback_answers[query].url or ""
+            assert url.startswith(link + "t") and str(initiative_id) not in url[len(link) + 1 :].split("-")
+            tg.user_sends(8, f"/start {url[len(link) :]}", language_code="en")
+            asked = await reply_to(tg, 8, 1)
+            assert "appuyé sur «\u00a0⚑ Report\u00a0» dans le groupe" in asked.text  # their language
+            await press(tg, 8, asked, "Continuer")
+            assert "Pourquoi" in (await reply_to(tg, 8, 2)).text
 
     run(test)
 

@@ -43,10 +43,12 @@ def test_a_private_command_in_a_group_answers_with_a_link_that_continues_it(
     (card,) = reply.cards
     assert "continues in our private chat" in text_of(reply)
     (button,) = card.actions
-    assert button.url == LINK + "propose-Trees" and not button.payload
+    assert button.url is not None and button.url.startswith(LINK + "t") and not button.payload
     assert flows.current(runtime.uow(), member_id(runtime, "alice")) is None  # nothing begun in public
 
-    started = chat.command(speaker("alice"), "start", "propose-Trees")
+    asked = chat.command(speaker("alice"), "start", button.url[len(LINK) :])
+    (confirm,) = asked.cards[0].actions
+    started = chat.press(speaker("alice"), confirm.payload)
     assert "Describe it" in text_of(started)  # the title came along: the next step
     conversation = flows.current(runtime.uow(), member_id(runtime, "alice"))
     assert conversation is not None and conversation.data["title"] == "Trees"
@@ -63,14 +65,18 @@ def test_public_commands_answer_in_the_group(people: People, runtime: Runtime) -
     assert "Trees on the village square" in text_of(reply)
 
 
-def test_a_press_token_replays_the_press_in_private(people: People, runtime: Runtime) -> None:
+def test_a_pressed_button_handed_over_goes_on_in_private_once_confirmed(
+    people: People, runtime: Runtime
+) -> None:
     initiative_id = propose(people, "alice")
-    reply = runtime.chat().command(speaker("bob"), "start", f"p-r-i-{initiative_id}")
+    parameter = runtime.chat().hand_over(speaker("bob", group=True), f"v1:r:i:{initiative_id}", "⚑ Report")
+    assert parameter is not None
+    asked = runtime.chat().command(speaker("bob"), "start", parameter)
+    (confirm,) = asked.cards[0].actions
+    reply = runtime.chat().press(speaker("bob"), confirm.payload)
     assert reply.cards[0].kind is CardKind.PROMPT and "Why" in text_of(reply)
-    forged = runtime.chat().command(speaker("bob"), "start", "p-zz-1")
-    assert is_error(forged) and "no longer valid" in text_of(forged)
-    # A token that is none of ours shows the welcome; a public command is not run by a link.
-    for token in ("hello", f"join-{initiative_id}"):
+    # A parameter that is none of ours shows the welcome; a public command is not run by a link.
+    for token in ("hello", f"join-{initiative_id}", f"p-j-{initiative_id}"):
         assert "Welcome" in text_of(runtime.chat().command(speaker("carol"), "start", token))
     assert "1 supporter" in text_of(runtime.chat().command(speaker("dan"), "show", str(initiative_id)))
 
@@ -144,5 +150,3 @@ def test_the_token_alias_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     token = Settings().telegram.token
     assert token is not None and token.get_secret_value() == "1:nested"
     assert "alias" not in repr(Settings()) and "telegram_token_alias" not in Settings().model_dump()
-
-

@@ -16,8 +16,8 @@ __all__ = ["help_card"]
 
 
 def start(ctx: Context, token: str | None) -> Reply:
-    """Welcome; a deep link ``start i42`` opens initiative 42, and the tokens of
-    chats.start_token / chats.press_token go on with what was begun in a group."""
+    """Welcome; a deep link ``start i42`` opens initiative 42, and a hand-over
+    token (chats.run_start_token) asks to confirm what was begun in a group."""
     token = token or ""
     if token.startswith("i"):
         initiative_id = parse_id(token[1:], "error.initiative_not_found")

@@ -3,72 +3,83 @@
 - /modchat, typed by an admin in a group, makes it the platform's moderators'
   group (where the review queue arrives).
 - A command that needs privacy (CommandSpec.private: /propose, /report...)
-  typed in a group answers with one button that opens the private chat; the
-  button carries a start token that /start runs there.
+  typed in a group answers with one button that opens the private chat; a
+  button pressed in a group whose answer waits for typing goes on there too.
 
-Start tokens (Telegram's deep-link parameter: at most 64 characters of
-``A-Za-z0-9_-``): ``i42`` opens initiative 42 (see basics.start);
-``report-i-42`` runs ``/report i 42``; ``p-r-i-42`` presses ``v1:r:i:42``.
+The link to the private chat (Telegram's deep link ``?start=<parameter>``)
+carries a hand-over token minted by core.services.handovers for that member
+and that action, never the action: anyone may post a link, and opening it
+acts for nobody. /start with the token shows what was begun, to the member it
+was minted for only, with a button that confirms it; the confirmation uses the
+token up and does the action, authorised again like any other.
 """
 
 from __future__ import annotations
-
-import re
 
 from core.errors import InvalidInput, StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
 from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
 from core.presentation.handlers.common import notice
-from core.presentation.payloads import VERSION, parse
-from core.services import platform_chats
+from core.presentation.payloads import build, parse
+from core.services import handovers, platform_chats
+from core.services.handovers import Handover, HandoverKind
 
-__all__ = ["handover", "press_token", "run_start_token", "start_token"]
+__all__ = ["TOKEN_PREFIX", "hand_over_press", "handover", "run_start_token"]
 
-#: What a start token may hold (Telegram's deep-link parameter).
+#: A start parameter that is a hand-over token: ``t`` + the token (URL-safe
+#: base64, within Telegram's 64 characters of ``A-Za-z0-9_-``).
+TOKEN_PREFIX = "t"
 TOKEN_MAX = 64
-_TOKEN_PART = re.compile(r"^[A-Za-z0-9_]+$")
-PRESS_PREFIX = "p"
+#: The verb of the button that confirms a hand-over in private.
+CONFIRM = "hc"
 
 
-def start_token(name: str, args: str = "") -> str:
-    """``/report i 42`` -> ``report-i-42``; arguments that do not fit a token
-    (spaces inside words, accents, too long) are left out: the flow asks for them."""
-    words = args.split()
-    token = "-".join([name, *words])
-    if words and (len(token) > TOKEN_MAX or not all(_TOKEN_PART.match(w) for w in words)):
-        return name
-    return token
+def hand_over_press(ctx: Context, payload: str, label: str | None = None) -> str:
+    """The start parameter that lets the speaker go on in private with the
+    button ``payload`` they pressed in a group (and saw as ``label``)."""
+    verb, _ = parse(payload)
+    if verb not in ctx.catalog.presses or verb == CONFIRM:
+        raise StaleAction()
+    token = handovers.mint(ctx.uow, ctx.member.id, Handover(HandoverKind.PRESS, payload, label=label))
+    return TOKEN_PREFIX + token
 
 
-def press_token(payload: str) -> str | None:
-    """``v1:r:i:42`` -> ``p-r-i-42``, or None when the payload does not fit a token."""
-    parts = payload.split(":")
-    if parts[0] != VERSION or len(parts) < 2:
+def run_start_token(ctx: Context, parameter: str) -> Reply | None:
+    """What /start does with a hand-over parameter: show what was begun in the
+    group, for the member to confirm. None when it is not a hand-over (the
+    welcome is shown instead); an error when it is someone else's, used or expired."""
+    if not parameter.startswith(TOKEN_PREFIX) or len(parameter) > TOKEN_MAX:
         return None
-    token = "-".join([PRESS_PREFIX, *parts[1:]])
-    if len(token) > TOKEN_MAX or not all(_TOKEN_PART.match(p) for p in parts[1:]):
-        return None
-    return token
+    token = parameter[len(TOKEN_PREFIX) :]
+    begun = handovers.check(ctx.uow, ctx.member.id, token)
+    if begun.kind is HandoverKind.COMMAND:
+        what = f"/{begun.action} {begun.args}".strip()
+        line = ctx.t("chats.confirm_command", command=what)
+    elif begun.label:
+        line = ctx.t("chats.confirm_press", label=begun.label)
+    else:
+        line = ctx.t("chats.confirm_press_unnamed")
+    action = Action(ctx.t("chats.button.confirm"), build(CONFIRM, token), ActionStyle.PRIMARY)
+    return Reply([Card(lines=(line,), actions=(action,), kind=CardKind.INFO)])
 
 
-def run_start_token(ctx: Context, token: str) -> Reply | None:
-    """What /start does with a token made by start_token or press_token; None
-    when the token is not one of those (the welcome is shown instead)."""
-    if not token or len(token) > TOKEN_MAX:
-        return None
-    head, *rest = token.split("-")
-    if head == PRESS_PREFIX and rest:
-        # A press replayed in private: authorised again like any press.
-        verb, args = parse(":".join([VERSION, *rest]))
-        handler = ctx.catalog.presses.get(verb)
-        if handler is None:
+def confirmed(ctx: Context, args: list[str]) -> Reply:
+    """The member confirms in private what they began in a group: the token is
+    used up, then the command or press runs, authorised again as always."""
+    if len(args) != 1:
+        raise StaleAction()
+    begun = handovers.redeem(ctx.uow, ctx.member.id, args[0])
+    if begun.kind is HandoverKind.COMMAND:
+        spec = ctx.catalog.commands.get(begun.action)
+        if spec is None or not spec.private:
             raise StaleAction()
-        return handler(ctx, args)
-    spec = ctx.catalog.commands.get(head)
-    if spec is None or not spec.private:
-        return None
-    return ctx.catalog.run_text(ctx, spec, " ".join(rest))
+        return ctx.catalog.run_text(ctx, spec, begun.args)
+    verb, payload_args = parse(begun.action)
+    handler = ctx.catalog.presses.get(verb)
+    if handler is None or verb == CONFIRM:
+        raise StaleAction()
+    return handler(ctx, payload_args)
 
 
 def handover(ctx: Context, name: str, args: str) -> Reply:
@@ -76,9 +87,8 @@ def handover(ctx: Context, name: str, args: str) -> Reply:
     link = ctx.speaker.private_link
     if link is None:
         return notice(ctx.t("chats.handover_no_link", name=name), CardKind.INFO)
-    action = Action(
-        ctx.t("chats.button.private"), url=link + start_token(name, args), style=ActionStyle.PRIMARY
-    )
+    token = handovers.mint(ctx.uow, ctx.member.id, Handover(HandoverKind.COMMAND, name, args))
+    action = Action(ctx.t("chats.button.private"), url=link + TOKEN_PREFIX + token, style=ActionStyle.PRIMARY)
     return Reply([Card(lines=(ctx.t("chats.handover", name=name),), actions=(action,))])
 
 
@@ -94,5 +104,5 @@ def modchat(ctx: Context) -> Reply:
 
 
 COMMANDS: tuple[CommandSpec, ...] = (CommandSpec("modchat", modchat, audience=Audience.ADMIN, order=95),)
-PRESSES: dict[str, PressHandler] = {}
+PRESSES: dict[str, PressHandler] = {CONFIRM: confirmed}
 FLOWS: dict[str, TextHandler] = {}

@@ -204,6 +204,26 @@ def upgrade() -> None:
         batch_op.create_index("ix_follows_target", ["target_type", "target_key"], unique=False)
 
     op.create_table(
+        "handover_tokens",
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("args", sa.Text(), nullable=False),
+        sa.Column("label", sa.String(length=100), nullable=True),
+        sa.Column("created_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", core.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_handover_tokens_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("digest", name=op.f("pk_handover_tokens")),
+    )
+    with op.batch_alter_table("handover_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_handover_tokens_expires_at"), ["expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_handover_tokens_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
         "identities",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -578,6 +598,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_identities_member_id"))
 
     op.drop_table("identities")
+    with op.batch_alter_table("handover_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_handover_tokens_member_id"))
+        batch_op.drop_index(batch_op.f("ix_handover_tokens_expires_at"))
+
+    op.drop_table("handover_tokens")
     with op.batch_alter_table("follows", schema=None) as batch_op:
         batch_op.drop_index("ix_follows_target")
 

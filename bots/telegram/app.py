@@ -54,7 +54,8 @@ from bots.telegram.sender import (
 )
 from core.bootstrap import Runtime
 from core.domain.members import Identity, language_from_code
-from core.presentation.cards import CardKind, Reply
+from core.presentation.answers import Limits, answer_press, shorten
+from core.presentation.cards import Card, Reply
 from core.presentation.chat import Chat
 from core.presentation.commands import CommandSpec, visible_commands
 from core.presentation.context import Speaker
@@ -69,25 +70,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
-#: Telegram's limits on an alert and on a command's description.
-MAX_ALERT = 200
-MAX_DESCRIPTION = 256
+#: Telegram's limits on an alert (a callback answer) and on a command's description.
+LIMITS = Limits(alert=200, command_description=256)
 #: How long a reply may wait for flood limits before it is given up.
 MAX_WAIT = 120.0
 ATTEMPTS = 5
-
-
-def _error_line(reply: Reply) -> str | None:
-    """The line of a reply that is only an error card (a refused press)."""
-    if len(reply.cards) == 1 and reply.cards[0].kind is CardKind.ERROR and not reply.cards[0].actions:
-        return " ".join(reply.cards[0].lines)
-    return None
-
-
-def _wants_private(reply: Reply) -> bool:
-    """A reply that waits for this person's typing (a step of a flow): in a
-    group it belongs in the private chat, where the bot reads what they type."""
-    return not reply.edit and any(card.kind is CardKind.PROMPT for card in reply.cards)
 
 
 def _pressed_label(query: CallbackQuery) -> str | None:
@@ -103,10 +90,6 @@ def _pressed_label(query: CallbackQuery) -> str | None:
 
 def _configured(chat_id: int | None) -> str | None:
     return str(chat_id) if chat_id is not None else None
-
-
-def _short(text: str, limit: int = MAX_ALERT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class TelegramFrontEnd:
@@ -213,7 +196,7 @@ class TelegramFrontEnd:
             for language in (*LANGUAGES, ""):
                 lang = language or self.runtime.settings.default_language
                 commands = [
-                    BotCommand(spec.name, _short(translate(lang, spec.help_key), MAX_DESCRIPTION))
+                    BotCommand(spec.name, shorten(translate(lang, spec.help_key), LIMITS.command_description))
                     for spec in specs
                 ]
                 try:
@@ -277,29 +260,22 @@ class TelegramFrontEnd:
         chat = pressed.chat if pressed is not None else None
         speaker = self._speaker(query.from_user, chat)
         reply = await asyncio.to_thread(self.chat.press, speaker, query.data or "")
-        refusal = _error_line(reply)
-        if refusal is not None:
-            # "Moderators only", "this button is no longer valid": an alert, nothing else.
-            await self._answer(query, _short(refusal), show_alert=True)
-            if len(refusal) > MAX_ALERT:
-                await self._deliver(query.from_user.id if chat is None else chat.id, reply)
+        answer = answer_press(reply, speaker, LIMITS, in_chat=chat is not None)
+        if answer.private and answer.alert is None:
+            await self._continue_in_private(query, list(answer.private), speaker)
             return
-        if chat is None:  # a press on a message posted inline: answer in private
-            await self._answer(query)
-            await self._deliver(query.from_user.id, reply)
-            return
-        if speaker.in_group and _wants_private(reply):
-            await self._continue_in_private(query, reply, speaker)
-            return
-        await self._answer(query)
-        await self._deliver(chat.id, reply, pressed=pressed)
+        await self._answer(query, answer.alert, show_alert=answer.refusal)
+        if answer.private:  # a refusal too long for an alert, told whole in private
+            await self._deliver(query.from_user.id, Reply(list(answer.private)))
+        if answer.chat and chat is not None:
+            await self._deliver(chat.id, Reply(list(answer.chat), edit=answer.edit), pressed=pressed)
 
-    async def _continue_in_private(self, query: CallbackQuery, reply: Reply, speaker: Speaker) -> None:
+    async def _continue_in_private(self, query: CallbackQuery, cards: list[Card], speaker: Speaker) -> None:
         language = language_from_code(speaker.language_code, self.runtime.settings.default_language)
         try:
-            await self._send_all(query.from_user.id, render_reply(reply))
+            await self._send_all(query.from_user.id, render_reply(Reply(cards)))
         except (Forbidden, BadRequest) as error:
-            # They never opened a private chat with the bot: the press goes on there once they do.
+            # They never opened a private chat with the bot: a link minted for them goes on there.
             log.info("no private chat with %s yet: %s", query.from_user.id, error)
             token = None
             if self.private_link:

@@ -65,6 +65,11 @@ class Reply:
     cards: list[Card] = field(default_factory=list)
     #: True when the answer should replace the message whose button was pressed.
     edit: bool = False
+    #: True when the answer is the same for everyone who reads the chat (a page
+    #: of a list, a moderator's decision): in a group it may replace the shared
+    #: card that was pressed. Otherwise a press in a group answers only the
+    #: presser (see core.presentation.answers).
+    shared: bool = False
 
     def add(self, card: Card) -> Reply:
         self.cards.append(card)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.config import Settings
@@ -54,6 +54,19 @@ class Context:
     @property
     def language(self) -> str:
         return self.member.language
+
+    @property
+    def shared(self) -> bool:
+        """True when what is built is read by several people (a group): cards
+        then carry only what anyone may press, never the speaker's own buttons."""
+        return self.speaker.in_group
+
+    def in_chat_language(self) -> Context:
+        """This context, speaking the chat's language in a group (where a card
+        stays for everyone) and the member's own elsewhere."""
+        if not self.speaker.in_group:
+            return self
+        return replace(self, t=Translator(self.settings.default_language, self.settings.default_time_zone))
 
     def has_role(self, role: Role) -> bool:
         return self.member.has_role(role)

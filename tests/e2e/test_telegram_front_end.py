@@ -306,6 +306,38 @@ def test_in_a_group_only_commands_for_the_bot_and_private_flows_move_to_private(
     run(test)
 
 
+def test_a_card_in_a_group_is_neutral_and_a_press_there_answers_the_presser(tmp_path: Path) -> None:
+    group = -1002
+
+    async def test() -> None:
+        async with bot(tmp_path) as (tg, runtime):
+            initiative_id = seeded(runtime)
+            tg.user_sends(7, f"/join {initiative_id}", language_code="en")
+            await tg.wait_for(lambda: any("You support" in t for t in tg.texts(7)))
+            tg.user_sends(7, f"/follow {initiative_id}", language_code="en")
+            await tg.wait_for(lambda: any("follow #" in t for t in tg.texts(7)))
+            # Someone who supports and follows it shows it in a group: no buttons of their own there.
+            tg.user_sends(7, f"/show@{BOT} {initiative_id}", chat_id=group, language_code="en")
+            card = await reply_to(tg, group, 1)
+            labels = {button["text"] for button in card.buttons}
+            assert "🔔 Follow" in labels and "✍ Join" in labels
+            assert not any("Withdraw" in label or "Unfollow" in label for label in labels), labels
+
+            # Another member follows from the group: an alert for them, the shared card untouched.
+            query = await press(tg, 9, card, "Follow")
+            assert "Vous suivez désormais" in (tg.callback_answers[query].text or "")  # in their language
+            assert not tg.callback_answers[query].show_alert
+            query = await press(tg, 9, card, "Join")
+            assert "Vous soutenez" in (tg.callback_answers[query].text or "")
+            await asyncio.sleep(0.3)
+            shared = tg.message(group, card.message_id)
+            assert shared.edits == 0 and shared.text == card.text
+            assert len(tg.messages(group)) == 1
+            assert initiatives.initiative_view(runtime.uow(), initiative_id).supporters == 3
+
+    run(test)
+
+
 # --- inline sharing -------------------------------------------------------------
 
 

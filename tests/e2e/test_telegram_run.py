@@ -168,22 +168,23 @@ def test_the_moderation_story_on_telegram(bot: Bot, tmp_path: Path) -> None:
     set_chat = bot.says(ROOT, f"/modchat@{BOT}", chat=GROUP)
     assert "now the moderators' group" in set_chat.text
     review = bot.says(MIA, f"/queue@{BOT}", chat=GROUP)
-    assert "3 reports: spam ×3" in review.text and any("Dismiss" in b["text"] for b in review.buttons)
+    # The review card stays in the group for every moderator: in the group's language (French here).
+    assert "3 signalements : spam ×3" in review.text and any("Rejeter" in b["text"] for b in review.buttons)
 
     # The process stops (SIGTERM, cleanly) and starts again between the card and the press.
     assert bot.stop() == 0
     bot.start("telegram")
 
     # Someone who is not a moderator presses: an alert, nothing changes.
-    refused = bot.presses(NOSY, review, "Dismiss")
+    refused = bot.presses(NOSY, review, "Rejeter")
     assert refused == "This is for moderators only."
     assert tg.message(GROUP, review.message_id).edits == 0
     assert "hidden pending" in bot.says(NOSY, "/show 1").text
 
     # Mia presses Dismiss: the card is edited for everyone, its buttons gone.
-    bot.presses(MIA, review, "Dismiss")
+    bot.presses(MIA, review, "Rejeter")
     decided = bot.edited(review)
-    assert "Decision #1: report dismissed, by Mia." in decided.text
+    assert "Décision n°1 : signalement rejeté, par Mia." in decided.text  # still the group's language
     assert decided.buttons == []
     visible = bot.says(NOSY, "/show 1")
     assert "hidden" not in visible.text.lower() and f"#1 · {TITLE}" in visible.text

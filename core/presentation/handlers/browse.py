@@ -187,7 +187,9 @@ def page_pressed(ctx: Context, args: list[str]) -> Reply:
         arg = _words_arg(arg.replace("+", " "))
     elif listing is Listing.TOPIC and arg != NO_ARG and arg not in ctx.settings.topics:
         raise StaleAction()
-    return browse_reply(ctx, listing, arg, page, edit=True)
+    reply = browse_reply(ctx, listing, arg, page, edit=True)
+    reply.shared = True  # a page of a list is everyone's: in a group it turns for all
+    return reply
 
 
 _BROWSE = CommandSpec("browse", browse_command, (_LIST, _QUERY), order=15)

@@ -79,7 +79,9 @@ def follows_card(ctx: Context) -> Card:
     items = follows.list_follows(ctx.uow, ctx.member.id)
     lines = [f"• {_what(ctx, item.target_type, item.key, item.label)}" for item in items]
     actions = []
-    for n, item in enumerate(items[:24]):  # button rows are limited on every platform
+    # Button rows are limited on every platform; in a group, the list is read
+    # by everyone and its Unfollow buttons are the speaker's own: none.
+    for n, item in enumerate(items[:24] if not ctx.shared else ()):
         letter = item.target_type[0]
         actions.append(
             Action(
@@ -106,7 +108,7 @@ def _pressed(ctx: Context, args: list[str], *, following: bool) -> Reply:
     result = service(ctx.uow, ctx.member.id, target.value, key, ctx.settings)
     if args[2:3] == [_FROM_LIST]:
         return Reply([follows_card(ctx)], edit=True)
-    if target is FollowTarget.INITIATIVE and result.readable:
+    if target is FollowTarget.INITIATIVE and result.readable and not ctx.shared:
         return show_initiative(ctx, int(result.key), edit=True)
     return _answer(ctx, result, following=following)
 

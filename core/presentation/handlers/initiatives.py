@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -30,7 +31,12 @@ def initiative_url(ctx: Context, initiative_id: int) -> str:
 
 
 def initiative_card(ctx: Context, view: InitiativeView) -> Card:
+    """The initiative with the buttons the speaker may press; in a group, the
+    buttons anyone may press (never "Withdraw my support" or "Unfollow")."""
     t = ctx.t
+    if ctx.shared:
+        view = replace(view, viewer_support=None, viewer_follows=False)
+        view = replace(view, viewer_is_author=False, viewer_is_official_here=False)
     description = view.description
     if len(description) > DESCRIPTION_IN_CARD:
         description = description[: DESCRIPTION_IN_CARD - 1].rstrip() + "…"

@@ -228,6 +228,8 @@ def review_card(ctx: Context, entry: QueueEntry) -> Card:
 
 
 def _show_queue(ctx: Context, page: int, *, edit: bool = False) -> Reply:
+    # In the moderators' group the cards stay for all of them: in the chat's language.
+    ctx = ctx.in_chat_language()
     found = moderation.queue(ctx.uow, ctx.member.id, min(page, PAGE_MAX))
     if not found.total:
         return Reply([Card(lines=(ctx.t("queue.empty"),))], edit=edit)
@@ -240,7 +242,7 @@ def _show_queue(ctx: Context, page: int, *, edit: bool = False) -> Reply:
         nav.append(Action(ctx.t("button.next"), build("mq", found.page + 1)))
     summary = ctx.t("queue.page", page=found.page + 1, pages=found.pages, count=found.total)
     cards.append(Card(lines=(summary,), actions=tuple(nav)))
-    return Reply(cards, edit=edit)
+    return Reply(cards, edit=edit, shared=True)
 
 
 def queue(ctx: Context, page: int | None) -> Reply:
@@ -253,7 +255,7 @@ def queue_pressed(ctx: Context, args: list[str]) -> Reply:
 
 def item_pressed(ctx: Context, args: list[str]) -> Reply:
     entry = moderation.review_entry(ctx.uow, ctx.member.id, int_arg(args))
-    return Reply([review_card(ctx, entry)], edit=True)
+    return Reply([review_card(ctx.in_chat_language(), entry)], edit=True, shared=True)
 
 
 def decided_card(ctx: Context, result: DecisionResult) -> Card:
@@ -310,10 +312,11 @@ def decide_pressed(ctx: Context, args: list[str]) -> Reply:
     action = parse_action(args[1])
     if action is ModerationAction.SUSPEND and len(args) < 3:
         entry = moderation.review_entry(ctx.uow, ctx.member.id, item_id)
-        return Reply([_durations_card(ctx, entry)], edit=True)
+        return Reply([_durations_card(ctx.in_chat_language(), entry)], edit=True, shared=True)
     days = int_arg(args, 2) if action is ModerationAction.SUSPEND else None
     result = moderation.decide(ctx.uow, ctx.member.id, item_id, action.value, "", ctx.settings, days)
-    return Reply([decided_card(ctx, result)], edit=True)
+    # The review card stays in the moderators' chat for all of them: in its language.
+    return Reply([decided_card(ctx.in_chat_language(), result)], edit=True, shared=True)
 
 
 def decide(ctx: Context, item: int, action: str, days: str | None, reason: str | None) -> Reply:
@@ -445,7 +448,9 @@ def modlog(ctx: Context, page: int | None) -> Reply:
 
 
 def modlog_pressed(ctx: Context, args: list[str]) -> Reply:
-    return _show_log(ctx, page_arg(args, 0), edit=True)
+    reply = _show_log(ctx, page_arg(args, 0), edit=True)
+    reply.shared = True
+    return reply
 
 
 #: "permanent" as a suspension's length, in either language.

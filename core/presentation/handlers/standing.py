@@ -49,7 +49,7 @@ def top_pressed(ctx: Context, args: list[str]) -> Reply:
         return _board(ctx, Period.MONTH, None)
     area_id = int_arg(args, 1) or None
     reply = _board(ctx, period, area_id)
-    reply.edit = True
+    reply.edit = reply.shared = True
     return reply
 
 
@@ -72,7 +72,7 @@ def _me(ctx: Context) -> Reply:
                     Field(t("standing.language"), ctx.member.language),
                     Field(t("standing.time_zone"), ctx.member.time_zone),
                 ),
-                actions=(toggle,),
+                actions=(toggle,) if not ctx.shared else (),  # the speaker's own switch
                 ref="me",
             )
         ]

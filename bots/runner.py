@@ -1,25 +1,26 @@
 """``possibles run``: every role in one asyncio event loop, or some of them.
 
-Roles: telegram, discord, web (front ends that have a token or exist),
-scheduler (digests, recalls, expiry — exactly one per deployment) and sender
-(routes the outbox and drains deliveries through each platform's sender).
-With no platform token at all, the terminal chat takes the place of the
-front ends. Front ends plug their Sender into notifications here; nothing in
-notifications imports a front end.
+Roles: telegram, discord, web (the front ends of bots.registry that have a
+token), scheduler (digests, recalls, expiry — exactly one per deployment) and
+sender (routes the outbox and drains deliveries through each platform's
+sender). With no platform token at all, the terminal chat takes the place of
+the front ends. Front ends plug their Sender into notifications here; nothing
+in notifications imports a front end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import signal
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bots.console import ConsoleSession
+from bots.registry import FRONT_ENDS, front_end, sender_only
 from core.bootstrap import Runtime
+from notifications.ports import Sender
 
 __all__ = ["ROLES", "Plan", "plan_roles", "serve"]
 
@@ -41,14 +42,18 @@ class Plan:
         unknown = wanted - set(ROLES)
         if unknown:
             raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}; roles: {', '.join(ROLES)}")
+        #: The registered front ends this process serves, by name.
         self.front_ends: list[str] = []
         for name in ("telegram", "discord"):
-            if name in wanted and self.tokens[name]:
-                if _available(f"bots.{name}"):
-                    self.front_ends.append(name)
-                else:
-                    log.warning("a %s token is set but possibles has no %s front end yet", name, name)
-        self.web = "web" in wanted and _available("bots.web")
+            if name not in wanted or not self.tokens[name]:
+                continue
+            if name in FRONT_ENDS:
+                self.front_ends.append(name)
+            else:
+                log.warning("a %s token is set but possibles has no %s front end yet", name, name)
+        self.web = False
+        if only and "web" in only:
+            log.warning("possibles has no web front end yet: the web role does nothing")
         self.scheduler = "scheduler" in wanted
         self.sender = "sender" in wanted
         #: No token at all and no --only: talk in the terminal.
@@ -71,18 +76,14 @@ def plan_roles(runtime: Runtime, only: set[str] | None) -> Plan:
     return Plan(runtime, only)
 
 
-def _available(module: str) -> bool:
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError:
-        return False
-    return True
-
-
 async def serve(
     runtime: Runtime, plan: Plan, *, console_name: str = "me", console_language: str | None = None
 ) -> None:
     """Run the planned roles until a signal, the end of the terminal chat, or a crash."""
+    # Imported here, not at the top: `possibles --help` imports this module.
+    from bots.console.sender import ConsoleSender
+    from notifications import service as notifications
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -90,21 +91,17 @@ async def serve(
             loop.add_signal_handler(sig, stop.set)
 
     tasks: list[Callable[[asyncio.Event], Coroutine[Any, Any, Any]]] = []
-    senders: list[Any] = []
+    senders: list[Sender] = []
 
     for name in plan.front_ends:
-        front_end = importlib.import_module(f"bots.{name}").create_front_end(runtime)
-        tasks.append(front_end.serve)
-        senders.append(front_end.sender())
+        serving = front_end(name, runtime)
+        tasks.append(serving.serve)
+        senders.append(serving.sender())
     if plan.sender:
         # A sender-only process still needs one sender per platform token.
         for name, has_token in plan.tokens.items():
-            if has_token and name not in plan.front_ends and _available(f"bots.{name}.sender"):
-                senders.append(
-                    getattr(importlib.import_module(f"bots.{name}.sender"), f"{name}_sender")(
-                        runtime.settings
-                    )
-                )
+            if has_token and name in FRONT_ENDS and name not in plan.front_ends:
+                senders.append(sender_only(name, runtime.settings))
 
     if plan.console:
         session = ConsoleSession(runtime.chat(), console_name, language=console_language)
@@ -114,11 +111,9 @@ async def serve(
             stop.set()  # /quit, Ctrl-C or end of input ends the process
 
         tasks.append(talk)
-        if _available("bots.console.sender"):
-            senders.append(importlib.import_module("bots.console.sender").ConsoleSender(session))
+        senders.append(ConsoleSender(session))
 
-    if (plan.scheduler or plan.sender) and _available("notifications.service"):
-        notifications = importlib.import_module("notifications.service")
+    if plan.scheduler or plan.sender:
 
         async def notify(stop: asyncio.Event) -> None:
             await notifications.serve(runtime, senders, stop, scheduler=plan.scheduler, sending=plan.sender)

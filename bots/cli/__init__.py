@@ -115,7 +115,12 @@ def _run(database: str | None, only: list[str] | None, who: str, language: str |
         )
     else:
         typer.echo(f"possibles: running {plan.describe()} on {where}", err=True)
-    asyncio.run(serve(runtime, plan, console_name=who, console_language=language))
+    from bots.front_end import FrontEndUnavailable
+
+    try:
+        asyncio.run(serve(runtime, plan, console_name=who, console_language=language))
+    except FrontEndUnavailable as error:  # its library is not installed: one line, no traceback
+        fail(str(error), status=1)
 
 
 @app.command(short_help="Chat in the terminal as NAME (input can be piped).")

@@ -110,7 +110,7 @@ async def poll(front_end: TelegramFrontEnd, stop: asyncio.Event) -> None:
     bot = front_end.application.bot
     timeout = dtm.timedelta(seconds=front_end.settings.polling_timeout)
     with contextlib.suppress(TelegramError):
-        await front_end.call(lambda: bot.delete_webhook())  # polling and a webhook exclude each other
+        await front_end.calls.call(lambda: bot.delete_webhook())  # polling and a webhook exclude each other
     offset: int | None = None
     delay = 1.0
     loop = asyncio.get_running_loop()
@@ -212,7 +212,7 @@ async def serve_webhook(front_end: TelegramFrontEnd, stop: asyncio.Event) -> Non
     site = web.TCPSite(runner, settings.webhook_listen, settings.webhook_port)
     await site.start()
     try:
-        await front_end.call(
+        await front_end.calls.call(
             lambda: bot.set_webhook(
                 settings.webhook_url or "", secret_token=secret, allowed_updates=ALLOWED_UPDATES
             )

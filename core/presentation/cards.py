@@ -70,6 +70,9 @@ class Reply:
     #: card that was pressed. Otherwise a press in a group answers only the
     #: presser (see core.presentation.answers).
     shared: bool = False
+    #: True when the commands some chat may use changed (a moderators' group was
+    #: set): front ends whose platform shows per-chat menus refresh them now.
+    commands_changed: bool = False
 
     def add(self, card: Card) -> Reply:
         self.cards.append(card)

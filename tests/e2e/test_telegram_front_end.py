@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bots.telegram import TelegramFrontEnd, create_front_end
+from bots.telegram import TelegramFrontEnd
 from bots.telegram.polling import poll, process_batch, webhook_secret
 from core.bootstrap import Runtime
 from core.config import Settings
@@ -60,7 +60,7 @@ def areas_loaded(runtime: Runtime) -> bool:
 
 @contextlib.asynccontextmanager
 async def serving(runtime: Runtime) -> AsyncIterator[TelegramFrontEnd]:
-    front_end = create_front_end(runtime)
+    front_end = TelegramFrontEnd(runtime)
     stop = asyncio.Event()
     task = asyncio.create_task(front_end.serve(stop))
     try:
@@ -229,6 +229,51 @@ def test_an_unexpected_error_says_nothing_was_changed(tmp_path: Path) -> None:
     run(test)
 
 
+def test_a_reply_that_cannot_be_delivered_after_the_change_never_says_nothing_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bots.telegram import calls
+
+    rendered = calls.render_reply
+
+    def broken(reply: Any, *args: Any) -> Any:
+        if any("You support" in line for card in reply.cards for line in card.lines):
+            raise RuntimeError("the renderer is broken")
+        return rendered(reply, *args)
+
+    async def test() -> None:
+        async with bot(tmp_path) as (tg, runtime):
+            initiative_id = seeded(runtime)
+            monkeypatch.setattr(calls, "render_reply", broken)
+            tg.user_sends(42, f"/join {initiative_id}", language_code="en")
+            tg.user_sends(42, f"/show {initiative_id}", language_code="en")
+            await tg.wait_for(lambda: any("Trees on the square" in t for t in tg.texts(42)))
+            assert initiatives.initiative_view(runtime.uow(), initiative_id).supporters == 2  # saved
+            assert not any("Nothing was changed" in t for t in tg.texts(42)), tg.texts(42)
+
+    run(test)
+
+
+def test_modchat_puts_the_moderators_tools_in_the_groups_menu_at_once(tmp_path: Path) -> None:
+    from core.services import admin
+
+    group = -100777
+    scope = json.dumps({"chat_id": group, "type": "chat"}, sort_keys=True)
+
+    async def test() -> None:
+        async with bot(tmp_path) as (tg, runtime):
+            tg.user_sends(7, "/start", language_code="en")
+            await reply_to(tg, 7, 1)
+            admin.grant_role(runtime.uow(), "telegram:7", "admin")
+            assert tg.commands_for("en", scope=scope) == []
+            tg.user_sends(7, f"/modchat@{BOT}", chat_id=group, language_code="en")
+            assert "moderators' group" in (await reply_to(tg, group, 1)).text
+            await tg.wait_for(lambda: "queue" in tg.commands_for("en", scope=scope))
+            assert {"queue", "decide", "propose"} <= set(tg.commands_for("fr", scope=scope))
+
+    run(test)
+
+
 def test_the_same_button_pressed_twenty_times_changes_state_once(tmp_path: Path) -> None:
     async def test() -> None:
         async with bot(tmp_path, rate_limits=RateLimits()) as (tg, runtime):
@@ -384,14 +429,14 @@ def test_an_update_delivered_again_after_a_restart_is_handled_once(tmp_path: Pat
             stop = asyncio.Event()
             tg.user_sends(42, "/start", language_code="en")
             tg.user_sends(42, "/help", language_code="en")
-            first = create_front_end(runtime)
+            first = TelegramFrontEnd(runtime)
             assert await first.start(stop)
             batch = list(await first.application.bot.get_updates())
             assert await process_batch(first, batch)
             assert len(tg.texts(42)) == 2
             await first.application.shutdown()  # "crash": the offset was never confirmed
 
-            second = create_front_end(runtime)
+            second = TelegramFrontEnd(runtime)
             assert await second.start(stop)
             again = list(await second.application.bot.get_updates())
             assert [u.update_id for u in again] == [u.update_id for u in batch]  # Telegram sends them again
@@ -427,7 +472,7 @@ def test_webhook_mode_receives_updates_checks_the_secret_and_skips_repeats(tmp_p
             assert "Welcome" in (await reply_to(tg, 42, 1)).text
             ((update_id, status),) = await tg.wait_for(lambda: tg.webhook_deliveries)
             assert status == 200  # answered once handled
-            front_end = create_front_end(runtime)
+            front_end = TelegramFrontEnd(runtime)
             secret = webhook_secret(front_end)
             assert tg.webhook["secret_token"] == secret
             update = {

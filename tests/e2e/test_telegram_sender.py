@@ -13,7 +13,7 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bots.telegram import create_front_end, telegram_sender
+from bots.telegram import TelegramFrontEnd, telegram_sender
 from bots.telegram.sender import TELEGRAM_LIMITS, TelegramSender
 from core.domain.members import Identity
 from core.presentation.cards import Action, Card, CardKind
@@ -180,13 +180,13 @@ def test_an_officials_alert_has_a_respond_button_that_starts_the_response_in_pri
     run(test)
 
 
-def test_create_front_end_needs_a_token(tmp_path: Path) -> None:
+def test_the_front_end_needs_a_token(tmp_path: Path) -> None:
     async def test() -> None:
         async with FakeTelegram(rate_limits=NO_LIMITS) as tg:
             runtime = open_runtime(tg, tmp_path)
             runtime.settings.telegram.token = None
             with pytest.raises(ValueError, match="POSSIBLES_TELEGRAM_TOKEN"):
-                create_front_end(runtime)
+                TelegramFrontEnd(runtime)
             runtime.close()
 
     run(test)

@@ -100,7 +100,9 @@ def modchat(ctx: Context) -> Reply:
     platform_chats.set_chat(
         ctx.uow, ctx.member.id, ctx.speaker.identity.platform, platform_chats.MODERATORS, address
     )
-    return notice(ctx.t("chats.modchat_set"))
+    reply = notice(ctx.t("chats.modchat_set"))
+    reply.commands_changed = True  # the group's menu now lists the moderators' tools
+    return reply
 
 
 COMMANDS: tuple[CommandSpec, ...] = (CommandSpec("modchat", modchat, audience=Audience.ADMIN, order=95),)

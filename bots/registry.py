@@ -1,0 +1,55 @@
+"""The front ends ``possibles run`` knows, listed explicitly.
+
+Each Registration imports its platform's library only when that front end is
+used (``possibles --help`` stays light), and an import that fails is raised
+as FrontEndUnavailable: a configured front end never silently stays off.
+A new front end adds one Registration here (see bots/README.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from bots.front_end import FrontEnd, FrontEndUnavailable, Registration
+from core.bootstrap import Runtime
+from core.config import Settings
+from notifications.ports import Sender
+
+__all__ = ["FRONT_ENDS", "front_end", "sender_only"]
+
+
+def _telegram_configured(settings: Settings) -> bool:
+    return settings.telegram.token is not None
+
+
+def _telegram(runtime: Runtime) -> FrontEnd:
+    try:
+        from bots.telegram.app import TelegramFrontEnd
+    except ImportError as error:
+        raise FrontEndUnavailable("telegram", "python-telegram-bot", error) from error
+    return TelegramFrontEnd(runtime)
+
+
+def _telegram_sender(settings: Settings) -> Sender:
+    try:
+        from bots.telegram.sender import telegram_sender
+    except ImportError as error:
+        raise FrontEndUnavailable("telegram", "python-telegram-bot", error) from error
+    return telegram_sender(settings)
+
+
+TELEGRAM = Registration("telegram", _telegram_configured, _telegram, _telegram_sender)
+
+#: Every front end, by name. Discord and the web are not built yet.
+FRONT_ENDS: Mapping[str, Registration] = MappingProxyType({r.name: r for r in (TELEGRAM,)})
+
+
+def front_end(name: str, runtime: Runtime) -> FrontEnd:
+    """The registered front end ``name``, built on ``runtime``."""
+    return FRONT_ENDS[name].create(runtime)
+
+
+def sender_only(name: str, settings: Settings) -> Sender:
+    """The Sender of the registered front end ``name``, for a process that only sends."""
+    return FRONT_ENDS[name].sender(settings)

@@ -1,46 +1,5 @@
-"""A fake Telegram Bot API server for the tests, on loopback, speaking real HTTP.
-
-The real python-telegram-bot (or any client) talks to it exactly as it would to
-api.telegram.org; the fake enforces what Telegram enforces (HTML entity parsing,
-4096-character texts, 64-byte callback data, "message is not modified", flood
-limits with 429 + retry_after, blocked users) with Telegram's own error texts,
-and lets a test act as users and read what the bot did.
-
-In a test's event loop::
-
-    async with FakeTelegram() as tg:
-        bot = telegram.Bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url)
-        async with bot:
-            tg.user_sends(42, "/start")            # a private chat with user 42
-            (update,) = await bot.get_updates()
-            await bot.send_message(42, "<b>Hi</b>", parse_mode="HTML")
-            assert tg.messages(42)[-1].text == "Hi"
-
-Against a whole ``possibles run`` subprocess (the server runs in its own thread;
-every accessor is thread-safe)::
-
-    with FakeTelegramThread() as tg:             # or tg.start_in_thread() / tg.stop_thread()
-        proc = subprocess.Popen([...], env={**os.environ, **tg.env()})
-        tg.user_sends(42, "/start")
-        tg.wait_for_sync(lambda: tg.messages(42), timeout=10)
-
-Acting as users: ``user_sends``, ``user_presses`` (returns the callback query id),
-``user_inline_query``, ``user_chooses_inline_result``, ``block``/``unblock``.
-Reading: ``messages(chat_id)`` (current state after edits, deleted ones flagged),
-``sent_log`` (every accepted write call, in order), ``requests`` (every request and
-its outcome), ``callback_answers``, ``inline_answers``, ``commands``, ``rate_limited``
-(every 429 given), ``faults_log``; waiting: ``await tg.wait_for(pred)`` and
-``tg.wait_for_sync(pred)``.
-
-Limits (``RateLimits``) default to Telegram's: 30 messages/s overall, 1/s per private
-chat, 20/min per group, sends and edits counted, sliding windows. Faults (``Faults``,
-seeded) answer a fraction of sending calls with 429, 500, 502, a dropped connection
-(nothing stored) or "timeout" (stored, answered too late); ``fail_next`` scripts them.
-
-Only parse_mode HTML is validated (as Telegram's tdlib parser does it: bare "&" and
-unknown entities such as "&nbsp;" are kept as text, a bare "<" is an error); Markdown
-modes are accepted and kept as sent.
-"""
+"""The fake Bot API server: HTTP on loopback, Telegram's methods with its checks
+and limits, long polling and webhooks, and what a test reads back."""
 
 from __future__ import annotations
 
@@ -51,434 +10,49 @@ import itertools
 import json
 import math
 import random
-import re
 import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-DEFAULT_TOKEN = "123456789:AAFakeTokenForPossiblesTests_0123456"
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-MAX_CALLBACK_DATA = 64
-MAX_CALLBACK_ANSWER = 200
-
-SENDS = frozenset({"sendmessage", "senddocument"})
-EDITS = frozenset({"editmessagetext", "editmessagereplymarkup", "editmessagecaption"})
-FAULTABLE = SENDS | frozenset({"editmessagetext", "editmessagereplymarkup"})
-READS = frozenset({"getupdates", "getme", "getwebhookinfo", "getmycommands", "getchat", "getfile"})
-#: Update kinds delivered when allowed_updates was never given (or given empty).
-DEFAULT_UPDATES = frozenset(
-    {"message", "edited_message", "callback_query", "inline_query", "chosen_inline_result", "my_chat_member"}
+from tests.fakes.telegram.api import (
+    _COMMAND_RE,
+    _TOKEN_RE,
+    BAD_MARKUP,
+    BUTTON_ACTIONS,
+    DEFAULT_TOKEN,
+    DEFAULT_UPDATES,
+    EDITS,
+    MAX_CALLBACK_ANSWER,
+    MAX_CALLBACK_DATA,
+    MAX_CAPTION,
+    MAX_TEXT,
+    NOT_MODIFIED,
+    QUERY_TOO_OLD,
+    READS,
+    SENDS,
+    ApiError,
+    _inline,
+    bad_request,
 )
-
-NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup are "
-    "exactly the same as a current content and reply markup of the message"
+from tests.fakes.telegram.html import EntityParseError, _trim, parse_html, utf16_len
+from tests.fakes.telegram.records import (
+    Call,
+    CallbackAnswer,
+    FaultRecord,
+    Faults,
+    InlineAnswer,
+    RateLimitRecord,
+    RateLimits,
+    StoredMessage,
+    UploadedFile,
 )
-QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-BAD_MARKUP = "Bad Request: can't parse reply keyboard markup JSON object"
-BUTTON_ACTIONS = (
-    "url",
-    "callback_data",
-    "web_app",
-    "login_url",
-    "switch_inline_query",
-    "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat",
-    "copy_text",
-    "callback_game",
-    "pay",
-)
-_TOKEN_RE = re.compile(r"^(\d+):[A-Za-z0-9_-]+$")
-_COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
-
-
-class ApiError(Exception):
-    """An error answered the way Telegram answers it."""
-
-    def __init__(self, code: int, description: str, *, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"ok": False, "error_code": self.code, "description": self.description}
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return body
-
-
-def bad_request(what: str) -> ApiError:
-    return ApiError(400, f"Bad Request: {what}")
-
-
-# ---------------------------------------------------------------- HTML, the way tdlib parses it
-
-
-class EntityParseError(ValueError):
-    """The text after "can't parse entities: "."""
-
-
-_ALLOWED_TAGS = frozenset(
-    {"a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "tg-spoiler", "tg-emoji"}
-    | {"span", "pre", "code", "blockquote"}
-)
-_SIMPLE_TAGS = {
-    "i": "italic",
-    "em": "italic",
-    "b": "bold",
-    "strong": "bold",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "u": "underline",
-    "ins": "underline",
-    "tg-spoiler": "spoiler",
-}
-
-
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit of Telegram's limits and entity offsets."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def _is_space(c: str) -> bool:
-    return c in " \t\r\n\v\f\0"
-
-
-def _decode_entity(s: str, i: int) -> tuple[int, int]:
-    """(code point, index after) for the entity at s[i] == "&", or (0, i) if it is not one."""
-    n, j, res = len(s), i + 1, 0
-    if j < n and s[j] == "#":
-        j += 1
-        if j < n and s[j] == "x":
-            j += 1
-            while j < n and s[j] in "0123456789abcdefABCDEF":
-                res = res * 16 + int(s[j], 16)
-                j += 1
-        else:
-            while j < n and s[j] in "0123456789":
-                res = res * 10 + int(s[j])
-                j += 1
-        if res == 0 or res >= 0x10FFFF or j - i >= 10:
-            return 0, i
-    else:
-        while j < n and s[j].isascii() and s[j].isalpha():
-            j += 1
-        res = {"lt": 60, "gt": 62, "amp": 38, "quot": 34}.get(s[i + 1 : j], 0)
-        if not res:
-            return 0, i
-    if j < n and s[j] == ";":
-        j += 1
-    return res, j
-
-
-def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
-    """Visible text and entities of a parse_mode=HTML text; raises EntityParseError like Telegram."""
-    out: list[str] = []
-    entities: list[dict[str, Any]] = []
-    stack: list[tuple[str, str, int, int, bool]] = []  # tag, argument, utf16 offset, len(out), expandable
-    u16, i, n = 0, 0, len(source)
-
-    def at(k: int) -> str:
-        return source[k] if k < n else "\0"
-
-    def byte(k: int) -> int:
-        return len(source[:k].encode("utf-8", "surrogatepass"))
-
-    while i < n:
-        c = source[i]
-        if c == "&":
-            code, j = _decode_entity(source, i)
-            if code:
-                out.append(chr(code))
-                u16 += 2 if code > 0xFFFF else 1
-                i = j
-                continue
-        if c != "<":
-            out.append(c)
-            u16 += 2 if ord(c) > 0xFFFF else 1
-            i += 1
-            continue
-        begin = i
-        i += 1
-        if at(i) != "/":
-            while not _is_space(at(i)) and at(i) != ">":
-                i += 1
-            if i >= n:
-                raise EntityParseError(f"Unclosed start tag at byte offset {byte(begin)}")
-            tag = source[begin + 1 : i].lower()
-            if tag not in _ALLOWED_TAGS:
-                raise EntityParseError(f'Unsupported start tag "{tag}" at byte offset {byte(begin)}')
-            argument, expandable = "", False
-            while at(i) != ">":
-                while i < n and _is_space(at(i)):
-                    i += 1
-                if at(i) == ">":
-                    break
-                name_begin = i
-                while not _is_space(at(i)) and at(i) not in "=>":
-                    i += 1
-                name = source[name_begin:i]
-                if not name:
-                    raise EntityParseError(
-                        f'Empty attribute name in the tag "{tag}" at byte offset {byte(begin)}'
-                    )
-                while i < n and _is_space(at(i)):
-                    i += 1
-                if at(i) != "=":
-                    if tag == "blockquote" and name.lower() == "expandable":
-                        expandable = True
-                        continue
-                    raise EntityParseError(
-                        "Expected equal sign in declaration of an attribute of the tag "
-                        f'"{tag}" at byte offset {byte(begin)}'
-                    )
-                i += 1
-                while i < n and _is_space(at(i)):
-                    i += 1
-                if i >= n:
-                    raise EntityParseError(f'Unclosed start tag "{tag}" at byte offset {byte(begin)}')
-                if at(i) not in "'\"":
-                    token_begin = i
-                    while at(i).isascii() and (at(i).isalnum() or at(i) in ".-"):
-                        i += 1
-                    value = source[token_begin:i].lower()
-                    if not _is_space(at(i)) and at(i) != ">":
-                        raise EntityParseError(
-                            f"Unexpected end of name token at byte offset {byte(token_begin)}"
-                        )
-                else:
-                    quote, chars = source[i], []
-                    i += 1
-                    while i < n and source[i] != quote:
-                        if source[i] == "&":
-                            code, j = _decode_entity(source, i)
-                            if code:
-                                chars.append(chr(code))
-                                i = j
-                                continue
-                        chars.append(source[i])
-                        i += 1
-                    i += 1 if i < n else 0
-                    value = "".join(chars)
-                if i >= n:
-                    raise EntityParseError(f"Unclosed start tag at byte offset {byte(begin)}")
-                if (tag, name) in (("a", "href"), ("tg-emoji", "emoji-id")):
-                    argument = value
-                elif tag == "code" and name == "class" and value.startswith("language-"):
-                    argument = value[9:]
-                elif tag == "span" and name == "class" and value.startswith("tg-"):
-                    argument = value[3:]
-            if tag == "span" and argument != "spoiler":
-                raise EntityParseError(
-                    f'Tag "span" must have class "tg-spoiler" at byte offset {byte(begin)}'
-                )
-            stack.append((tag, argument, u16, len(out), expandable))
-            i += 1
-            continue
-        # an end tag
-        if not stack:
-            raise EntityParseError(f"Unexpected end tag at byte offset {byte(begin)}")
-        while not _is_space(at(i)) and at(i) != ">":
-            i += 1
-        end_tag = source[begin + 2 : i].lower()
-        while i < n and _is_space(at(i)):
-            i += 1
-        if at(i) != ">":
-            raise EntityParseError(f"Unclosed end tag at byte offset {byte(begin)}")
-        tag, argument, start, out_index, expandable = stack.pop()
-        if end_tag and end_tag != tag:
-            raise EntityParseError(
-                f'Unmatched end tag at byte offset {byte(begin)}, expected "</{tag}>", found "</{end_tag}>"'
-            )
-        i += 1
-        if u16 <= start:
-            continue
-        entity: dict[str, Any] = {"offset": start, "length": u16 - start}
-        last = entities[-1] if entities else None
-        same_span = last is not None and (last["offset"], last["length"]) == (start, u16 - start)
-        if tag in _SIMPLE_TAGS or tag == "span":
-            entity["type"] = _SIMPLE_TAGS.get(tag, "spoiler")
-        elif tag == "tg-emoji":
-            if not argument.isdigit() or int(argument) == 0:
-                raise EntityParseError("Invalid custom emoji identifier specified")
-            entity.update(type="custom_emoji", custom_emoji_id=argument)
-        elif tag == "a":
-            url = argument or "".join(out[out_index:])
-            if not url.strip():
-                continue
-            entity.update(type="text_link", url=url)
-        elif tag == "pre" and last is not None and same_span and last["type"] == "code" and last.get("_lang"):
-            last.update(type="pre", language=last.pop("_lang"))
-            continue
-        elif tag == "pre":
-            entity["type"] = "pre"
-        elif tag == "code" and last is not None and same_span and last["type"] == "pre" and argument:
-            last["language"] = argument
-            continue
-        elif tag == "code":
-            entity.update(type="code", _lang=argument)
-        else:
-            entity["type"] = "expandable_blockquote" if expandable else "blockquote"
-        entities.append(entity)
-    if stack:
-        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    text = "".join(out)
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
-        raise EntityParseError(
-            "Text contains invalid Unicode characters after decoding HTML entities, "
-            "check for unmatched surrogate code units"
-        )
-    for entity in entities:
-        entity.pop("_lang", None)
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return text, entities
-
-
-def _trim(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """Telegram strips leading and trailing white space and moves the entities with it."""
-    stripped = text.strip()
-    if stripped == text:
-        return text, entities
-    shift = utf16_len(text[: len(text) - len(text.lstrip())])
-    total = utf16_len(stripped)
-    kept = []
-    for entity in entities:
-        start = max(0, entity["offset"] - shift)
-        end = min(total, entity["offset"] + entity["length"] - shift)
-        if end > start:
-            kept.append({**entity, "offset": start, "length": end - start})
-    return stripped, kept
-
-
-# ---------------------------------------------------------------- configuration and records
-
-
-@dataclass
-class RateLimits:
-    """Flood limits as (messages, seconds) sliding windows; Telegram's by default."""
-
-    enabled: bool = True
-    overall: tuple[int, float] = (30, 1.0)
-    per_private_chat: tuple[int, float] = (1, 1.0)
-    per_group: tuple[int, float] = (20, 60.0)
-    count_edits: bool = True
-
-
-@dataclass
-class Faults:
-    """Seeded fault injection on sending calls; kinds: "429", "500", "502", "drop", "timeout"."""
-
-    rate: float = 0.0
-    kinds: tuple[str, ...] = ("429", "500", "502", "drop", "timeout")
-    seed: int = 0
-    methods: frozenset[str] = FAULTABLE
-    retry_after: int = 1
-    timeout_delay: float = 10.0  # "timeout": stored, then answered this late (beyond the client's timeout)
-
-
-@dataclass(frozen=True)
-class FaultRecord:
-    kind: str
-    method: str
-    chat_id: int | None
-    at: float
-    message_id: int | None = None  # for "timeout": the message that WAS stored
-
-
-@dataclass(frozen=True)
-class RateLimitRecord:
-    method: str
-    chat_id: int
-    scope: str  # "overall", "chat", "group", or "injected" (a Faults 429)
-    retry_after: int
-    at: float
-
-
-@dataclass(frozen=True)
-class Call:
-    """One request: method (as named by the client), its parameters, when, and the outcome."""
-
-    method: str
-    params: dict[str, Any]
-    at: float
-    status: int = 200
-    description: str | None = None
-    chat_id: int | None = None
-    message_id: int | None = None
-
-
-@dataclass(frozen=True)
-class CallbackAnswer:
-    query_id: str
-    text: str | None
-    show_alert: bool
-    url: str | None
-    cache_time: int
-    at: float
-
-
-@dataclass(frozen=True)
-class InlineAnswer:
-    query_id: str
-    results: list[dict[str, Any]]
-    cache_time: int
-    is_personal: bool
-    next_offset: str
-    at: float
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    filename: str
-    content_type: str
-    data: bytes
-
-
-@dataclass
-class StoredMessage:
-    """A message as it stands now (after edits); from_bot is False for what users sent."""
-
-    chat_id: int
-    message_id: int
-    date: int
-    from_bot: bool
-    sender_id: int
-    text: str | None = None
-    entities: list[dict[str, Any]] = field(default_factory=list)
-    parse_mode: str | None = None
-    source: str | None = None  # the text (or caption) as the bot sent it, before parsing
-    reply_markup: dict[str, Any] | None = None
-    caption: str | None = None
-    document: dict[str, Any] | None = None
-    edit_date: int | None = None
-    edits: int = 0
-    deleted: bool = False
-
-    @property
-    def buttons(self) -> list[dict[str, Any]]:
-        rows = (self.reply_markup or {}).get("inline_keyboard") or []
-        return [button for row in rows for button in row]
-
-    @property
-    def callback_data(self) -> list[str]:
-        return [b["callback_data"] for b in self.buttons if "callback_data" in b]
-
-
-def _inline(markup: dict[str, Any] | None) -> dict[str, Any] | None:
-    """What Telegram echoes in Message.reply_markup: a non-empty inline keyboard only."""
-    if markup and any(markup.get("inline_keyboard") or []):
-        return markup
-    return None
+from tests.fakes.telegram.users import SimulatedUsers
 
 
 class _Params:
@@ -518,7 +92,7 @@ class _Params:
 # ---------------------------------------------------------------- the server
 
 
-class FakeTelegram:
+class FakeTelegram(SimulatedUsers):
     """One bot's Bot API on 127.0.0.1; see the module docstring."""
 
     def __init__(
@@ -1327,159 +901,6 @@ class FakeTelegram:
         info = entry[0]
         return {k: info[k] for k in ("file_id", "file_unique_id", "file_size", "file_path")}
 
-    # ------------------------------------------------------------ acting as users
-
-    def _enqueue(self, kind: str, payload: dict[str, Any]) -> int | None:
-        with self._lock:
-            if kind not in self._allowed_updates:
-                return None
-            update_id = next(self._update_ids)
-            self._updates.append({"update_id": update_id, kind: payload})
-        self._wake()
-        return update_id
-
-    def _user(
-        self, user_id: int, first_name: str | None, language_code: str | None, username: str | None
-    ) -> dict[str, Any]:
-        user = self._users.setdefault(
-            user_id, {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
-        )
-        if first_name:
-            user["first_name"] = first_name
-        if language_code:
-            user["language_code"] = language_code
-        if username:
-            user["username"] = username
-        return user
-
-    def add_user(
-        self,
-        user_id: int,
-        *,
-        first_name: str | None = None,
-        language_code: str = "fr",
-        username: str | None = None,
-    ) -> dict[str, Any]:
-        """Make a private chat known (as if the user had pressed Start) without an update."""
-        with self._lock:
-            user = self._user(user_id, first_name, language_code, username)
-            chat = {"id": user_id, "type": "private", "first_name": user["first_name"]}
-            if "username" in user:
-                chat["username"] = user["username"]
-            self._chats.setdefault(user_id, chat)
-            return dict(user)
-
-    def add_group(self, chat_id: int, title: str = "", chat_type: str = "supergroup") -> None:
-        with self._lock:
-            self._chats.setdefault(
-                chat_id, {"id": chat_id, "type": chat_type, "title": title or f"Group {-chat_id}"}
-            )
-
-    def user_sends(
-        self,
-        user_id: int,
-        text: str,
-        chat_id: int | None = None,
-        *,
-        language_code: str = "fr",
-        first_name: str | None = None,
-        username: str | None = None,
-        group_title: str = "",
-    ) -> StoredMessage:
-        """A user writes text in a private chat (chat_id None) or a group (chat_id < 0)."""
-        with self._lock:
-            self.add_user(user_id, first_name=first_name, language_code=language_code, username=username)
-            if chat_id is None or chat_id == user_id:
-                chat_id = user_id
-            else:
-                self.add_group(chat_id, group_title)
-            message = self._new_message(chat_id, from_bot=False, sender_id=user_id)
-            message.text = text
-            if text.startswith("/"):
-                command = re.split(r"\s", text, maxsplit=1)[0]
-                message.entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
-            payload = self._message_json(message)
-            snapshot = copy.deepcopy(message)
-        self._enqueue("message", payload)
-        return snapshot
-
-    def user_presses(
-        self, user_id: int, chat_id: int, message_id: int, callback_data: str, *, strict: bool = True
-    ) -> str:
-        """A user presses an inline button; returns the callback query id. With strict, the button
-        must exist on that message (strict=False forges any payload, as a malicious client could)."""
-        with self._lock:
-            message = self._messages.get((chat_id, message_id))
-            if message is None or message.deleted or not message.from_bot:
-                raise ValueError(f"no bot message {message_id} in chat {chat_id}")
-            if strict and callback_data not in message.callback_data:
-                raise ValueError(
-                    f"message {message_id} has no button {callback_data!r}: {message.callback_data}"
-                )
-            user = self._user(user_id, None, None, None)
-            query_id = str(next(self._query_ids))
-            self._queries[query_id] = ("callback_query", time.monotonic(), False)
-            payload = {
-                "id": query_id,
-                "from": dict(user),
-                "message": self._message_json(message),
-                "chat_instance": str(-(abs(chat_id) * 7919 % 10**18) - 1),
-                "data": callback_data,
-            }
-        self._enqueue("callback_query", payload)
-        return query_id
-
-    def user_inline_query(
-        self, user_id: int, query: str, *, offset: str = "", chat_type: str = "sender"
-    ) -> str:
-        """A user types "@bot query" anywhere; returns the inline query id."""
-        with self._lock:
-            user = self._user(user_id, None, None, None)
-            query_id = str(next(self._query_ids))
-            self._queries[query_id] = ("inline_query", time.monotonic(), False)
-            payload = {
-                "id": query_id,
-                "from": dict(user),
-                "query": query,
-                "offset": offset,
-                "chat_type": chat_type,
-            }
-        self._enqueue("inline_query", payload)
-        return query_id
-
-    def user_chooses_inline_result(self, user_id: int, result_id: str, query: str) -> None:
-        with self._lock:
-            user = dict(self._user(user_id, None, None, None))
-        self._enqueue("chosen_inline_result", {"result_id": result_id, "from": user, "query": query})
-
-    def block(self, user_id: int) -> None:
-        """The user blocks the bot: sends answer 403, and a my_chat_member update arrives."""
-        with self._lock:
-            self.add_user(user_id)
-            self._blocked.add(user_id)
-            payload = self._member_update(user_id, "member", "kicked")
-        self._enqueue("my_chat_member", payload)
-
-    def unblock(self, user_id: int) -> None:
-        with self._lock:
-            self._blocked.discard(user_id)
-            payload = self._member_update(user_id, "kicked", "member")
-        self._enqueue("my_chat_member", payload)
-
-    def _member_update(self, user_id: int, old: str, new: str) -> dict[str, Any]:
-        def member(status: str) -> dict[str, Any]:
-            return {"user": dict(self.bot_user), "status": status} | (
-                {"until_date": 0} if status == "kicked" else {}
-            )
-
-        return {
-            "chat": dict(self._chats[user_id]),
-            "from": dict(self._users[user_id]),
-            "date": int(time.time()),
-            "old_chat_member": member(old),
-            "new_chat_member": member(new),
-        }
-
     # ------------------------------------------------------------ test controls and reading
 
     @property
@@ -1598,17 +1019,3 @@ class FakeTelegram:
 
     def _tail(self) -> list[str]:
         return [f"{c.method} {c.status} {c.description or ''}".strip() for c in self.requests[-5:]]
-
-
-class FakeTelegramThread:
-    """`with FakeTelegramThread(**kwargs) as tg:` serves a FakeTelegram from a background thread."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.tg = FakeTelegram(**kwargs)
-
-    def __enter__(self) -> FakeTelegram:
-        self.tg.start_in_thread()
-        return self.tg
-
-    def __exit__(self, *exc: object) -> None:
-        self.tg.stop_thread()

@@ -50,6 +50,12 @@ def test_an_initiative_card_in_a_group_carries_only_what_anyone_may_press(
     assert not labels(chat.command(speaker("bob", group=True), "me"))
     assert not labels(chat.command(speaker("bob", group=True), "follows"))
     assert labels(chat.command(speaker("bob", group=False), "follows"))
+    # A leaderboard in a group is everyone's: no "my area" of the speaker's.
+    people["bob"].say("/area 69123")
+    people["bob"].press("Lyon")
+    national = build("tp", "all", 0)
+    assert "My area" in labels(chat.press(speaker("bob", group=False), national))
+    assert "My area" not in labels(chat.press(speaker("bob", group=True), national))
 
 
 def test_a_press_in_a_group_answers_the_presser_and_leaves_the_card(runtime: Runtime, people: People) -> None:

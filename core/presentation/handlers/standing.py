@@ -20,7 +20,8 @@ def _board(ctx: Context, period: Period, area_id: int | None) -> Reply:
     lines = [t("standing.entry", rank=e.rank, name=e.name, count=e.points) for e in board.entries]
     if not lines:
         lines = [t("standing.empty")]
-    if board.viewer and board.viewer not in board.entries:
+    # In a group the board is everyone's: no line or button of the speaker's own.
+    if board.viewer and board.viewer not in board.entries and not ctx.shared:
         lines.append(t("standing.you", rank=board.viewer.rank, count=board.viewer.points))
     area_arg = area_id if area_id is not None else 0
     actions = tuple(
@@ -30,7 +31,7 @@ def _board(ctx: Context, period: Period, area_id: int | None) -> Reply:
     )
     if area_id is not None:
         actions += (Action(t("standing.national"), build("tp", period.value, 0), row=1),)
-    elif ctx.member.home_area_id is not None:
+    elif ctx.member.home_area_id is not None and not ctx.shared:
         actions += (Action(t("standing.my_area"), build("tp", period.value, ctx.member.home_area_id), row=1),)
     title = t("standing.title", scope=scope, period=t(f"standing.period.{period.value}"))
     return Reply([Card(title=title, lines=tuple(lines), actions=actions, ref="leaderboard")])

@@ -215,8 +215,9 @@ def _decision(ctx: Context, decision_id: int) -> Result:
             id=notice.decision_id,
             action=t(f"moderation.action.{notice.action}"),
         ),
-        t("decision.reason", reason=reason_text(t, notice.reason)),
     ]
+    if notice.reason:
+        lines.append(t("decision.reason", reason=reason_text(t, notice.reason)))
     if notice.action is ModerationAction.SUSPEND:
         if notice.suspension_days:
             lines.append(t("notifications.decision.suspended_days", count=notice.suspension_days))

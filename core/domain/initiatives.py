@@ -139,12 +139,24 @@ class Initiative:
             return self._move(Status.ANSWERED, now)
         return None
 
-    def withdraw(self, member_id: int, now: datetime) -> tuple[Status, Status]:
+    def ensure_withdrawable_by(self, member_id: int) -> None:
+        """Only its author withdraws it, and only while it is not over."""
         if member_id != self.author_id:
             raise Forbidden("error.not_author")
         if self.state.is_final:
             raise InvalidState("error.initiative_final", status=self.status)
+
+    def withdraw(self, member_id: int, now: datetime) -> tuple[Status, Status]:
+        self.ensure_withdrawable_by(member_id)
         return self._move(Status.WITHDRAWN, now)
+
+    def ensure_counterable_by(self, member_id: int) -> None:
+        """A counter-proposal answers an initiative that still gathers
+        support (the card offers Counter only then), never one's own."""
+        if not self.state.accepts_support:
+            raise InvalidState("error.initiative_not_counterable", status=self.status)
+        if member_id == self.author_id:
+            raise InvalidState("error.own_counter", id=self.id)
 
     def close(self, now: datetime) -> tuple[Status, Status]:
         if self.state.is_final:

@@ -26,6 +26,7 @@ __all__ = [
     "TargetType",
     "actions_for",
     "appealable",
+    "default_reason",
     "ensure_action_allowed",
     "ensure_appealable",
     "ensure_may_decide",
@@ -224,6 +225,15 @@ def reasons_summary(counts: dict[str, int]) -> str:
     the report reasons, most frequent first ("hate,spam"); presentation
     translates each code."""
     return ",".join(sorted(counts, key=lambda reason: (-counts[reason], reason)))
+
+
+def default_reason(action: ModerationAction, counts: dict[str, int], cause: str) -> str:
+    """The reason of a decision taken without one typed: the report reasons
+    (``reasons_summary``), or the cause. None for a dismissal: it rejects the
+    reports, so their reasons are not its own."""
+    if action is ModerationAction.DISMISS:
+        return ""
+    return reasons_summary(counts) or cause
 
 
 def appealable(decision: Decision, *, appealed: bool) -> bool:

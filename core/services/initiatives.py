@@ -33,6 +33,8 @@ __all__ = [
     "InitiativeView",
     "Proposal",
     "SimilarInitiative",
+    "check_may_propose",
+    "check_withdrawable",
     "count_all",
     "count_by_status",
     "count_supporters",
@@ -124,6 +126,53 @@ def similar_open(uow: UnitOfWork, title: str, area_id: int, threshold: float) ->
     return sorted((f for f in found if f.score >= threshold), key=lambda f: -f.score)[:5]
 
 
+def _ensure_may_propose(
+    uow: UnitOfWork, member_id: int, settings: Settings, counter_to_id: int | None
+) -> Initiative | None:
+    """Inside an open unit of work: the rules a proposal must pass (not
+    suspended, within the daily limit, a counter-proposal to an initiative
+    that takes one). Returns the initiative countered, if any."""
+    now = uow.now()
+    member = get_member(uow, member_id)
+    member.ensure_may_act(now)
+    done = count_recent(uow, tables.initiatives, "author_id", member_id, now - timedelta(days=1))
+    ensure_within_limit(Limited.PROPOSALS, done, settings.limits.proposals_per_day)
+    if counter_to_id is None:
+        return None
+    counter_to = get_initiative(uow, counter_to_id)
+    if counter_to.visibility != Visibility.VISIBLE:
+        raise NotFound("error.initiative_not_found", id=counter_to_id)
+    counter_to.ensure_counterable_by(member_id)
+    return counter_to
+
+
+def check_may_propose(
+    uow: UnitOfWork, member_id: int, settings: Settings, counter_to_id: int | None = None
+) -> None:
+    """Before the propose flow asks anything: refuse at once what ``propose``
+    would refuse at the end (a suspension, the daily limit, an initiative
+    that takes no counter-proposal)."""
+    with uow:
+        _ensure_may_propose(uow, member_id, settings, counter_to_id)
+
+
+def check_withdrawable(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:
+    """Before asking the author to confirm: refuse at once what
+    ``withdraw_initiative`` would refuse."""
+    with uow:
+        _withdrawable(uow, member_id, initiative_id)
+
+
+def _withdrawable(
+    uow: UnitOfWork, member_id: int, initiative_id: int, *, for_update: bool = False
+) -> Initiative:
+    member = get_member(uow, member_id)
+    member.ensure_may_act(uow.now())
+    initiative = get_initiative(uow, initiative_id, for_update=for_update)
+    initiative.ensure_withdrawable_by(member_id)
+    return initiative
+
+
 def propose(
     uow: UnitOfWork, member_id: int, proposal: Proposal, settings: Settings, *, from_flow: str | None = None
 ) -> int:
@@ -138,16 +187,8 @@ def propose(
     topic = validate_topic(proposal.topic, settings)
     with uow:
         now = uow.now()
-        member = get_member(uow, member_id)
-        member.ensure_may_act(now)
-        done = count_recent(uow, tables.initiatives, "author_id", member_id, now - timedelta(days=1))
-        ensure_within_limit(Limited.PROPOSALS, done, settings.limits.proposals_per_day)
+        counter_to = _ensure_may_propose(uow, member_id, settings, proposal.counter_to_id)
         area = get_area(uow, proposal.area_id)
-        counter_to = None
-        if proposal.counter_to_id is not None:
-            counter_to = get_initiative(uow, proposal.counter_to_id)
-            if counter_to.visibility != Visibility.VISIBLE:
-                raise NotFound("error.initiative_not_found", id=proposal.counter_to_id)
         if from_flow is not None:
             flows.finish(uow, member_id, "propose", from_flow)
         initiative = Initiative(
@@ -329,9 +370,7 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
 def withdraw_initiative(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:
     """The author withdraws their initiative."""
     with uow:
-        member = get_member(uow, member_id)
-        member.ensure_may_act(uow.now())
-        initiative = get_initiative(uow, initiative_id, for_update=True)
+        initiative = _withdrawable(uow, member_id, initiative_id, for_update=True)
         old, new = initiative.withdraw(member_id, uow.now())
         uow.emit(InitiativeStatusChanged(initiative_id=initiative_id, old=Status(old), new=Status(new)))
         uow.commit()

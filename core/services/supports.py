@@ -49,6 +49,9 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
         initiative = get_initiative(uow, initiative_id, for_update=True)
         initiative.ensure_visible()
         initiative.ensure_open_to_support()
+        if member_id == initiative.author_id:
+            # The author volunteers from the start; "already support" would puzzle them.
+            raise Conflict("error.own_initiative_support", id=initiative_id)
         s = tables.supports.c
         existing = uow.session.scalars(
             select(Support).where(s.initiative_id == initiative_id, s.member_id == member_id)

@@ -53,6 +53,6 @@ def test_reports_hide_and_a_moderator_dismisses_in_public(tmp_path: Path) -> Non
     visible = chat(tmp_path, "frank", "/show 1")
     assert "hidden" not in visible and "Des arbres sur la place" in visible
     log = chat(tmp_path, "frank", "/modlog")
-    assert "initiative #1: report dismissed — spam" in log
+    assert "initiative #1: report dismissed" in log and "spam" not in log  # a dismissal has no reason
     for reporter in ("erin", "grace", "heidi"):
         assert reporter not in log  # the public log never says who reported

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from core.bootstrap import Runtime
 from core.presentation.cards import CardKind
-from core.services import admin, initiatives
+from core.services import admin, areas, initiatives
+from core.services.initiatives import Proposal
 from tests.support import Clock, People, is_error, propose, text_of
 
 
@@ -103,11 +104,16 @@ def test_a_very_similar_title_in_the_same_area_asks_for_confirmation(people: Peo
     assert "Publish anyway" in text_of(reply)
 
 
-def test_daily_proposal_limit(people: People) -> None:
-    for n in range(3):
+def test_daily_proposal_limit_is_checked_again_at_the_end(people: People, runtime: Runtime) -> None:
+    for n in range(2):
         propose(people, "alice", title=f"Idea number {n} for the town")
     alice = people["alice"]
     alice.say("/propose Idea number four")
+    # Her third of the day is published elsewhere while this form is open.
+    with runtime.uow() as uow:
+        lyon = areas.search_areas(uow, "Lyon", limit=1)[0].id
+    proposal = Proposal("Idea number three for the town", "Published from another place.", lyon, "mobility")
+    initiatives.propose(runtime.uow(), alice.member_id, proposal, runtime.settings)
     alice.say("More.")
     alice.say("Lyon")
     alice.press("Lyon")

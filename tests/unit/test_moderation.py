@@ -219,7 +219,7 @@ def test_dismiss_shows_the_content_again_and_is_in_the_public_log_without_names(
     assert "The review queue is empty" in text_of(people["mod"].say("/queue"))
 
     log = text_of(people["eve"].say("/modlog"))
-    assert f"initiative #{initiative_id}: report dismissed — spam" in log
+    assert f"initiative #{initiative_id}: report dismissed" in log and "spam" not in log
     for name in ("bob", "carol", "dave", "mod"):
         assert name not in log
     assert points(runtime, people["bob"], "report_upheld") == 0

@@ -77,7 +77,7 @@ def initiative_card(ctx: Context, view: InitiativeView) -> Card:
             row=1,
         )
     )
-    if open_to_support:
+    if open_to_support and not view.viewer_is_author:
         actions.append(Action(t("button.counter"), build("c", view.id), row=1))
     actions.append(Action(t("button.timeline"), build("tl", view.id, 0), row=1))
     if view.responses:
@@ -140,6 +140,7 @@ def volunteer_pressed(ctx: Context, args: list[str]) -> Reply:
 def _withdraw(ctx: Context, initiative_id: int) -> Reply:
     view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
     if view.viewer_is_author:
+        initiatives.check_withdrawable(ctx.uow, ctx.member.id, initiative_id)
         return Reply(
             [
                 Card(
@@ -217,6 +218,7 @@ def _cancel_action(ctx: Context) -> Action:
 
 
 def _begin(ctx: Context, title: str, counter_to: int | None) -> Reply:
+    initiatives.check_may_propose(ctx.uow, ctx.member.id, ctx.settings, counter_to)
     data: dict[str, Any] = {"counter_to": counter_to}
     if title:
         data["title"] = initiatives.validate_title(title)
@@ -236,7 +238,6 @@ def propose_pressed(ctx: Context, args: list[str]) -> Reply:
 
 
 def counter(ctx: Context, initiative: int) -> Reply:
-    initiatives.initiative_view(ctx.uow, initiative, ctx.member.id)  # exists and visible
     return _begin(ctx, "", initiative)
 
 

@@ -268,8 +268,9 @@ def decided_card(ctx: Context, result: DecisionResult) -> Card:
             action=t(f"moderation.action.{result.action}"),
             moderator=result.moderator_name,
         ),
-        t("decision.reason", reason=reason_text(t, result.reason)),
     ]
+    if result.reason:
+        lines.append(t("decision.reason", reason=reason_text(t, result.reason)))
     if result.action == ModerationAction.SUSPEND.value:
         if result.suspended_until is None:
             lines.append(t("decision.suspended_permanently"))
@@ -351,7 +352,7 @@ def _my_decisions(ctx: Context) -> Reply:
     for d in found:
         lines.append(
             t(
-                "appeal.line",
+                "appeal.line" if d.reason else "appeal.line_without_reason",
                 id=d.decision_id,
                 date=d.created_at,
                 target=target_text(t, d.target_type, d.target_id),
@@ -410,7 +411,7 @@ def _action_text(t: Translator, action: str, days: int | None) -> str:
 
 def _log_line(t: Translator, entry: LogEntry) -> str:
     return t(
-        "modlog.line",
+        "modlog.line" if entry.reason else "modlog.line_without_reason",
         date=entry.created_at,
         target=target_text(t, entry.target_type, entry.target_id),
         action=_action_text(t, entry.action, entry.suspension_days),

@@ -25,11 +25,11 @@ from core.domain.moderation import (
     ReviewCause,
     ReviewItem,
     TargetType,
+    default_reason,
     ensure_action_allowed,
     ensure_may_decide,
     lift_suspension,
     parse_action,
-    reasons_summary,
     reopen_after_overturn,
     suspension_end,
     visibility_after,
@@ -101,7 +101,8 @@ def decide(
     UPDATE in the same transaction as the decision, so the same button
     pressed many times, even at once, decides once: the other presses get
     StaleAction("already decided"). An empty ``reason`` becomes the report
-    reasons (or the cause), stored as language-neutral codes.
+    reasons (or the cause), stored as language-neutral codes; a dismissal
+    then has none (``default_reason``).
     """
     act = parse_action(action)
     typed = (
@@ -142,7 +143,7 @@ def decide(
             target_id=item.target_id,
             moderator_id=moderator_id,
             action=act,
-            reason=typed or reasons_summary(reason_counts(reports)) or item.cause,
+            reason=typed or default_reason(act, reason_counts(reports), item.cause),
             created_at=now,
             target_author_id=target.author_id,
             suspension_days=suspension_days if act is ModerationAction.SUSPEND else None,

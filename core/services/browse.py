@@ -79,15 +79,23 @@ class BrowseItem:
 
 @dataclass(frozen=True)
 class BrowsePage:
-    """One page of a list; ``page`` counts from 0."""
+    """One page of a list; ``page`` counts from 0; ``total``: initiatives in
+    the whole list."""
 
     items: tuple[BrowseItem, ...]
     page: int
     has_next: bool
+    total: int = 0
+    page_size: int = PAGE_SIZE
 
     @property
     def has_previous(self) -> bool:
         return self.page > 0
+
+    @property
+    def pages(self) -> int:
+        """Pages in the list; an empty list still has its one, empty, page."""
+        return max(1, -(-self.total // self.page_size))
 
 
 def _supporters_subquery() -> Select[Any]:
@@ -116,6 +124,7 @@ def _page(uow: UnitOfWork, stmt: _Rows, page: int, size: int) -> BrowsePage:
     never overlap) for one page; one row more tells whether a next page exists."""
     page = min(max(0, page), MAX_PAGE)
     rows = uow.session.execute(stmt.limit(size + 1).offset(page * size)).all()
+    total = int(uow.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
     items = tuple(
         BrowseItem(
             id=int(r[0]),
@@ -127,7 +136,7 @@ def _page(uow: UnitOfWork, stmt: _Rows, page: int, size: int) -> BrowsePage:
         )
         for r in rows[:size]
     )
-    return BrowsePage(items=items, page=page, has_next=len(rows) > size)
+    return BrowsePage(items=items, page=page, has_next=len(rows) > size, total=total, page_size=size)
 
 
 def _newest_first(

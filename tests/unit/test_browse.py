@@ -191,3 +191,26 @@ def test_french_speakers_read_french(runtime: Runtime, people: People) -> None:
     zoe.language = "fr"
     text = text_of(zoe.say("/browse"))
     assert "Nouvelles initiatives" in text and "1 soutien sur 50" in text
+
+
+def test_browse_shows_its_total_and_a_page_past_the_end_says_so(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    for n in range(12):
+        publish(runtime, people, f"author{n}", f"Idea number {n} for the town")
+        clock.advance(minutes=1)
+    bob = people["bob"]
+    assert "Page 1 of 3 · 12 initiatives" in text_of(bob.say("/browse"))
+    assert "Page 3 of 3 · 12 initiatives" in text_of(bob.press_payload("v1:pg:new:0:2"))
+    past = bob.press_payload("v1:pg:new:0:5")
+    assert is_error(past) and "There is no page 6: the list has 3 pages." in text_of(past)
+    assert "Page 1 of 1 · 12 initiatives" not in text_of(bob.say("/search idea number 3"))
+    assert "Page 1 of 1 · 1 initiative" in text_of(bob.say("/search idea number 3"))
+    zoe = people["zoe"]
+    zoe.language = "fr"
+    assert "Page 1 sur 3 · 12 initiatives" in text_of(zoe.say("/browse"))
+    assert "la liste compte 3 pages" in text_of(zoe.press_payload("v1:pg:new:0:3"))
+    # An empty list says it is empty, on its one page, without a count of none.
+    empty = bob.press_payload("v1:pg:topic:health:0")
+    assert not is_error(empty) and "Page" not in text_of(empty)
+    assert is_error(bob.press_payload("v1:pg:topic:health:1"))

@@ -267,7 +267,8 @@ def test_page_presses_and_pages_past_the_end_say_so(people: People) -> None:
     assert is_error(pressed) and "Page" not in text_of(pressed).split("no page")[0]
     assert not is_error(people["ann"].press_payload(f"v1:ml:{2**62}"))  # an empty log says so
     assert "no longer valid" in text_of(people["ann"].press_payload("v1:pg:new::0"))
-    assert not is_error(people["ann"].press_payload(f"v1:pg:new:0:{2**62}"))
+    past = people["ann"].press_payload(f"v1:pg:new:0:{2**62}")
+    assert is_error(past) and "the list has 1 page" in text_of(past)
 
 
 def test_national_typed_at_the_area_step_chooses_it(people: People) -> None:

@@ -14,6 +14,7 @@ from core.errors import InvalidInput, StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, Reply
 from core.presentation.commands import CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
+from core.presentation.handlers.common import ensure_page
 from core.presentation.parameters import Kind, Parameter, parse_value
 from core.presentation.payloads import build, page_arg
 from core.services import browse
@@ -85,6 +86,7 @@ def browse_reply(
     if listing is Listing.TOPIC and arg == NO_ARG:
         return _topic_picker(ctx, edit=edit)
     result = _fetch(ctx, listing, arg, page)
+    ensure_page(page, result.pages)
     t = ctx.t
     lines = []
     actions: list[Action] = []
@@ -104,7 +106,7 @@ def browse_reply(
         label = item.title if len(item.title) <= TITLE_IN_BUTTON else item.title[: TITLE_IN_BUTTON - 1] + "…"
         actions.append(Action(f"#{item.id} · {label}", build("s", item.id), ActionStyle.PRIMARY, row=n))
     if not result.items:
-        lines.append(t("browse.empty_page" if page else f"browse.empty.{listing.value}"))
+        lines.append(t(f"browse.empty.{listing.value}"))
     nav_row = len(result.items)
     if result.has_previous:
         actions.append(
@@ -119,7 +121,9 @@ def browse_reply(
         title=_title(ctx, listing, arg, typed),
         lines=tuple(lines),
         actions=tuple(actions),
-        footer=t("browse.page", page=result.page + 1),
+        footer=t("browse.page", page=result.page + 1, pages=result.pages, count=result.total)
+        if result.total
+        else None,
         ref="browse",
     )
     return Reply([card], edit=edit)

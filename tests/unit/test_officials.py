@@ -376,15 +376,18 @@ def test_the_official_record_counts_answered_pending_and_the_median_delay(
     assert "bob is not an official" in text_of(people["bob"].say("/official"))
 
     area = text_of(people["bob"].say("/officials Lyon"))
-    mayor_line = "mayor — Maire de Lyon (Lyon): answered 3 · pending 1 · median time to answer: 2 days"
+    mayor_line = (
+        f"mayor (#{mayor_id}) — Maire de Lyon (Lyon): answered 3 · pending 1 · median time to answer: 2 days"
+    )
     minister_line = (
-        "minister — Ministre (France): answered 0 · pending 1 · median time to answer: no response yet"
+        f"minister (#{people['minister'].member_id}) — Ministre (France): "
+        "answered 0 · pending 1 · median time to answer: no response yet"
     )
     assert area.index(mayor_line) < area.index(minister_line)
     people["bob"].press("mayor")
     assert "Initiatives answered: 3" in text_of(people["bob"].last)
     paris = text_of(people["bob"].say("/officials 75056"))
-    assert "minister — Ministre (France)" in paris and "mayor" not in paris
+    assert "minister (#" in paris and "Ministre (France)" in paris and "mayor" not in paris
 
 
 def test_a_revoked_mandate_keeps_past_answers_public(runtime: Runtime, people: People) -> None:

@@ -20,7 +20,7 @@ from core.errors import InvalidInput, StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
 from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
-from core.presentation.handlers.common import ensure_page, notice
+from core.presentation.handlers.common import ensure_page, member_label, notice
 from core.presentation.i18n import Translator
 from core.presentation.parameters import PAGE_MAX, Kind, Parameter, match_choice
 from core.presentation.payloads import build, int_arg, page_arg
@@ -195,7 +195,7 @@ def review_card(ctx: Context, entry: QueueEntry) -> Card:
         t(
             "queue.target",
             target=target_text(t, entry.target_type, entry.target_id),
-            author=entry.author_name,
+            author=member_label(t, entry.author_name, entry.author_id),
         ),
         f"« {entry.excerpt} »",
     ]

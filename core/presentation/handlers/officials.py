@@ -15,6 +15,7 @@ from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Field, Reply
 from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
+from core.presentation.handlers.common import member_label
 from core.presentation.parameters import Kind, Parameter
 from core.presentation.payloads import build, int_arg
 from core.services import flows, initiatives, officials
@@ -316,7 +317,7 @@ def officials_command(ctx: Context, area: int) -> Reply:
         lines.append(
             t(
                 "officials.area_line",
-                name=item.name,
+                name=member_label(t, item.name, item.member_id),
                 title=item.mandate_title,
                 area=item.area_name,
                 answered=item.record.answered,

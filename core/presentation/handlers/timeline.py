@@ -40,10 +40,11 @@ def _entry_line(ctx: Context, number: int, entry: TimelineEntry) -> str:
     t = ctx.t
     head = t("timeline.head", number=number, at=entry.at)
     kind = entry.kind
-    if entry.visibility == Visibility.HIDDEN.value:
-        return f"{head} {t('timeline.hidden', what=t(f'timeline.kind.{kind}'))}"
-    if entry.visibility == Visibility.REMOVED.value:
-        return f"{head} {t('timeline.removed', what=t(f'timeline.kind.{kind}'))}"
+    if entry.visibility != Visibility.VISIBLE.value:
+        # Its number, as the moderation log and the notices name it.
+        what = t("timeline.numbered", what=t(f"timeline.kind.{kind}"), id=entry.ref_id)
+        key = "timeline.hidden" if entry.visibility == Visibility.HIDDEN.value else "timeline.removed"
+        return f"{head} {t(key, what=what)}"
     text = _clip(entry.text or "")
     author = entry.author or "?"
     if kind == EntryKind.CREATED.value:
@@ -53,9 +54,9 @@ def _entry_line(ctx: Context, number: int, entry: TimelineEntry) -> str:
     elif kind == EntryKind.STATUS.value:
         body = t("timeline.status", status=t(f"status.{entry.status}"))
     elif kind == EntryKind.POST.value:
-        body = t("timeline.post", author=author, text=text)
+        body = t("timeline.post", id=entry.ref_id, author=author, text=text)
     elif kind == EntryKind.COMMENT.value:
-        body = t("timeline.comment", author=author, text=text)
+        body = t("timeline.comment", id=entry.ref_id, author=author, text=text)
     elif kind == EntryKind.RESPONSE.value:
         body = t(
             "timeline.response",

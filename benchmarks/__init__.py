@@ -1,0 +1,1 @@
+"""possibles' benchmark suite: ``python -m benchmarks all [--quick]`` (see __main__)."""

@@ -36,7 +36,7 @@ from core.bootstrap import Runtime
 from core.config import Settings
 from core.services import digests
 from notifications.dispatcher import Dispatcher
-from tests.fakes.telegram import FakeTelegramThread
+from tests.fakes.telegram import FakeTelegram, FakeTelegramThread
 from tests.support import Clock, People, Person, propose
 
 LIMIT = 30.0
@@ -58,11 +58,11 @@ def prepare(database: str, chats: int) -> Runtime:
     return runtime
 
 
-def rate_limited_since(tg: FakeTelegramThread, before: int) -> int:
+def rate_limited_since(tg: FakeTelegram, before: int) -> int:
     return len(tg.rate_limited) - before
 
 
-async def ours(runtime: Runtime, tg: FakeTelegramThread) -> tuple[int, float, int]:
+async def ours(runtime: Runtime, tg: FakeTelegram) -> tuple[int, float, int]:
     before = len(tg.rate_limited)
     os.environ.update(tg.env())
     sender = telegram_sender(Settings())
@@ -73,7 +73,7 @@ async def ours(runtime: Runtime, tg: FakeTelegramThread) -> tuple[int, float, in
     return stats.sent, seconds, rate_limited_since(tg, before)
 
 
-async def ptb_rate_limiter(tg: FakeTelegramThread, chats: int, text: str) -> tuple[int, float, int]:
+async def ptb_rate_limiter(tg: FakeTelegram, chats: int, text: str) -> tuple[int, float, int]:
     before = len(tg.rate_limited)
     bot = ExtBot(tg.token, base_url=tg.base_url, rate_limiter=AIORateLimiter(max_retries=5))
     sent = 0

@@ -127,7 +127,6 @@ async def _time(
 async def _possibles(database: Any, updates: list[dict[str, Any]], warm: int) -> tuple[dict[str, float], int]:
     from pydantic import SecretStr
     from telegram import Update
-    from telegram.ext import Application
 
     from benchmarks.transport import InProcessBotAPI
     from bots.telegram.app import TelegramFrontEnd
@@ -137,14 +136,13 @@ async def _possibles(database: Any, updates: list[dict[str, Any]], warm: int) ->
     settings = Settings(telegram=TelegramSettings(token=SecretStr(TOKEN), bot_username="possibles_bot"))
     runtime = Runtime(settings, database)
     front = TelegramFrontEnd(runtime)
-    # The same handlers on an Application whose Bot API is answered in process.
-    front.application = (
-        Application.builder().token(TOKEN).request(InProcessBotAPI()).updater(None).job_queue(None).build()
-    )
-    front._register()
+    app = front.application
+    # The front end's own Application and Bot, with the Bot API answered in
+    # process: python-telegram-bot has no public way to swap a built Bot's transport.
+    transport = InProcessBotAPI()
+    app.bot._request = (transport, transport)  # type: ignore[attr-defined]
     errors = _Errors()
     logging.getLogger("bots").addHandler(errors)
-    app = front.application
     await app.initialize()
     try:
 
@@ -152,6 +150,8 @@ async def _possibles(database: Any, updates: list[dict[str, Any]], warm: int) ->
             await front.process(Update.de_json(data, app.bot))
 
         result = await _time(handle, updates, warm)
+        if transport.calls.get("sendMessage", 0) < len(updates):  # each update is answered
+            raise RuntimeError(f"fewer answers than updates: {transport.calls}")
     finally:
         await app.shutdown()
         logging.getLogger("bots").removeHandler(errors)
@@ -232,7 +232,7 @@ def rows(quick: bool, postgresql: str | None) -> list[Row]:
         ours, errors = asyncio.run(_possibles(database, updates_for(1), warm))
         database.dispose()
         out += _rows("SQLite", ours, echo, errors, 0.10, 15)
-        if postgresql is None:
+        if not postgresql:
             out.append(
                 Row("updates/s, PostgreSQL", "skipped: no POSSIBLES_TEST_DATABASE_URL nor --postgresql")
             )

@@ -16,6 +16,7 @@ member's time zone when one is given.
 
 from __future__ import annotations
 
+import decimal
 import tomllib
 from datetime import date, datetime
 from functools import lru_cache
@@ -73,7 +74,12 @@ def _is_message(node: dict[str, Any]) -> bool:
 
 
 def format_number(value: int | float, language: str) -> str:
-    return format_decimal(value, locale=language)
+    """``value`` written the language's way. Any integer a person can type
+    formats: Babel rounds in the current decimal context, whose 28 digits a
+    typed "page 10^40" would overflow (decimal.InvalidOperation)."""
+    with decimal.localcontext() as context:
+        context.prec = max(context.prec, len(str(abs(int(value)))) + 10)
+        return format_decimal(value, locale=language)
 
 
 def translate(language: str, key: str, /, tz: str | None = None, **params: Any) -> str:

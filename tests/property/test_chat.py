@@ -68,14 +68,7 @@ if os.environ.get("POSSIBLES_PROPERTY_EXAMPLES"):  # examples per command, verb 
 #: else is fixing: (family, command / verb / flow, or "*" for everywhere) ->
 #: the issue item and where it breaks. Remove an entry once it is fixed: the
 #: tests then cover that family there again. Never add one silently.
-KNOWN_OPEN: dict[tuple[str, str], str] = {
-    **{
-        (family, command): f"issue 7, Robustness: /{command} with a page of 29 digits or more raises "
-        "decimal.InvalidOperation formatting the page in the answer (i18n.py:75 format_number)"
-        for family in ("huge_integers", "long_text")
-        for command in ("modlog", "queue", "timeline")
-    },
-}
+KNOWN_OPEN: dict[tuple[str, str], str] = {}
 
 
 def excluded(where: str) -> frozenset[str]:

@@ -271,6 +271,22 @@ def test_page_presses_and_pages_past_the_end_say_so(people: People) -> None:
     assert is_error(past) and "the list has 1 page" in text_of(past)
 
 
+def test_a_page_of_any_length_is_answered(people: People) -> None:
+    """Numbers past the 28 digits of Python's decimal context still format
+    in the answer (Babel rounds in that context)."""
+    initiative = propose(people, "ann")
+    huge = "9" * 29
+    past = people["ann"].say(f"/timeline {initiative} {huge}")
+    assert is_error(past) and f"no page {int(huge):,}" in text_of(past)
+    longer = people["ann"].say(f"/timeline {initiative} {'9' * 5000}")
+    assert is_error(longer) and "the list has 1 page" in text_of(longer)
+    assert "No moderation decision yet" in text_of(people["ann"].say(f"/modlog {huge}"))
+    assert is_error(people["ann"].say(f"/queue {huge}"))  # ann moderates nothing: refused, no crash
+    fr = people["zoé"]
+    fr.language = "fr"
+    assert "999\u202f999" in text_of(fr.say(f"/timeline {initiative} {huge}"))
+
+
 def test_national_typed_at_the_area_step_chooses_it(people: People) -> None:
     person = people["ann"]
     person.say("/propose")

@@ -61,6 +61,13 @@ class Context:
         then carry only what anyone may press, never the speaker's own buttons."""
         return self.speaker.in_group
 
+    @property
+    def reader_id(self) -> int | None:
+        """Whose eyes what is shown is read with: the member's in a private
+        chat; in a group, anyone's (None) — a hidden initiative its author or a
+        moderator may read would otherwise be shown to the whole group."""
+        return None if self.speaker.in_group else self.member.id
+
     def in_chat_language(self) -> Context:
         """This context, speaking the chat's language in a group (where a card
         stays for everyone) and the member's own elsewhere."""

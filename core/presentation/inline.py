@@ -68,7 +68,8 @@ def inline_results(ctx: Context, query: str, offset: str = "") -> InlinePage:
     items = []
     for item in found.items:
         try:
-            view = initiatives.initiative_view(ctx.uow, item.id, ctx.member.id)
+            # Shared into any chat: read as anyone, like a card in a group.
+            view = initiatives.initiative_view(ctx.uow, item.id, None)
         except PossiblesError:
             continue  # hidden or removed since the list was read
         description = ctx.t(

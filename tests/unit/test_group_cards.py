@@ -113,3 +113,17 @@ def test_answers_for_every_kind_of_reply() -> None:
     assert answer_press(page, group, LIMITS) == Answer(chat=tuple(page.cards), edit=True)
     inline = Reply([Card(title="#4", lines=("…",))], edit=True)
     assert answer_press(inline, alone, LIMITS, in_chat=False) == Answer(private=tuple(inline.cards))
+
+
+
+def test_a_hidden_initiative_is_read_as_anyone_in_a_group_even_by_its_author(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    """Its author may read it in private; shown in a group, everyone would."""
+    initiative_id = reported_thrice(runtime, people, clock)
+    chat = runtime.chat()
+    alone = chat.command(speaker("alice", group=False), "show", str(initiative_id))
+    assert alone.cards[0].kind is not CardKind.ERROR
+    for command, args in (("show", f"{initiative_id}"), ("timeline", f"{initiative_id}")):
+        shown = chat.command(speaker("alice", group=True), command, args)
+        assert shown.cards[0].kind is CardKind.ERROR and "hidden" in text_of(shown), command

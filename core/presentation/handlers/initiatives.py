@@ -97,7 +97,7 @@ def initiative_card(ctx: Context, view: InitiativeView) -> Card:
 
 
 def show_initiative(ctx: Context, initiative_id: int, *, edit: bool = False) -> Reply:
-    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.reader_id)
     return Reply([initiative_card(ctx, view)], edit=edit)
 
 
@@ -117,7 +117,7 @@ def _support(ctx: Context, initiative_id: int, kind: SupportKind) -> Reply:
     ]
     if result.goal_reached:
         lines.append(ctx.t("support.goal_reached", goal=result.goal))
-    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.reader_id)
     return Reply([Card(lines=tuple(lines), kind=CardKind.SUCCESS), initiative_card(ctx, view)])
 
 
@@ -138,7 +138,7 @@ def volunteer_pressed(ctx: Context, args: list[str]) -> Reply:
 
 
 def _withdraw(ctx: Context, initiative_id: int) -> Reply:
-    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.reader_id)
     if view.viewer_is_author:
         initiatives.check_withdrawable(ctx.uow, ctx.member.id, initiative_id)
         return Reply(
@@ -184,7 +184,7 @@ def progress(ctx: Context, initiative: int, status: str) -> Reply:
 
 def share_pressed(ctx: Context, args: list[str]) -> Reply:
     initiative_id = int_arg(args)
-    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.reader_id)
     url = initiative_url(ctx, initiative_id)
     text = quote(f"{view.title} — {ctx.t('share.invite')}")
     link = quote(url, safe="")
@@ -358,7 +358,7 @@ def confirm_pressed(ctx: Context, args: list[str]) -> Reply:
         counter_to_id=data.get("counter_to"),
     )
     initiative_id = initiatives.propose(ctx.uow, ctx.member.id, proposal, ctx.settings, from_flow="confirm")
-    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.reader_id)
     done = Card(lines=(ctx.t("propose.published", id=initiative_id),), kind=CardKind.SUCCESS)
     return Reply([done, initiative_card(ctx, view)], edit=True)
 

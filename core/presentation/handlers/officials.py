@@ -228,7 +228,7 @@ def publish_pressed(ctx: Context, args: list[str]) -> Reply:
         from_flow="confirm",
     )
     key = "officials.edited" if result.edited else "officials.published"
-    views = officials.responses_for(ctx.uow, initiative_id, ctx.member.id)
+    views = officials.responses_for(ctx.uow, initiative_id, ctx.reader_id)
     done = Card(
         lines=(ctx.t(key, id=initiative_id),),
         actions=(
@@ -245,8 +245,8 @@ def publish_pressed(ctx: Context, args: list[str]) -> Reply:
 
 
 def _responses(ctx: Context, initiative_id: int) -> Reply:
-    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.member.id)
-    responses = officials.responses_for(ctx.uow, initiative_id, ctx.member.id)
+    view = initiatives.initiative_view(ctx.uow, initiative_id, ctx.reader_id)
+    responses = officials.responses_for(ctx.uow, initiative_id, ctx.reader_id)
     lines = [] if responses else [ctx.t("officials.responses_none")]
     if len(responses) > RESPONSES_SHOWN:
         lines.append(ctx.t("officials.responses_more", count=len(responses) - RESPONSES_SHOWN))

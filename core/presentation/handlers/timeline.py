@@ -112,15 +112,15 @@ def timeline_card(ctx: Context, page: TimelinePage) -> Card:
 
 def show_timeline(ctx: Context, initiative_id: int, page: int = 0, *, edit: bool = False) -> Reply:
     """One page of the timeline (from 0); a page past its end is said so."""
-    result = timeline(ctx.uow, initiative_id, ctx.member.id, min(page, PAGE_MAX))
+    result = timeline(ctx.uow, initiative_id, ctx.reader_id, min(page, PAGE_MAX))
     ensure_page(page, result.pages)
     return Reply([timeline_card(ctx, result)], edit=edit)
 
 
 def _last_page(ctx: Context, initiative_id: int) -> Card:
     """The page where what was just written appears."""
-    first = timeline(ctx.uow, initiative_id, ctx.member.id, 0)
-    last = first if first.pages == 1 else timeline(ctx.uow, initiative_id, ctx.member.id, first.pages - 1)
+    first = timeline(ctx.uow, initiative_id, ctx.reader_id, 0)
+    last = first if first.pages == 1 else timeline(ctx.uow, initiative_id, ctx.reader_id, first.pages - 1)
     return timeline_card(ctx, last)
 
 

@@ -22,6 +22,8 @@ from core.domain.supports import SupportKind
 __all__ = [
     "AppealDecided",
     "AppealFiled",
+    "CommentDeleted",
+    "CommentEdited",
     "CommentPosted",
     "ContentFlagged",
     "ContentHidden",
@@ -30,9 +32,11 @@ __all__ = [
     "DecisionTaken",
     "DomainEvent",
     "GoalReached",
+    "InitiativeEdited",
     "InitiativeProposed",
     "InitiativeStatusChanged",
     "MemberSuspended",
+    "PostEdited",
     "PostPublished",
     "ResponsePosted",
     "SupportAdded",
@@ -195,6 +199,42 @@ class AppealDecided(DomainEvent):
     decision_id: int
     upheld: bool
     member_id: int
+
+
+# --- authors' edits: on the timeline, nobody is notified -------------------
+
+
+@dataclass(frozen=True)
+class InitiativeEdited(DomainEvent):
+    """Its author changed the title or description (before anyone joined)."""
+
+    name: ClassVar[str] = "initiative_edited"
+    initiative_id: int
+    author_id: int
+
+
+@dataclass(frozen=True)
+class PostEdited(DomainEvent):
+    name: ClassVar[str] = "post_edited"
+    initiative_id: int
+    post_id: int
+    author_id: int
+
+
+@dataclass(frozen=True)
+class CommentEdited(DomainEvent):
+    name: ClassVar[str] = "comment_edited"
+    initiative_id: int
+    comment_id: int
+    author_id: int
+
+
+@dataclass(frozen=True)
+class CommentDeleted(DomainEvent):
+    name: ClassVar[str] = "comment_deleted"
+    initiative_id: int
+    comment_id: int
+    author_id: int
 
 
 def event_classes() -> tuple[type[DomainEvent], ...]:

@@ -12,18 +12,50 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.domain.members import Role, has_role
-from core.errors import Forbidden, InvalidState, NotFound
+from core.domain.text import clean_text, fold
+from core.errors import Forbidden, InvalidInput, InvalidState, NotFound
 
 __all__ = [
     "DESCRIPTION_MAX",
+    "DESCRIPTION_MIN",
     "TITLE_MAX",
+    "TITLE_MIN",
     "Initiative",
     "Status",
     "Visibility",
+    "initiative_description",
+    "initiative_title",
 ]
 
+#: Decidim asks 15 characters for a title: "Trees" says too little to join.
+TITLE_MIN = 15
 TITLE_MAX = 120
+DESCRIPTION_MIN = 30
 DESCRIPTION_MAX = 2000
+
+
+#: clean_text's own bound is left open: ``_within`` says both bounds at once.
+_UNBOUNDED = 1 << 62
+
+
+def _within(text: str, field: str, minimum: int, maximum: int) -> str:
+    if not minimum <= len(text) <= maximum:
+        raise InvalidInput("error.text_length", field=field, length=len(text), min=minimum, max=maximum)
+    return text
+
+
+def initiative_title(value: str) -> str:
+    """The title as stored, or InvalidInput saying its length and the bounds.
+    The one rule of /propose, /counter and /edit."""
+    text = clean_text(value, field="title", max_length=_UNBOUNDED)
+    return _within(text, "title", TITLE_MIN, TITLE_MAX)
+
+
+def initiative_description(value: str) -> str:
+    """The description as stored (several lines), or InvalidInput saying its
+    length and the bounds."""
+    text = clean_text(value, field="description", max_length=_UNBOUNDED, multiline=True)
+    return _within(text, "description", DESCRIPTION_MIN, DESCRIPTION_MAX)
 
 
 class Status(StrEnum):
@@ -60,6 +92,7 @@ class Visibility(StrEnum):
     VISIBLE = "visible"
     HIDDEN = "hidden"  # pending review, or hidden by a decision
     REMOVED = "removed"  # a tombstone stays
+    DELETED = "deleted"  # by its author (comments): a tombstone stays, the text is gone
 
     @property
     def listed(self) -> bool:
@@ -124,6 +157,33 @@ class Initiative:
         if not self.readable_by(viewer_id, roles):
             removed = self.visibility == Visibility.REMOVED
             raise NotFound("error.initiative_removed" if removed else "error.initiative_hidden", id=self.id)
+
+    def ensure_editable_by(self, member_id: int, other_supporters: int) -> None:
+        """Its author may change the title and description while it is
+        visible, not final, and nobody but the author has joined it: people
+        who joined must find what they joined."""
+        if member_id != self.author_id:
+            raise Forbidden("error.not_author")
+        self.ensure_visible()
+        if self.state.is_final:
+            raise InvalidState("error.initiative_final", status=self.status)
+        if other_supporters:
+            raise InvalidState("error.edit_initiative_supported", id=self.id, count=other_supporters)
+
+    def editable(self, other_supporters: int) -> bool:
+        """``ensure_editable_by`` its author, as a yes or no (the Edit button)."""
+        try:
+            self.ensure_editable_by(self.author_id, other_supporters)
+        except (Forbidden, InvalidState):
+            return False
+        return True
+
+    def revise(self, member_id: int, title: str, description: str, other_supporters: int) -> None:
+        """The author's edit (``ensure_editable_by``)."""
+        self.ensure_editable_by(member_id, other_supporters)
+        self.title = title
+        self.description = description
+        self.search_key = fold(f"{title} {description}")
 
     def record_supporters(self, supporters: int, now: datetime) -> bool:
         """Note the new number of supporters; True when this reaches the goal."""

@@ -14,12 +14,18 @@ from core.domain.events import (
     InitiativeProposed,
     InitiativeStatusChanged,
 )
-from core.domain.initiatives import DESCRIPTION_MAX, TITLE_MAX, Initiative, Status, Visibility
+from core.domain.initiatives import (
+    Initiative,
+    Status,
+    Visibility,
+    initiative_description,
+    initiative_title,
+)
 from core.domain.limits import Limited, ensure_within_limit
 from core.domain.moderation import TargetType
 from core.domain.reputation import PointReason, achievement_earns, initiative_ref
 from core.domain.supports import Follow, FollowTarget, Support, SupportKind
-from core.domain.text import clean_text, fold, similarity
+from core.domain.text import fold, similarity
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.services import flows, reputation, screening
 from core.services.admin import active_mandates
@@ -42,6 +48,7 @@ __all__ = [
     "expire_due",
     "get_initiative",
     "initiative_view",
+    "other_supporters",
     "progress",
     "propose",
     "similar_open",
@@ -53,11 +60,11 @@ __all__ = [
 
 
 def validate_title(title: str) -> str:
-    return clean_text(title, field="title", max_length=TITLE_MAX)
+    return initiative_title(title)
 
 
 def validate_description(text: str) -> str:
-    return clean_text(text, field="description", max_length=DESCRIPTION_MAX, multiline=True)
+    return initiative_description(text)
 
 
 def validate_topic(topic: str, settings: Settings) -> str:
@@ -266,6 +273,8 @@ class InitiativeView:
     viewer_is_author: bool
     #: The viewer holds a mandate over the initiative's area (may respond).
     viewer_is_official_here: bool = False
+    #: The viewer is its author and may still edit it (nobody else joined).
+    viewer_may_edit: bool = False
 
 
 def _supporter_counts(uow: UnitOfWork, initiative_id: int) -> tuple[int, int]:
@@ -278,6 +287,15 @@ def _supporter_counts(uow: UnitOfWork, initiative_id: int) -> tuple[int, int]:
     }
     volunteers = int(rows.get(SupportKind.VOLUNTEER, 0))
     return volunteers + int(rows.get(SupportKind.SUPPORTER, 0)), volunteers
+
+
+def other_supporters(uow: UnitOfWork, initiative: Initiative) -> int:
+    """Inside an open unit of work: who joined it, its author aside."""
+    s = tables.supports.c
+    found = uow.session.scalar(
+        select(func.count()).where(s.initiative_id == initiative.id, s.member_id != initiative.author_id)
+    )
+    return int(found or 0)
 
 
 def count_supporters(uow: UnitOfWork, initiative_id: int) -> int:
@@ -364,6 +382,8 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
             viewer_follows=viewer_follows,
             viewer_is_author=viewer_id == initiative.author_id,
             viewer_is_official_here=viewer_id is not None and _official_over(uow, viewer_id, area),
+            viewer_may_edit=viewer_id == initiative.author_id
+            and initiative.editable(other_supporters(uow, initiative)),
         )
 
 

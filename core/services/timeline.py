@@ -4,7 +4,8 @@ action, with the news, comments, official responses and counter-proposals.
 Milestones come from the initiative itself (created_at, goal_reached_at,
 status_changed_at and its current status), not from the outbox. Moderated
 content keeps its place: hidden content shows as "hidden pending review"
-without its text, removed content as a tombstone.
+without its text, removed content as a tombstone, and so does a comment its
+author deleted.
 
 One page is two kinds of queries: a UNION of the (kind, id, date) keys of
 every entry, ordered and cut in SQL, then the page's details, one query per
@@ -76,6 +77,8 @@ class TimelineEntry:
     #: An official's mandate title ("Maire de Lyon"), for responses.
     official_title: str | None = None
     edited: bool = False
+    #: The viewer wrote it (a post or comment): they may edit it.
+    mine: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ def _shown(visibility: str, text: str, author: str) -> dict[str, object]:
 
 
 def _details(
-    uow: UnitOfWork, initiative: Initiative, keys: list[tuple[str, int, datetime]]
+    uow: UnitOfWork, initiative: Initiative, keys: list[tuple[str, int, datetime]], viewer_id: int | None
 ) -> list[TimelineEntry]:
     """The page's entries in the order of ``keys``, one query per kind."""
     assert initiative.id is not None
@@ -144,12 +147,15 @@ def _details(
         if kind.value in wanted:
             t = table.c
             rows = uow.session.execute(
-                select(t.id, t.body, t.visibility, m.display_name)
+                select(t.id, t.body, t.visibility, m.display_name, t.edited_at, t.author_id)
                 .join(tables.members, m.id == t.author_id)
                 .where(t.id.in_(wanted[kind.value]))
             )
-            for rid, body, visibility, name in rows:
-                found[(kind.value, int(rid))] = _shown(str(visibility), str(body), str(name))
+            for rid, body, visibility, name, edited_at, author_id in rows:
+                entry = _shown(str(visibility), str(body), str(name))
+                if visibility == Visibility.VISIBLE:
+                    entry.update(edited=edited_at is not None, mine=author_id == viewer_id)
+                found[(kind.value, int(rid))] = entry
     if EntryKind.RESPONSE.value in wanted:
         r, md = tables.responses.c, tables.mandates.c
         responses = uow.session.execute(
@@ -206,7 +212,7 @@ def timeline(
             .limit(size + 1)
             .offset(page * size)
         ).all()
-        entries = _details(uow, initiative, [(str(k), int(ref), at) for k, ref, at in rows[:size]])
+        entries = _details(uow, initiative, [(str(k), int(ref), at) for k, ref, at in rows[:size]], viewer_id)
         writable = contributions.open_to_writing(initiative)
         team = viewer_id is not None and contributions.is_team(uow, viewer_id, initiative)
         return TimelinePage(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import registry
 
 from core.domain.areas import Area
-from core.domain.contributions import Comment, Post
+from core.domain.contributions import Comment, Post, Revision
 from core.domain.flows import Conversation
 from core.domain.initiatives import Initiative
 from core.domain.invites import InviteCode
@@ -39,6 +39,7 @@ def map_domain() -> None:
         (Follow, tables.follows),
         (Post, tables.posts),
         (Comment, tables.comments),
+        (Revision, tables.revisions),
         (Response, tables.responses),
         (ResponseRevision, tables.response_revisions),
         (Report, tables.reports),

@@ -188,6 +188,7 @@ posts = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("visibility", EnumText(Visibility, 10), nullable=False),
     Column("flagged", Boolean, nullable=False, default=False),
+    Column("edited_at", UTCDateTime(), nullable=True),
 )
 
 comments = Table(
@@ -200,6 +201,7 @@ comments = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("visibility", EnumText(Visibility, 10), nullable=False),
     Column("flagged", Boolean, nullable=False, default=False),
+    Column("edited_at", UTCDateTime(), nullable=True),
 )
 
 responses = Table(
@@ -226,6 +228,18 @@ response_revisions = Table(
     Column("position", EnumText(Position, 20), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+#: Former versions of posts and comments (public, like responses' revisions).
+revisions = Table(
+    "revisions",
+    metadata,
+    _id(),
+    Column("target_type", EnumText(TargetType, 12), nullable=False),
+    Column("target_id", Id, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_revisions_target", "target_type", "target_id"),
 )
 
 reports = Table(

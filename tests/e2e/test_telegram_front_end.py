@@ -93,7 +93,7 @@ def seeded(runtime: Runtime, title: str = "Trees on the square") -> int:
 
         area = areas.search_areas(uow, "Lyon", limit=1)[0]
     proposal = Proposal(
-        title=title, description="Shade for the summer.", area_id=area.id, topic="environment"
+        title=title, description="Shade for the summer on the square.", area_id=area.id, topic="environment"
     )
     return initiatives.propose(runtime.uow(), author.id, proposal, runtime.settings)
 

@@ -29,7 +29,10 @@ def test_fifty_threads_join_the_same_initiative(shared_database: Database) -> No
     with runtime.uow() as uow:
         lyon = uow.session.scalar(select(tables.areas.c.id).where(tables.areas.c.code == "69123"))
     initiative_id = initiatives.propose(
-        runtime.uow(), author.id, Proposal("Trees", "Shade on the square", int(lyon), "environment"), settings
+        runtime.uow(),
+        author.id,
+        Proposal("Trees on the square", "Shade on the square in the summer", int(lyon), "environment"),
+        settings,
     )
     joiners = [
         members.enter(runtime.uow(), Identity("test", f"p{i}"), f"p{i}", "en", settings).id
@@ -98,7 +101,12 @@ def test_two_moderators_deciding_two_items_of_the_same_content_at_once(shared_da
         initiative_id = initiatives.propose(
             runtime.uow(),
             author,
-            Proposal(f"Trees, take {round_}", "Shade on the square", lyon, "environment"),
+            Proposal(
+                f"Trees on the square, take {round_}",
+                "Shade on the square in the summer",
+                lyon,
+                "environment",
+            ),
             settings,
         )
         with runtime.uow() as uow:

@@ -31,7 +31,7 @@ def publish(
     *,
     area: str = "69123",
     topic: str = "environment",
-    description: str = "A short description.",
+    description: str = "A short description of the idea.",
 ) -> int:
     """Publish an initiative as ``who`` (the chat's guided flow is tested elsewhere)."""
     proposal = Proposal(title=title, description=description, area_id=area_id(runtime, area), topic=topic)
@@ -108,7 +108,7 @@ def test_trending_counts_supports_of_the_last_seven_days(
     for who in ("bob", "carol", "dave"):
         people[who].say(f"/join {older}")
     clock.advance(days=2)
-    newer = publish(runtime, people, "erin", "Newer idea")
+    newer = publish(runtime, people, "erin", "Newer idea for the town")
     people["frank"].say(f"/join {newer}")
     viewer = people["zoe"]
     assert listed(viewer.say("/browse trending")) == [older, newer]  # 4 supports against 2
@@ -124,7 +124,7 @@ def test_near_me_is_the_home_area_its_parents_and_children_not_the_siblings_chil
     runtime: Runtime, people: People
 ) -> None:
     by_area = {
-        code: publish(runtime, people, f"author_{code}", f"Idea in {code}", area=code)
+        code: publish(runtime, people, f"author_{code}", f"Idea for the area {code}", area=code)
         for code in ("FR", "R84", "69", "69123", "42", "42218", "R11", "75056")
     }
     zoe = people["zoe"]
@@ -172,7 +172,7 @@ def test_search_pages_keep_the_words_and_long_searches_are_refused(runtime: Runt
 
 def test_topic_lists_and_picker(runtime: Runtime, people: People) -> None:
     bikes = publish(runtime, people, "alice", "More bike lanes", topic="mobility")
-    publish(runtime, people, "bob", "More trees", topic="environment")
+    publish(runtime, people, "bob", "More trees in town", topic="environment")
     zoe = people["zoe"]
     picker = zoe.say("/browse topic")
     assert "Which topic?" in text_of(picker)
@@ -186,7 +186,7 @@ def test_topic_lists_and_picker(runtime: Runtime, people: People) -> None:
 
 
 def test_french_speakers_read_french(runtime: Runtime, people: People) -> None:
-    publish(runtime, people, "alice", "Des arbres")
+    publish(runtime, people, "alice", "Des arbres sur la place")
     zoe = people["zoe"]
     zoe.language = "fr"
     text = text_of(zoe.say("/browse"))

@@ -50,7 +50,7 @@ def test_bad_input_is_answered_in_the_members_language_and_changes_nothing(peopl
     assert "pas d'initiative n°99" in text_of(fr.say("/join 99"))
     fr.say("/propose")
     reply = fr.say("x" * 121)
-    assert "trop long" in text_of(reply) and "121" in text_of(reply)
+    assert "fait 121 caractères ; il en faut de 15 à 120" in text_of(reply)
 
 
 def test_open_initiatives_expire_after_their_term_and_stop_accepting_support(
@@ -96,7 +96,7 @@ def test_a_very_similar_title_in_the_same_area_asks_for_confirmation(people: Peo
     propose(people, "alice", title="Trees on the village square")
     bob = people["bob"]
     bob.say("/propose Trees on the village square!")
-    bob.say("Same idea.")
+    bob.say("Same idea: the square needs trees.")
     bob.say("Lyon")
     bob.press("Lyon")
     reply = bob.press("Environment")
@@ -112,9 +112,9 @@ def test_daily_proposal_limit_is_checked_again_at_the_end(people: People, runtim
     # Her third of the day is published elsewhere while this form is open.
     with runtime.uow() as uow:
         lyon = areas.search_areas(uow, "Lyon", limit=1)[0].id
-    proposal = Proposal("Idea number three for the town", "Published from another place.", lyon, "mobility")
+    proposal = Proposal("Idea number three for the town", "Published from another place, the same day.", lyon, "mobility")
     initiatives.propose(runtime.uow(), alice.member_id, proposal, runtime.settings)
-    alice.say("More.")
+    alice.say("More ideas for the town, again.")
     alice.say("Lyon")
     alice.press("Lyon")
     alice.press("Environment")

@@ -565,7 +565,9 @@ def test_a_comment_reported_from_its_button_is_removed_with_a_tombstone(
 
 
 def test_screening_flags_new_content_for_review_without_hiding_it(runtime: Runtime, people: People) -> None:
-    initiative_id = publish(runtime, people["alice"], "A march", "Sieg heil to everyone who comes")
+    initiative_id = publish(
+        runtime, people["alice"], "A march through town", "Sieg heil to everyone who comes"
+    )
     assert visibility(runtime, initiative_id) == "visible"
     assert not is_error(people["eve"].say(f"/show {initiative_id}"))
     [flagged] = events(runtime, "content_flagged")
@@ -579,7 +581,12 @@ def test_screening_flags_new_content_for_review_without_hiding_it(runtime: Runti
 
 
 def test_clean_content_is_not_flagged(runtime: Runtime, people: People) -> None:
-    publish(runtime, people["alice"], "Bike lanes", "Safe bike lanes to the schools")
+    publish(
+        runtime,
+        people["alice"],
+        "Bike lanes to the schools",
+        "Safe bike lanes to the schools, on every street",
+    )
     assert not events(runtime, "content_flagged") and open_items(runtime) == 0
 
 
@@ -614,7 +621,7 @@ def test_twenty_simultaneous_presses_decide_once(shared_database: Database) -> N
     initiative_id = initiatives.propose(
         runtime.uow(),
         author,
-        Proposal("Trees", "Shade on the square", lyon(runtime), "environment"),
+        Proposal("Trees on the square", "Shade on the square in the summer", lyon(runtime), "environment"),
         settings,
     )
     for name in ("r1", "r2", "r3"):

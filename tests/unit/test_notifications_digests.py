@@ -152,7 +152,7 @@ def test_new_initiatives_in_the_home_area_and_followed_topics_and_the_trending_o
     zoe.press("Lyon")
     people["yan"].say("/follow topic mobility")
     first = propose(people, "alice", "Trees on the square")
-    propose(people, "alice", "A bike lane", area="Saint-Étienne")
+    propose(people, "alice", "A bike lane downtown", area="Saint-Étienne")
     people["bob"].say(f"/join {first}")
     clock.now = at(2026, 11, 25, 17, 0)
     build(runtime)

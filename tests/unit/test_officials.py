@@ -166,7 +166,7 @@ def test_an_official_answers_only_inside_the_mandate_area(runtime: Runtime, peop
     make_official(runtime, people, "mayor", LYON, "Maire de Lyon")
     make_official(runtime, people, "minister", "FR", "Ministre de la Transition écologique")
     in_lyon = publish(runtime, people, "alice", LYON)
-    in_saint_etienne = publish(runtime, people, "alice", SAINT_ETIENNE, "Bike lanes")
+    in_saint_etienne = publish(runtime, people, "alice", SAINT_ETIENNE, "Bike lanes downtown")
 
     refused = people["mayor"].say(f"/respond {in_saint_etienne}")
     assert is_error(refused)
@@ -309,7 +309,7 @@ def test_respond_without_id_lists_what_awaits_and_publish_twice_publishes_once(
 ) -> None:
     make_official(runtime, people, "mayor", LYON, "Maire de Lyon")
     waiting = publish(runtime, people, "alice", LYON, "Benches by the river")
-    not_yet = publish(runtime, people, "alice", LYON, "A new library")
+    not_yet = publish(runtime, people, "alice", LYON, "A new library downtown")
     elsewhere = publish(runtime, people, "alice", PARIS, "Paris fountains")
     reach_goal(people, waiting)
     reach_goal(people, elsewhere)
@@ -348,10 +348,10 @@ def test_the_official_record_counts_answered_pending_and_the_median_delay(
     clock.advance(days=1)
     answer(people, "mayor", early, "I will study it", "We look at it.")  # 1 day after publication
 
-    two_days = publish(runtime, people, "alice", LYON, "Trees")
-    five_days = publish(runtime, people, "alice", LYON, "Benches")
-    pending = publish(runtime, people, "alice", LYON, "Library")
-    still_open = publish(runtime, people, "alice", LYON, "Fountain")
+    two_days = publish(runtime, people, "alice", LYON, "Trees on the square")
+    five_days = publish(runtime, people, "alice", LYON, "Benches by the river")
+    pending = publish(runtime, people, "alice", LYON, "A library downtown")
+    still_open = publish(runtime, people, "alice", LYON, "A fountain downtown")
     clock.advance(days=10)  # publication time must not count once the goal is reached
     for initiative_id in (two_days, five_days, pending):
         reach_goal(people, initiative_id)

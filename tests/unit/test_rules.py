@@ -36,7 +36,9 @@ def initiative(visibility: Visibility) -> Initiative:
 
 
 def test_readable_by_everyone_while_visible_then_author_and_moderators_then_nobody() -> None:
-    visible, hidden, removed = (initiative(v) for v in Visibility)
+    visible, hidden, removed = (
+        initiative(v) for v in (Visibility.VISIBLE, Visibility.HIDDEN, Visibility.REMOVED)
+    )
     assert visible.readable_by(None, ())
     assert hidden.readable_by(1, ()) and not hidden.readable_by(2, ()) and not hidden.readable_by(None, ())
     assert hidden.readable_by(2, {"moderator"}) and hidden.readable_by(2, {"admin"})

@@ -39,7 +39,7 @@ def test_a_private_command_in_a_group_answers_with_a_link_that_continues_it(
     people: People, runtime: Runtime
 ) -> None:
     chat = runtime.chat()
-    reply = chat.command(speaker("alice", group=True), "propose", "Trees")
+    reply = chat.command(speaker("alice", group=True), "propose", "Trees on the square")
     (card,) = reply.cards
     assert "continues in our private chat" in text_of(reply)
     (button,) = card.actions
@@ -51,7 +51,7 @@ def test_a_private_command_in_a_group_answers_with_a_link_that_continues_it(
     started = chat.press(speaker("alice"), confirm.payload)
     assert "Describe it" in text_of(started)  # the title came along: the next step
     conversation = flows.current(runtime.uow(), member_id(runtime, "alice"))
-    assert conversation is not None and conversation.data["title"] == "Trees"
+    assert conversation is not None and conversation.data["title"] == "Trees on the square"
 
 
 def test_without_a_link_the_group_is_told_where_to_go(runtime: Runtime) -> None:

@@ -84,6 +84,9 @@ def initiative_card(ctx: Context, view: InitiativeView) -> Card:
         actions.append(Action(t("button.responses", count=view.responses), build("ov", view.id), row=2))
     if view.viewer_is_official_here and not Status(view.status).is_final:
         actions.append(Action(t("button.respond"), build("or", view.id), ActionStyle.PRIMARY, row=2))
+    if view.viewer_may_edit and not ctx.speaker.in_group:
+        # The author's own button: never on a card that a group shares.
+        actions.append(Action(t("button.edit"), build("ei", view.id), row=2))
     actions.append(Action(t("button.share"), build("sh", view.id), row=2))
     actions.append(Action(t("button.report"), build("r", "i", view.id), ActionStyle.DANGER, row=2))
     return Card(

@@ -20,7 +20,7 @@ from core.services import contributions, flows
 from core.services.contributions import COMMENT_FLOW, POST_FLOW
 from core.services.timeline import EntryKind, TimelineEntry, TimelinePage, timeline
 
-__all__ = ["show_timeline", "timeline_card"]
+__all__ = ["clip", "show_timeline", "timeline_card"]
 
 #: Long texts are clipped in chat so that a page stays one message
 #: (Telegram: 4,096 characters); the web page shows them in full.
@@ -30,9 +30,12 @@ _IN_PLACE = "e"
 
 #: Report type letters of the "r" verb, for what can be reported from here.
 _REPORT_LETTER = {EntryKind.POST.value: "p", EntryKind.COMMENT.value: "c", EntryKind.RESPONSE.value: "o"}
+#: Letters of the edit and history verbs (handlers/editing.py).
+_WRITING_LETTER = {EntryKind.POST.value: "p", EntryKind.COMMENT.value: "c"}
 
 
-def _clip(text: str) -> str:
+def clip(text: str) -> str:
+    """``text`` cut to what a chat card shows."""
     return text if len(text) <= TEXT_IN_CARD else text[: TEXT_IN_CARD - 1].rstrip() + "…"
 
 
@@ -40,12 +43,15 @@ def _entry_line(ctx: Context, number: int, entry: TimelineEntry) -> str:
     t = ctx.t
     head = t("timeline.head", number=number, at=entry.at)
     kind = entry.kind
+    if entry.visibility == Visibility.DELETED.value:
+        # Its number too: the author's own deletion, not the moderators'.
+        return f"{head} {t('timeline.deleted', id=entry.ref_id)}"
     if entry.visibility != Visibility.VISIBLE.value:
         # Its number, as the moderation log and the notices name it.
         what = t("timeline.numbered", what=t(f"timeline.kind.{kind}"), id=entry.ref_id)
         key = "timeline.hidden" if entry.visibility == Visibility.HIDDEN.value else "timeline.removed"
         return f"{head} {t(key, what=what)}"
-    text = _clip(entry.text or "")
+    text = clip(entry.text or "")
     author = entry.author or "?"
     if kind == EntryKind.CREATED.value:
         body = t("timeline.created", author=author)
@@ -55,8 +61,12 @@ def _entry_line(ctx: Context, number: int, entry: TimelineEntry) -> str:
         body = t("timeline.status", status=t(f"status.{entry.status}"))
     elif kind == EntryKind.POST.value:
         body = t("timeline.post", id=entry.ref_id, author=author, text=text)
+        if entry.edited:
+            body = f"{body} {t('timeline.edited_post')}"
     elif kind == EntryKind.COMMENT.value:
         body = t("timeline.comment", id=entry.ref_id, author=author, text=text)
+        if entry.edited:
+            body = f"{body} {t('timeline.edited_comment')}"
     elif kind == EntryKind.RESPONSE.value:
         body = t(
             "timeline.response",
@@ -72,6 +82,23 @@ def _entry_line(ctx: Context, number: int, entry: TimelineEntry) -> str:
     return f"{head} {body}"
 
 
+def _writing_actions(ctx: Context, number: int, entry: TimelineEntry) -> list[Action]:
+    """🕘 (former versions) on an edited post or comment, for everyone; ✎ and
+    🗑 on the viewer's own, in a private chat only (a card in a group is
+    shared: its buttons are what anyone may press)."""
+    letter = _WRITING_LETTER.get(entry.kind)
+    if letter is None or entry.visibility != Visibility.VISIBLE.value:
+        return []
+    found = []
+    if entry.edited:
+        found.append(Action(f"🕘 {number}", build("hv", letter, entry.ref_id), row=4))
+    if entry.mine and not ctx.speaker.in_group:
+        found.append(Action(f"✎ {number}", build("ee", letter, entry.ref_id), row=5))
+        if entry.kind == EntryKind.COMMENT.value:
+            found.append(Action(f"🗑 {number}", build("dc", entry.ref_id), row=5))
+    return found
+
+
 def timeline_card(ctx: Context, page: TimelinePage) -> Card:
     t = ctx.t
     first = page.page * page.page_size + 1
@@ -85,6 +112,7 @@ def timeline_card(ctx: Context, page: TimelinePage) -> Card:
             actions.append(
                 Action(f"⚑ {first + n}", build("r", letter, entry.ref_id), ActionStyle.DANGER, row=3)
             )
+        actions.extend(_writing_actions(ctx, first + n, entry))
     initiative_id = page.initiative_id
     if page.page > 0:
         actions.append(

@@ -62,6 +62,8 @@ class Target:
     def set_visibility(self, visibility: Visibility) -> None:
         if isinstance(self.obj, Member):
             raise InvalidInput("error.moderation_member_action")
+        if self.obj.visibility == Visibility.DELETED:
+            return  # its author deleted it: whatever is decided, it stays gone
         self.obj.visibility = visibility
 
     def clear_flag(self) -> None:
@@ -106,7 +108,8 @@ def load_target(
     cls: type[Content | Member] = Member if kind is TargetType.MEMBER else _CONTENT_CLASSES[kind]
     obj = cast(Content | Member | None, uow.session.get(cls, target_id, with_for_update=for_update))
     target = Target(kind, target_id, obj) if obj is not None else None
-    if target is None or (not removed_ok and target.visibility == Visibility.REMOVED):
+    gone = () if removed_ok else (Visibility.REMOVED, Visibility.DELETED)
+    if target is None or target.visibility in gone:
         raise NotFound(f"error.moderation_{kind.value}_not_found", id=target_id)
     return target
 

@@ -67,6 +67,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_processed_updates_processed_at"), ["processed_at"], unique=False)
 
     op.create_table(
+        "revisions",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("target_type", sa.String(length=12), nullable=False),
+        sa.Column("target_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_revisions")),
+    )
+    with op.batch_alter_table("revisions", schema=None) as batch_op:
+        batch_op.create_index("ix_revisions_target", ["target_type", "target_id"], unique=False)
+
+    op.create_table(
         "area_postal_codes",
         sa.Column("postal_code", sa.String(length=10), nullable=False),
         sa.Column("area_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -410,6 +424,7 @@ def upgrade() -> None:
         sa.Column("created_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("visibility", sa.String(length=10), nullable=False),
         sa.Column("flagged", sa.Boolean(), nullable=False),
+        sa.Column("edited_at", core.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["author_id"], ["members.id"], name=op.f("fk_comments_author_id_members")),
         sa.ForeignKeyConstraint(
             ["initiative_id"], ["initiatives.id"], name=op.f("fk_comments_initiative_id_initiatives")
@@ -431,6 +446,7 @@ def upgrade() -> None:
         sa.Column("created_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("visibility", sa.String(length=10), nullable=False),
         sa.Column("flagged", sa.Boolean(), nullable=False),
+        sa.Column("edited_at", core.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["author_id"], ["members.id"], name=op.f("fk_posts_author_id_members")),
         sa.ForeignKeyConstraint(
             ["initiative_id"], ["initiatives.id"], name=op.f("fk_posts_initiative_id_initiatives")
@@ -625,6 +641,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_area_postal_codes_area_id"))
 
     op.drop_table("area_postal_codes")
+    with op.batch_alter_table("revisions", schema=None) as batch_op:
+        batch_op.drop_index("ix_revisions_target")
+
+    op.drop_table("revisions")
     with op.batch_alter_table("processed_updates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_processed_updates_processed_at"))
 

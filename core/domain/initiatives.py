@@ -40,7 +40,9 @@ _UNBOUNDED = 1 << 62
 
 def _within(text: str, field: str, minimum: int, maximum: int) -> str:
     if not minimum <= len(text) <= maximum:
-        raise InvalidInput("error.text_length", field=field, length=len(text), min=minimum, max=maximum)
+        raise InvalidInput(
+            "error.text_length", field=field, length=len(text), count=len(text), min=minimum, max=maximum
+        )
     return text
 
 

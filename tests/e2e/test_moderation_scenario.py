@@ -8,7 +8,15 @@ from pathlib import Path
 
 from tests.e2e.console import possibles
 
-PROPOSE = ["/propose", "Des arbres sur la place", "Dix tilleuls pour l'ombre.", "Rhône", "1", "1", "1"]
+PROPOSE = [
+    "/propose",
+    "Des arbres sur la place",
+    "Dix tilleuls pour l'ombre sur la place.",
+    "Rhône",
+    "1",
+    "1",
+    "1",
+]
 REPORT = ["/report initiative 1", "3", "1"]  # reason 3 = spam, then "No note"
 
 

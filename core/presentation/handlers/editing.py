@@ -72,9 +72,10 @@ def _flow_initiative(conversation: Conversation) -> int:
 
 
 def _ask_description(ctx: Context, initiative_id: int, title: str | None) -> Reply:
+    # Checked before the flow moves on: a refusal leaves everything as it was.
+    _title, description = editing.check_may_edit_initiative(ctx.uow, ctx.member.id, initiative_id)
     data = {"title": title} if title is not None else {}
     flows.update(ctx.uow, ctx.member.id, EDIT_INITIATIVE_FLOW, (_TITLE,), _DESCRIPTION, data)
-    _title, description = editing.check_may_edit_initiative(ctx.uow, ctx.member.id, initiative_id)
     return _prompt(
         ctx,
         ctx.t("edit.ask_description", id=initiative_id, description=clip(description)),
@@ -237,7 +238,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (Parameter("comment", Kind.COMMENT), Parameter("text", Kind.TEXT, required=False)),
         order=29,
     ),
-    CommandSpec("deletecomment", delete_comment_command, (Parameter("comment", Kind.COMMENT),), order=29),
+    CommandSpec(
+        "deletecomment",
+        delete_comment_command,
+        (Parameter("comment", Kind.COMMENT),),
+        private=True,  # its confirmation is the author's own card
+        order=29,
+    ),
 )
 PRESSES: dict[str, PressHandler] = {
     "ei": edit_pressed,

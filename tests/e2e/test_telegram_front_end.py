@@ -129,7 +129,7 @@ def test_propose_step_by_step_with_a_title_shown_as_typed(tmp_path: Path) -> Non
             assert "What is your initiative?" in (await reply_to(tg, 42, 1)).text
             tg.user_sends(42, title, language_code="en")
             assert "Describe it" in (await reply_to(tg, 42, 2)).text
-            tg.user_sends(42, "Ten lime trees & two benches.", language_code="en")
+            tg.user_sends(42, "Ten lime trees & two benches for the square.", language_code="en")
             await reply_to(tg, 42, 3)
             tg.user_sends(42, "Lyon", language_code="en")
             areas = await reply_to(tg, 42, 4)

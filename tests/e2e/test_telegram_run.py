@@ -229,7 +229,18 @@ def test_the_review_card_is_pushed_to_the_moderators_group(bot: Bot, tmp_path: P
     possibles("admin", "grant", f"telegram:{MIA}", "moderator", "--database", bot.database, cwd=tmp_path)
     assert "now the moderators' group" in bot.says(ROOT, f"/modchat@{BOT}", chat=GROUP).text
 
-    published = console(tmp_path, bot, "alice", "/propose", TITLE, "Ten lime trees.", "Rhône", "1", "1", "1")
+    published = console(
+        tmp_path,
+        bot,
+        "alice",
+        "/propose",
+        TITLE,
+        "Ten lime trees for shade on the square.",
+        "Rhône",
+        "1",
+        "1",
+        "1",
+    )
     assert "Published! Initiative #1 is online." in published
     for name in ("erin", "grace", "heidi"):
         assert "Thank you" in console(tmp_path, bot, name, "/report initiative 1", "3", "1")

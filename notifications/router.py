@@ -52,6 +52,8 @@ from core.domain.event_codec import Unreadable
 from core.domain.events import (
     AppealDecided,
     AppealFiled,
+    CommentDeleted,
+    CommentEdited,
     CommentPosted,
     ContentFlagged,
     ContentHidden,
@@ -60,9 +62,11 @@ from core.domain.events import (
     DecisionTaken,
     DomainEvent,
     GoalReached,
+    InitiativeEdited,
     InitiativeProposed,
     InitiativeStatusChanged,
     MemberSuspended,
+    PostEdited,
     PostPublished,
     ResponsePosted,
     SupportAdded,
@@ -267,6 +271,11 @@ EVENT_HANDLERS: dict[type[DomainEvent], Handler] = {
     PostPublished: _no_one,
     CommentPosted: _no_one,
     MemberSuspended: _no_one,
+    # Authors' edits stay on the timeline: nobody is alerted to a typo fixed.
+    InitiativeEdited: _no_one,
+    PostEdited: _no_one,
+    CommentEdited: _no_one,
+    CommentDeleted: _no_one,
 }
 
 

@@ -153,10 +153,10 @@ def test_editing_an_initiative_in_french(runtime: Runtime, people: People) -> No
     alice.say("/lang fr")
     alice.say(f"/edit {initiative_id}")
     short = alice.say("Arbres")
-    assert "Le champ « titre » fait 6 caractères ; il en faut de 15 à 120." in text_of(short)
+    assert "Le champ «\u00a0titre\u00a0» fait 6 caractères\u00a0; il en faut de 15 à 120." in text_of(short)
     zoe.say(f"/join {initiative_id}")
     refused = alice.say(f"/edit {initiative_id}")
-    assert "L'initiative n°1 ne peut plus être modifiée : 1 personne l'a rejointe" in text_of(refused)
+    assert "L'initiative n°1 ne peut plus être modifiée\u00a0: 1 personne l'a rejointe" in text_of(refused)
 
 
 def test_propose_and_counter_share_the_length_rule(runtime: Runtime, people: People) -> None:
@@ -175,7 +175,7 @@ def test_propose_and_counter_share_the_length_rule(runtime: Runtime, people: Peo
     fr.language = "fr"
     fr.say("/propose")
     long = fr.say("x" * 121)
-    assert "Le champ « titre » fait 121 caractères ; il en faut de 15 à 120." in text_of(long)
+    assert "Le champ «\u00a0titre\u00a0» fait 121 caractères\u00a0; il en faut de 15 à 120." in text_of(long)
 
 
 # --- posts and comments -------------------------------------------------------
@@ -195,22 +195,22 @@ def test_comments_and_posts_are_edited_with_their_history_public(runtime: Runtim
     assert is_error(forged) and "Only its author" in text_of(forged)
 
     edited = bob.say(f"/editcomment {comment_id} I can bring two ladders")
-    assert not is_error(edited) and f"Comment {comment_id} edited." in text_of(edited)
+    assert not is_error(edited) and f"Comment #{comment_id} edited." in text_of(edited)
     page = carol.say(f"/timeline {initiative_id}")
     line = next(x for x in timeline_lines(page) if "ladders" in x)
-    assert line.endswith("💬 bob: I can bring two ladders (edited)")
+    assert line.endswith("💬 Comment #1 by bob: I can bring two ladders (edited)")
     assert "a ladder" not in "\n".join(timeline_lines(page))
     assert not any(label.startswith("✎") for label in labels(page))  # carol wrote nothing here
     history = carol.press("🕘")
     text = text_of(history)
-    assert "Comment 1 by bob: its versions" in text
+    assert "Comment #1 by bob: its versions" in text
     assert text.index("I can bring two ladders") < text.index("I can bring a ladder")  # newest first
 
     page = alice.say(f"/timeline {initiative_id}")
     alice.press("✎")  # her post: the comment is bob's
     assert conversation(runtime, alice) == ("edit_post", "text")
     done = alice.say("We meet on Tuesday, not Monday")
-    assert f"News post {post_id} edited." in text_of(done)
+    assert f"News post #{post_id} edited." in text_of(done)
     assert "We meet on Monday" in text_of(done)  # the former version, in public
     assert rows(runtime, tables.revisions) == 2
     assert outbox(runtime, "comment_edited") == [
@@ -271,14 +271,14 @@ def test_a_comment_deleted_by_its_author_leaves_a_tombstone_and_nothing_else(
     assert is_error(carol.press_payload(f"v1:dcy:{comment_id}"))  # not hers
     bob.say(f"/timeline {initiative_id}")
     confirm = bob.press("🗑")
-    assert "Delete comment 1?" in text_of(confirm)
+    assert "Delete comment #1?" in text_of(confirm)
     assert rows(runtime, tables.revisions) == 1  # asking deletes nothing
     done = bob.press("Delete")
-    assert not is_error(done) and "Comment 1 deleted." in text_of(done)
+    assert not is_error(done) and "Comment #1 deleted." in text_of(done)
 
     page = carol.say(f"/timeline {initiative_id}")
     text = "\n".join(timeline_lines(page))
-    assert "💬 Comment deleted by its author." in text and "Sieg" not in text
+    assert "💬 Comment #1 deleted by its author." in text and "Sieg" not in text
     assert not any(label.startswith(("⚑", "🕘")) for label in labels(page))
     with runtime.uow() as uow:
         assert uow.session.get_one(Comment, comment_id).body == ""
@@ -297,7 +297,7 @@ def test_a_comment_deleted_by_its_author_leaves_a_tombstone_and_nothing_else(
     assert is_error(history) and "Sieg" not in text_of(history)
     fr = people["zoe"]
     fr.language = "fr"
-    assert "💬 Commentaire supprimé par son auteur." in text_of(fr.say(f"/timeline {initiative_id}"))
+    assert "💬 Commentaire n°1 supprimé par son auteur." in text_of(fr.say(f"/timeline {initiative_id}"))
 
 
 def test_edits_and_deletions_notify_nobody(runtime: Runtime, people: People) -> None:

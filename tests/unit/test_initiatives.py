@@ -50,7 +50,7 @@ def test_bad_input_is_answered_in_the_members_language_and_changes_nothing(peopl
     assert "pas d'initiative n°99" in text_of(fr.say("/join 99"))
     fr.say("/propose")
     reply = fr.say("x" * 121)
-    assert "fait 121 caractères ; il en faut de 15 à 120" in text_of(reply)
+    assert "fait 121 caractères\u00a0; il en faut de 15 à 120" in text_of(reply)
 
 
 def test_open_initiatives_expire_after_their_term_and_stop_accepting_support(
@@ -112,7 +112,9 @@ def test_daily_proposal_limit_is_checked_again_at_the_end(people: People, runtim
     # Her third of the day is published elsewhere while this form is open.
     with runtime.uow() as uow:
         lyon = areas.search_areas(uow, "Lyon", limit=1)[0].id
-    proposal = Proposal("Idea number three for the town", "Published from another place, the same day.", lyon, "mobility")
+    proposal = Proposal(
+        "Idea number three for the town", "Published from another place, the same day.", lyon, "mobility"
+    )
     initiatives.propose(runtime.uow(), alice.member_id, proposal, runtime.settings)
     alice.say("More ideas for the town, again.")
     alice.say("Lyon")

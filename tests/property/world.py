@@ -20,7 +20,7 @@ from core.presentation.cards import Reply
 from core.presentation.chat import Chat
 from core.presentation.commands import default_catalog
 from core.presentation.context import Speaker
-from core.services import admin, flows, initiatives, members
+from core.services import admin, contributions, flows, initiatives, members
 from core.services.areas import find_area
 from core.services.initiatives import Proposal
 from core.storage import tables
@@ -278,6 +278,13 @@ def _look_around(world: World) -> None:
             _keep(world, [chat.press(demo_moderator, payload)])
 
 
+def lyon_area(world: World) -> int:
+    with world.runtime.uow() as uow:
+        area_id = find_area(uow, "69123").id
+    assert area_id is not None
+    return area_id
+
+
 def _walk_flows(world: World) -> None:
     """Go through every flow with the person it is for, recording each step."""
     chat = world.chat
@@ -309,6 +316,45 @@ def _walk_flows(world: World) -> None:
     assert open_ids and authored and decision is not None and lyon_open is not None and ids
     author_initiative, author = authored[0]
     member = world.speaker("member", "en", in_group=False)
+    writer = Speaker(Identity(PLATFORM, author), author, "fr")
+    # What its author may still edit: an initiative nobody else joined, a news
+    # post and a comment of theirs.
+    with world.runtime.uow() as uow:
+        editable = uow.session.scalar(
+            select(tables.initiatives.c.id).where(
+                tables.initiatives.c.author_id == world.member_id(writer),
+                tables.initiatives.c.visibility == "visible",
+                tables.initiatives.c.status == "open",
+                ~select(tables.supports.c.id)
+                .where(
+                    tables.supports.c.initiative_id == tables.initiatives.c.id,
+                    tables.supports.c.member_id != tables.initiatives.c.author_id,
+                )
+                .exists(),
+            )
+        )
+    if editable is None:
+        editable = initiatives.propose(
+            world.runtime.uow(),
+            world.member_id(writer),
+            Proposal(
+                "Des bancs devant la mairie",
+                "Pour s'asseoir en attendant l'ouverture.",
+                lyon_area(world),
+                "mobility",
+            ),
+            world.runtime.settings,
+        )
+    post = contributions.post_news(
+        world.runtime.uow(),
+        world.member_id(writer),
+        editable,
+        "Réunion lundi à la mairie.",
+        world.runtime.settings,
+    ).post_id
+    comment = contributions.comment(
+        world.runtime.uow(), world.member_id(writer), editable, "Qui vient lundi ?", world.runtime.settings
+    )
     scripts: dict[str, tuple[Speaker, list[tuple[str, str]]]] = {
         "propose": (
             member,
@@ -331,6 +377,9 @@ def _walk_flows(world: World) -> None:
             Speaker(Identity(decision.platform, decision.external_id), decision.external_id, "fr"),
             [("command", f"appeal {decision.id}")],
         ),
+        "edit": (writer, [("command", f"edit {editable}"), ("text", "Des bancs à l'ombre devant la mairie")]),
+        "edit_post": (writer, [("command", f"editpost {post}")]),
+        "edit_comment": (writer, [("command", f"editcomment {comment}")]),
         "respond": (
             world.speaker("official", "fr", in_group=False),
             [("command", f"respond {lyon_open}"), ("press", "op"), ("text", "Nous étudierons ce projet.")],

@@ -3,8 +3,9 @@
 Every list shows visible initiatives only (hidden and removed ones are never
 listed) and, except a search by words, only live ones: withdrawn, closed and
 expired initiatives drop out, achieved ones stay (they are good news).
-Each page is one SQL query: supporters are a grouped count joined to the
-initiatives, never counted one initiative at a time.
+Each page is one SQL query that never counts supports: supporters come from
+the counts kept as supports change (core.services.counts), trending from
+the supports kept per day.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
@@ -98,23 +98,17 @@ class BrowsePage:
         return max(1, -(-self.total // self.page_size))
 
 
-def _supporters_subquery() -> Select[Any]:
-    s = tables.supports.c
-    return select(s.initiative_id, func.count().label("n")).group_by(s.initiative_id)
-
-
 def _listing(*where: ColumnElement[bool], live_only: bool = True) -> _Rows:
     """The columns of a BrowseItem for visible initiatives matching ``where``."""
-    i, a = tables.initiatives.c, tables.areas.c
-    counts = _supporters_subquery().subquery("counts")
+    i, a, n = tables.initiatives.c, tables.areas.c, tables.initiative_counts.c
     conditions = [i.visibility == Visibility.VISIBLE.value, *where]
     if live_only:
         conditions.append(i.status.not_in(_GONE))
     return (
-        select(i.id, i.title, a.name, i.status, func.coalesce(counts.c.n, 0), i.goal)
+        select(i.id, i.title, a.name, i.status, func.coalesce(n.supporters, 0), i.goal)
         .select_from(tables.initiatives)
         .join(tables.areas, a.id == i.area_id)
-        .outerjoin(counts, counts.c.initiative_id == i.id)
+        .outerjoin(tables.initiative_counts, n.initiative_id == i.id)
         .where(*conditions)
     )
 
@@ -155,15 +149,17 @@ def browse_new(uow: UnitOfWork, page: int = 0, *, size: int = PAGE_SIZE) -> Brow
 def browse_trending(
     uow: UnitOfWork, page: int = 0, *, days: int = TRENDING_DAYS, size: int = PAGE_SIZE
 ) -> BrowsePage:
-    """Live initiatives that gained supports in the last ``days`` days, most
-    gained first, ties newest first."""
-    i, s = tables.initiatives.c, tables.supports.c
+    """Live initiatives that gained supports (still standing) over the last
+    ``days`` days (UTC dates, today included), most gained first, ties
+    newest first."""
+    i, d = tables.initiatives.c, tables.support_days.c
     with uow:
-        since = uow.now() - timedelta(days=days)
+        since = uow.now().date() - timedelta(days=days - 1)
         recent = (
-            select(s.initiative_id, func.count().label("gained"))
-            .where(s.created_at >= since)
-            .group_by(s.initiative_id)
+            select(d.initiative_id, func.sum(d.supports).label("gained"))
+            .where(d.day >= since)
+            .group_by(d.initiative_id)
+            .having(func.sum(d.supports) > 0)
             .subquery("recent")
         )
         stmt = (

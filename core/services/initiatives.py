@@ -27,7 +27,7 @@ from core.domain.reputation import PointReason, achievement_earns, initiative_re
 from core.domain.supports import Follow, FollowTarget, Support, SupportKind
 from core.domain.text import fold, similarity
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.services import flows, reputation, screening
+from core.services import counts, flows, reputation, screening
 from core.services.admin import active_mandates
 from core.services.areas import get_area
 from core.services.limits import count_recent
@@ -43,7 +43,6 @@ __all__ = [
     "check_withdrawable",
     "count_all",
     "count_by_status",
-    "count_supporters",
     "ensure_readable",
     "expire_due",
     "get_initiative",
@@ -222,6 +221,7 @@ def propose(
                 created_at=now,
             )
         )
+        counts.added(uow, initiative.id, now, SupportKind.VOLUNTEER)
         uow.session.add(
             Follow(
                 member_id=member_id,
@@ -277,18 +277,6 @@ class InitiativeView:
     viewer_may_edit: bool = False
 
 
-def _supporter_counts(uow: UnitOfWork, initiative_id: int) -> tuple[int, int]:
-    s = tables.supports.c
-    rows: dict[str, int] = {
-        kind: int(n)
-        for kind, n in uow.session.execute(
-            select(s.kind, func.count()).where(s.initiative_id == initiative_id).group_by(s.kind)
-        )
-    }
-    volunteers = int(rows.get(SupportKind.VOLUNTEER, 0))
-    return volunteers + int(rows.get(SupportKind.SUPPORTER, 0)), volunteers
-
-
 def other_supporters(uow: UnitOfWork, initiative: Initiative) -> int:
     """Inside an open unit of work: who joined it, its author aside."""
     s = tables.supports.c
@@ -296,11 +284,6 @@ def other_supporters(uow: UnitOfWork, initiative: Initiative) -> int:
         select(func.count()).where(s.initiative_id == initiative.id, s.member_id != initiative.author_id)
     )
     return int(found or 0)
-
-
-def count_supporters(uow: UnitOfWork, initiative_id: int) -> int:
-    """Inside an open unit of work: supporters, volunteers included."""
-    return _supporter_counts(uow, initiative_id)[0]
 
 
 def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None = None) -> InitiativeView:
@@ -312,7 +295,7 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
         ensure_readable(uow, initiative, viewer_id)
         area = get_area(uow, initiative.area_id)
         author = get_member(uow, initiative.author_id)
-        supporters, volunteers = _supporter_counts(uow, initiative_id)
+        counted = counts.counts_of(uow, initiative_id)
         counter_to = None
         if initiative.counter_to_id is not None:
             row = uow.session.execute(
@@ -368,8 +351,8 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
             status=initiative.status,
             visibility=initiative.visibility,
             goal=initiative.goal,
-            supporters=supporters,
-            volunteers=volunteers,
+            supporters=counted.supporters,
+            volunteers=counted.volunteers,
             author_id=initiative.author_id,
             author_name=author.display_name,
             created_at=initiative.created_at,

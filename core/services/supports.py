@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from core.domain.events import (
     GoalReached,
@@ -17,8 +17,8 @@ from core.domain.initiatives import Status
 from core.domain.reputation import PointReason, initiative_ref, support_ref
 from core.domain.supports import Follow, FollowTarget, Support, SupportKind
 from core.errors import Conflict, InvalidState, NotFound
-from core.services import reputation
-from core.services.initiatives import count_supporters, get_initiative
+from core.services import counts, reputation
+from core.services.initiatives import get_initiative
 from core.services.members import get_member
 from core.storage import tables
 from core.storage.uow import UnitOfWork
@@ -60,10 +60,12 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
             if kind is SupportKind.SUPPORTER or existing.kind == SupportKind.VOLUNTEER:
                 raise Conflict("error.already_" + existing.kind, id=initiative_id)
             existing.kind = SupportKind.VOLUNTEER
+            now_counts = counts.upgraded(uow, initiative_id)
         else:
             uow.session.add(
                 Support(initiative_id=initiative_id, member_id=member_id, kind=kind, created_at=now)
             )
+            now_counts = counts.added(uow, initiative_id, now, kind)
             reputation.award(
                 uow,
                 initiative.author_id,
@@ -73,18 +75,13 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
             )
         _follow(uow, member_id, initiative_id)
         uow.session.flush()
-        supporters = count_supporters(uow, initiative_id)
+        supporters = now_counts.supporters
         if kind is SupportKind.VOLUNTEER:
-            volunteers = int(
-                uow.session.scalar(
-                    select(func.count()).where(
-                        s.initiative_id == initiative_id,
-                        s.kind == SupportKind.VOLUNTEER,
-                        s.member_id != initiative.author_id,
-                    )
-                )
-                or 0
+            # The author volunteers from the start and is not news.
+            author_kind = uow.session.scalar(
+                select(s.kind).where(s.initiative_id == initiative_id, s.member_id == initiative.author_id)
             )
+            volunteers = now_counts.volunteers - (1 if author_kind == SupportKind.VOLUNTEER else 0)
             reputation.award(
                 uow, member_id, initiative.area_id, PointReason.VOLUNTEERED, initiative_ref(initiative_id)
             )
@@ -146,16 +143,18 @@ def withdraw_support(uow: UnitOfWork, member_id: int, initiative_id: int) -> int
         if initiative.author_id == member_id:
             raise InvalidState("error.author_cannot_unsupport")
         s = tables.supports.c
-        result = uow.session.execute(
-            delete(tables.supports).where(s.initiative_id == initiative_id, s.member_id == member_id)
-        )
-        if not getattr(result, "rowcount", 0):
+        gone = uow.session.execute(
+            delete(tables.supports)
+            .where(s.initiative_id == initiative_id, s.member_id == member_id)
+            .returning(s.kind, s.created_at)
+        ).first()
+        if gone is None:
             raise NotFound("error.not_supporting", id=initiative_id)
+        supporters = counts.removed(uow, initiative_id, gone.created_at, gone.kind).supporters
         reputation.take_back(
             uow, initiative.author_id, PointReason.SUPPORT_RECEIVED, support_ref(initiative_id, member_id)
         )
         reputation.take_back(uow, member_id, PointReason.VOLUNTEERED, initiative_ref(initiative_id))
         uow.emit(SupportWithdrawn(initiative_id=initiative_id, member_id=member_id))
-        supporters = count_supporters(uow, initiative_id)
         uow.commit()
         return supporters

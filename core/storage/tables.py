@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -164,6 +165,27 @@ supports = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("initiative_id", "member_id", name="uq_supports_initiative_member"),
     Index("ix_supports_initiative_created", "initiative_id", "created_at"),
+)
+
+# Counts kept in the same transaction as the supports they count, so that
+# listing and showing initiatives never aggregate supports (one row per
+# initiative; volunteers are supporters too, the author included).
+initiative_counts = Table(
+    "initiative_counts",
+    metadata,
+    Column("initiative_id", Id, ForeignKey("initiatives.id"), primary_key=True),
+    Column("supporters", Integer, nullable=False, default=0),
+    Column("volunteers", Integer, nullable=False, default=0),
+)
+
+# Supports per initiative per day (UTC) that still stand, for trending.
+support_days = Table(
+    "support_days",
+    metadata,
+    Column("initiative_id", Id, ForeignKey("initiatives.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("supports", Integer, nullable=False, default=0),
+    Index("ix_support_days_day", "day"),
 )
 
 follows = Table(

@@ -436,6 +436,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_comments_initiative_id"), ["initiative_id"], unique=False)
 
     op.create_table(
+        "initiative_counts",
+        sa.Column("initiative_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("supporters", sa.Integer(), nullable=False),
+        sa.Column("volunteers", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["initiative_id"], ["initiatives.id"], name=op.f("fk_initiative_counts_initiative_id_initiatives")
+        ),
+        sa.PrimaryKeyConstraint("initiative_id", name=op.f("pk_initiative_counts")),
+    )
+    op.create_table(
         "posts",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -486,6 +496,19 @@ def upgrade() -> None:
     with op.batch_alter_table("responses", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_responses_initiative_id"), ["initiative_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_responses_official_id"), ["official_id"], unique=False)
+
+    op.create_table(
+        "support_days",
+        sa.Column("initiative_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("supports", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["initiative_id"], ["initiatives.id"], name=op.f("fk_support_days_initiative_id_initiatives")
+        ),
+        sa.PrimaryKeyConstraint("initiative_id", "day", name=op.f("pk_support_days")),
+    )
+    with op.batch_alter_table("support_days", schema=None) as batch_op:
+        batch_op.create_index("ix_support_days_day", ["day"], unique=False)
 
     op.create_table(
         "supports",
@@ -568,6 +591,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_supports_initiative_created")
 
     op.drop_table("supports")
+    with op.batch_alter_table("support_days", schema=None) as batch_op:
+        batch_op.drop_index("ix_support_days_day")
+
+    op.drop_table("support_days")
     with op.batch_alter_table("responses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_responses_official_id"))
         batch_op.drop_index(batch_op.f("ix_responses_initiative_id"))
@@ -578,6 +605,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_posts_author_id"))
 
     op.drop_table("posts")
+    op.drop_table("initiative_counts")
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_comments_initiative_id"))
         batch_op.drop_index(batch_op.f("ix_comments_author_id"))

@@ -36,7 +36,7 @@ class Runtime:
         return cls(settings, Database(settings.database_url), clock)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.database, self.clock)
+        return UnitOfWork(self.database, self.clock, time_zone=self.settings.default_time_zone)
 
     @property
     def uow_factory(self) -> Callable[[], UnitOfWork]:

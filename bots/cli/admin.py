@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the core is imported when a command runs, never for --help
 
 __all__ = ["app"]
 
-app = Typer(help="Roles, officials and invite codes.")
+app = Typer(help="Roles, officials, invite codes and rebuilding leaderboards.")
 
 MEMBER_HELP = 'A member: "#12", "12", "platform:external_id" or their name.'
 MemberArgument = Annotated[str, typer.Argument(metavar="MEMBER", help=MEMBER_HELP)]
@@ -82,6 +82,15 @@ def _echo_holder(holder: RoleHolder) -> None:
     typer.echo(f"#{holder.member_id} {holder.display_name}: {roles}")
     for mandate in holder.mandates:
         typer.echo(f"    {_mandate_line(mandate)}")
+
+
+@app.command()
+def rescore(database: DatabaseOption = None) -> None:
+    """Rebuild the leaderboards from the points and the supporter counts from the supports."""
+    from core.services import leaderboards
+
+    rows = _call(database, lambda rt: leaderboards.rescore(rt.uow()))
+    typer.echo(f"leaderboards rebuilt: {rows} rows; supporter counts recounted")
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""Points: written as things happen, taken back when undone, summed by leaderboards.
+"""Points: written as things happen, taken back when undone, summed by leaderboards
+(kept in the same transaction, core.services.leaderboards).
 
 An act earns its points once: (member, reason, ref) is unique in the
 database, and ``award`` inserts nothing when the line exists already, so a
@@ -7,14 +8,15 @@ repeated or replayed act adds nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain.reputation import POINTS, PointReason
+from core.services import leaderboards
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["award", "take_back"]
+__all__ = ["award", "take_back", "void"]
 
 _KEY = ["member_id", "reason", "ref"]
 
@@ -38,12 +40,27 @@ def award(uow: UnitOfWork, member_id: int, area_id: int, reason: PointReason, re
     )
     # A row comes back only when one was inserted (rowcount is not reliable
     # for INSERT ... ON CONFLICT on every driver).
-    return uow.session.execute(statement).first() is not None
+    if uow.session.execute(statement).first() is None:
+        return False
+    leaderboards.earned(uow, member_id, area_id, POINTS[reason], uow.now())
+    return True
 
 
 def take_back(uow: UnitOfWork, member_id: int, reason: PointReason, ref: str) -> None:
     """Inside an open unit of work: the act is undone, so are its points."""
     p = tables.points.c
-    uow.session.execute(
-        delete(tables.points).where(p.member_id == member_id, p.reason == reason, p.ref == ref)
-    )
+    _delete(uow, p.member_id == member_id, p.reason == reason, p.ref == ref)
+
+
+def void(uow: UnitOfWork, ref: str) -> None:
+    """Inside an open unit of work: every point given or taken for ``ref``
+    (an overturned decision's) is void."""
+    _delete(uow, tables.points.c.ref == ref)
+
+
+def _delete(uow: UnitOfWork, *where: ColumnElement[bool]) -> None:
+    p = tables.points.c
+    gone = uow.session.execute(
+        delete(tables.points).where(*where).returning(p.member_id, p.area_id, p.points, p.created_at)
+    ).all()
+    leaderboards.taken_back(uow, ((int(r[0]), int(r[1]), int(r[2]), r[3]) for r in gone))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import timedelta
-from enum import StrEnum
 
 from sqlalchemy import func, select
 
 from core.domain.areas import Area
 from core.domain.reputation import Ladder, ladder_rung
 from core.domain.supports import SupportKind
+from core.services import leaderboards
 from core.services.areas import get_area
+from core.services.leaderboards import Period
 from core.services.members import get_member
 from core.storage import tables
 from core.storage.uow import UnitOfWork
@@ -19,16 +20,6 @@ from core.storage.uow import UnitOfWork
 __all__ = ["Entry", "Leaderboard", "Period", "Standing", "leaderboard", "set_opt_out", "standing"]
 
 LADDER_WINDOW = timedelta(days=90)
-
-
-class Period(StrEnum):
-    WEEK = "week"
-    MONTH = "month"
-    ALL = "all"
-
-    @property
-    def window(self) -> timedelta | None:
-        return {Period.WEEK: timedelta(days=7), Period.MONTH: timedelta(days=30)}.get(self)
 
 
 @dataclass(frozen=True)
@@ -60,27 +51,17 @@ def leaderboard(
     uow: UnitOfWork, period: Period, area_id: int | None = None, viewer_id: int | None = None, size: int = 10
 ) -> Leaderboard:
     """Members by points won in ``area_id`` and its sub-areas (all of them
-    when None) over ``period``. Members who opted out are not listed."""
-    p, m, a = tables.points.c, tables.members.c, tables.areas.c
+    when None) over the current ``period`` (this week, this month, all time,
+    in the deployment's time zone). Members who opted out are not listed;
+    the viewer sees their own rank all the same."""
     with uow:
         area: Area | None = get_area(uow, area_id) if area_id is not None else None
-        total = func.sum(p.points).label("total")
-        stmt = (
-            select(p.member_id, m.display_name, total)
-            .join(tables.members, m.id == p.member_id)
-            .where(m.leaderboard_opt_out.is_(False))
-            .group_by(p.member_id, m.display_name)
-            .having(func.sum(p.points) > 0)
-        )
-        window = period.window
-        if window is not None:
-            stmt = stmt.where(p.created_at >= uow.now() - window)
-        if area is not None:
-            stmt = stmt.join(tables.areas, a.id == p.area_id).where(a.path.startswith(area.path))
-        rows = uow.session.execute(stmt.order_by(total.desc(), p.member_id)).all()
-    entries = [Entry(rank, int(r[0]), str(r[1]), int(r[2])) for rank, r in enumerate(rows, start=1)]
-    viewer = next((e for e in entries if e.member_id == viewer_id), None)
-    return Leaderboard(area.name if area else None, period, tuple(entries[:size]), viewer)
+        entries = [Entry(*astuple(r)) for r in leaderboards.top(uow, period, area_id, size)]
+        viewer = next((e for e in entries if e.member_id == viewer_id), None)
+        if viewer is None and viewer_id is not None:
+            mine = leaderboards.rank_of(uow, viewer_id, period, area_id)
+            viewer = Entry(*astuple(mine)) if mine else None
+    return Leaderboard(area.name if area else None, period, tuple(entries), viewer)
 
 
 def standing(uow: UnitOfWork, member_id: int) -> Standing:
@@ -141,4 +122,5 @@ def set_opt_out(uow: UnitOfWork, member_id: int, opt_out: bool) -> None:
     """A member may stay off the leaderboards."""
     with uow:
         get_member(uow, member_id).leaderboard_opt_out = opt_out
+        leaderboards.set_listed(uow, member_id, not opt_out)
         uow.commit()

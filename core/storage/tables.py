@@ -338,6 +338,33 @@ points = Table(
     UniqueConstraint("member_id", "reason", "ref", name="uq_points_member_reason_ref"),
 )
 
+# Points summed per (area, period, member) as they are earned and taken back
+# (core.services.leaderboards): an area's rows count its sub-areas too, area
+# 0 is every area (national); a period is keyed by its first day in the
+# deployment's time zone ("all": one period). The top of a board and a
+# member's rank are read from the index, whatever the number of points.
+leaderboard_points = Table(
+    "leaderboard_points",
+    metadata,
+    Column("area_id", Id, primary_key=True, autoincrement=False),
+    Column("period", String(5), primary_key=True),
+    Column("start", Date, primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True, autoincrement=False),
+    Column("points", Integer, nullable=False),
+    #: False while the member opts out of the leaderboards.
+    Column("listed", Boolean, nullable=False),
+    Index("ix_leaderboard_points_member", "member_id"),
+)
+Index(
+    "ix_leaderboard_points_rank",
+    leaderboard_points.c.area_id,
+    leaderboard_points.c.period,
+    leaderboard_points.c.start,
+    leaderboard_points.c.listed,
+    leaderboard_points.c.points.desc(),
+    leaderboard_points.c.member_id,
+)
+
 conversations = Table(
     "conversations",
     metadata,

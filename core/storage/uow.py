@@ -26,9 +26,12 @@ class UnitOfWork:
 
     session: Session
 
-    def __init__(self, database: Database, clock: Clock = utcnow) -> None:
+    def __init__(self, database: Database, clock: Clock = utcnow, *, time_zone: str = "UTC") -> None:
         self.database = database
         self.clock = clock
+        #: The deployment's time zone: weeks and months of the leaderboards
+        #: begin at its midnight.
+        self.time_zone = time_zone
         self.events: list[DomainEvent] = []
         self._open = False
 

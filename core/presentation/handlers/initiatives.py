@@ -253,9 +253,7 @@ def _area_choices(ctx: Context, query: str) -> Reply:
         # Labelled with what contains each area: France has twelve Sainte-Colombe.
         found = areas.area_views(uow, areas.search_areas(uow, query, limit=8))
         national = areas.national_area(uow)
-    actions = [
-        Action(area_label(ctx, view), build("pa", view.id), row=i) for i, view in enumerate(found)
-    ]
+    actions = [Action(area_label(ctx, view), build("pa", view.id), row=i) for i, view in enumerate(found)]
     if not any(a.id == national.id for a in found):
         actions.append(Action(ctx.t("propose.national"), build("pa", national.id), row=8))
     actions.append(_cancel_action(ctx))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import or_, update
 
 from core.config import Settings
 from core.domain.events import (
@@ -257,8 +257,7 @@ def _apply_appeal(
             member_id = original.target_author_id
             lift_suspension(get_member(uow, member_id), _standing_suspensions(uow, member_id, original))
         # The points the overturned decision gave and took are void.
-        p = tables.points.c
-        uow.session.execute(delete(tables.points).where(p.ref == f"d{original.id}"))
+        reputation.void(uow, f"d{original.id}")
     appeal_row.outcome_decision_id = decision.id
     uow.emit(
         AppealDecided(

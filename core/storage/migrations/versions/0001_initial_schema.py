@@ -311,6 +311,39 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_invite_codes_code")),
     )
     op.create_table(
+        "leaderboard_points",
+        sa.Column(
+            "area_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
+        sa.Column("period", sa.String(length=5), nullable=False),
+        sa.Column("start", sa.Date(), nullable=False),
+        sa.Column(
+            "member_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("listed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_leaderboard_points_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint(
+            "area_id", "period", "start", "member_id", name=op.f("pk_leaderboard_points")
+        ),
+    )
+    with op.batch_alter_table("leaderboard_points", schema=None) as batch_op:
+        batch_op.create_index("ix_leaderboard_points_member", ["member_id"], unique=False)
+        batch_op.create_index(
+            "ix_leaderboard_points_rank",
+            ["area_id", "period", "start", "listed", sa.literal_column("points DESC"), "member_id"],
+            unique=False,
+        )
+
+    op.create_table(
         "mandates",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -628,6 +661,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_mandates_area_id"))
 
     op.drop_table("mandates")
+    with op.batch_alter_table("leaderboard_points", schema=None) as batch_op:
+        batch_op.drop_index("ix_leaderboard_points_rank")
+        batch_op.drop_index("ix_leaderboard_points_member")
+
+    op.drop_table("leaderboard_points")
     op.drop_table("invite_codes")
     with op.batch_alter_table("initiatives", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_initiatives_topic"))

@@ -1,0 +1,221 @@
+"""Leaderboards kept as points are earned and taken back.
+
+Each line of the points ledger adds to one row per (scope, period, member):
+the scopes are the area the points were earned in, each area above it and
+0 (every area, the national board); the periods are the week and the month
+the points were earned in (keyed by their first day in the deployment's time
+zone) and all time. A board's top is then an index range read in order, and a
+member's rank an index count, however many points and members there are.
+``rescore`` rebuilds every row from the points ledger.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.services import counts
+from core.storage import tables
+from core.storage.uow import UnitOfWork
+
+__all__ = [
+    "NATIONAL",
+    "Period",
+    "Ranked",
+    "earned",
+    "period_start",
+    "rank_of",
+    "rescore",
+    "set_listed",
+    "taken_back",
+    "top",
+]
+
+#: The scope of the national board (no area has id 0).
+NATIONAL = 0
+#: The key of the one all-time period.
+_ALL_START = date(2000, 1, 1)
+
+
+class Period(StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    member_id: int
+    name: str
+    points: int
+
+
+def period_start(period: Period, at: datetime, zone: str) -> date:
+    """The first day, in ``zone``, of the ``period`` holding ``at``."""
+    if period is Period.ALL:
+        return _ALL_START
+    day = at.astimezone(ZoneInfo(zone)).date()
+    if period is Period.WEEK:
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _scopes(path: str) -> list[int]:
+    # An area's path lists its ancestors and itself: "/1/5/17/".
+    return [NATIONAL, *(int(part) for part in path.strip("/").split("/") if part)]
+
+
+def _keys(path: str, at: datetime, zone: str) -> list[tuple[int, str, date]]:
+    return [
+        (scope, period.value, period_start(period, at, zone)) for scope in _scopes(path) for period in Period
+    ]
+
+
+def _add(uow: UnitOfWork, member_id: int, listed: bool, rows: Iterable[tuple[int, str, date, int]]) -> None:
+    values = [
+        {"area_id": a, "period": p, "start": s, "member_id": member_id, "points": n, "listed": listed}
+        for a, p, s, n in rows
+    ]
+    if not values:
+        return
+    lp = tables.leaderboard_points.c
+    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt: Any = dialect.insert(tables.leaderboard_points).values(values)
+    uow.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["area_id", "period", "start", "member_id"],
+            set_={"points": lp.points + stmt.excluded.points},
+        )
+    )
+
+
+def earned(uow: UnitOfWork, member_id: int, area_id: int, points: int, at: datetime) -> None:
+    """Inside an open unit of work: the member earned ``points`` in ``area_id`` at ``at``."""
+    a, m = tables.areas.c, tables.members.c
+    row = uow.session.execute(
+        select(
+            select(a.path).where(a.id == area_id).scalar_subquery(),
+            select(m.leaderboard_opt_out).where(m.id == member_id).scalar_subquery(),
+        )
+    ).one()
+    _add(uow, member_id, not row[1], ((*key, points) for key in _keys(row[0], at, uow.time_zone)))
+
+
+def taken_back(uow: UnitOfWork, lines: Iterable[tuple[int, int, int, datetime]]) -> None:
+    """Inside an open unit of work: ledger lines (member, area, points, when
+    earned) were deleted; their points leave the periods they were earned in."""
+    for member_id, area_id, points, at in lines:
+        path = uow.session.scalar(select(tables.areas.c.path).where(tables.areas.c.id == area_id))
+        # ``listed`` is not changed by an update; the rows exist already.
+        _add(uow, member_id, True, ((*key, -points) for key in _keys(str(path), at, uow.time_zone)))
+
+
+def set_listed(uow: UnitOfWork, member_id: int, listed: bool) -> None:
+    """Inside an open unit of work: the member opted in or out."""
+    lp = tables.leaderboard_points.c
+    uow.session.execute(
+        update(tables.leaderboard_points).where(lp.member_id == member_id).values(listed=listed)
+    )
+
+
+def _board(period: Period, area_id: int | None, start: date) -> list[Any]:
+    lp = tables.leaderboard_points.c
+    return [
+        lp.area_id == (NATIONAL if area_id is None else area_id),
+        lp.period == period.value,
+        lp.start == start,
+        lp.listed.is_(True),
+        lp.points > 0,
+    ]
+
+
+def top(uow: UnitOfWork, period: Period, area_id: int | None, size: int) -> list[Ranked]:
+    """Inside an open unit of work: the first ``size`` listed members of the
+    current ``period`` in ``area_id`` (None: national), most points first."""
+    lp, m = tables.leaderboard_points.c, tables.members.c
+    start = period_start(period, uow.now(), uow.time_zone)
+    rows = uow.session.execute(
+        select(lp.member_id, m.display_name, lp.points)
+        .join(tables.members, m.id == lp.member_id)
+        .where(*_board(period, area_id, start))
+        .order_by(lp.points.desc(), lp.member_id)
+        .limit(size)
+    ).all()
+    return [Ranked(rank, int(r[0]), str(r[1]), int(r[2])) for rank, r in enumerate(rows, start=1)]
+
+
+def rank_of(uow: UnitOfWork, member_id: int, period: Period, area_id: int | None) -> Ranked | None:
+    """Inside an open unit of work: the member's place among the listed
+    members (their own, even when they opted out); None without points."""
+    lp, m = tables.leaderboard_points.c, tables.members.c
+    start = period_start(period, uow.now(), uow.time_zone)
+    scope = NATIONAL if area_id is None else area_id
+    row = uow.session.execute(
+        select(lp.points, m.display_name)
+        .join(tables.members, m.id == lp.member_id)
+        .where(lp.area_id == scope, lp.period == period.value, lp.start == start, lp.member_id == member_id)
+    ).first()
+    if row is None or row[0] <= 0:
+        return None
+    points = int(row[0])
+    ahead = uow.session.scalar(
+        select(func.count())
+        .select_from(tables.leaderboard_points)
+        .where(
+            *_board(period, area_id, start),
+            or_(lp.points > points, and_(lp.points == points, lp.member_id < member_id)),
+        )
+    )
+    return Ranked(int(ahead or 0) + 1, member_id, str(row[1]), points)
+
+
+def rescore(uow: UnitOfWork) -> int:
+    """Rebuild every leaderboard row from the points ledger, and the
+    supporter counts from the supports (``possibles admin rescore``: after a
+    bulk import, or to check them); returns the number of leaderboard rows."""
+    with uow:
+        counts.recount(uow)
+        written = _rescore(uow)
+        uow.commit()
+    return written
+
+
+def _rescore(uow: UnitOfWork) -> int:
+    p, a, m = tables.points.c, tables.areas.c, tables.members.c
+    uow.session.execute(delete(tables.leaderboard_points))
+    sums: Counter[tuple[int, str, date, int]] = Counter()
+    listed: dict[int, bool] = {}
+    paths: dict[int, str] = {}
+    stmt = (
+        select(p.member_id, p.area_id, a.path, p.points, p.created_at, m.leaderboard_opt_out)
+        .join(tables.areas, a.id == p.area_id)
+        .join(tables.members, m.id == p.member_id)
+    )
+    for member_id, area_id, path, points, at, opted_out in uow.session.execute(stmt).yield_per(50_000):
+        listed[member_id] = not opted_out
+        paths.setdefault(area_id, path)
+        for key in _keys(paths[area_id], at, uow.time_zone):
+            sums[(*key, int(member_id))] += int(points)
+    rows = [
+        {
+            "area_id": k[0],
+            "period": k[1],
+            "start": k[2],
+            "member_id": k[3],
+            "points": n,
+            "listed": listed[k[3]],
+        }
+        for k, n in sums.items()
+    ]
+    for first in range(0, len(rows), 50_000):
+        uow.session.execute(insert(tables.leaderboard_points), rows[first : first + 50_000])
+    return len(rows)

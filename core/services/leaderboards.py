@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.services import counts
@@ -98,25 +98,31 @@ def _add(uow: UnitOfWork, member_id: int, listed: bool, rows: Iterable[tuple[int
     )
 
 
-def earned(uow: UnitOfWork, member_id: int, area_id: int, points: int, at: datetime) -> None:
-    """Inside an open unit of work: the member earned ``points`` in ``area_id`` at ``at``."""
-    a, m = tables.areas.c, tables.members.c
-    row = uow.session.execute(
-        select(
-            select(a.path).where(a.id == area_id).scalar_subquery(),
-            select(m.leaderboard_opt_out).where(m.id == member_id).scalar_subquery(),
-        )
-    ).one()
-    _add(uow, member_id, not row[1], ((*key, points) for key in _keys(row[0], at, uow.time_zone)))
+def ledger_columns() -> tuple[Any, Any]:
+    """What ``earned`` and ``taken_back`` need of a points line besides its
+    own columns, for the RETURNING of the statement that writes or deletes
+    it (no statement more): the path of its area, whether its member is listed."""
+    # Written out: SQLAlchemy would not correlate a subquery of RETURNING
+    # to the row written (both databases accept this SQL).
+    path: Any = literal_column("(SELECT areas.path FROM areas WHERE areas.id = points.area_id)")
+    listed: Any = literal_column(
+        "(SELECT NOT members.leaderboard_opt_out FROM members WHERE members.id = points.member_id)"
+    )
+    return path, listed
 
 
-def taken_back(uow: UnitOfWork, lines: Iterable[tuple[int, int, int, datetime]]) -> None:
-    """Inside an open unit of work: ledger lines (member, area, points, when
-    earned) were deleted; their points leave the periods they were earned in."""
-    for member_id, area_id, points, at in lines:
-        path = uow.session.scalar(select(tables.areas.c.path).where(tables.areas.c.id == area_id))
+def earned(uow: UnitOfWork, member_id: int, path: str, listed: bool, points: int, at: datetime) -> None:
+    """Inside an open unit of work: the member earned ``points`` at ``at``
+    in the area of ``path`` (see ``ledger_columns``)."""
+    _add(uow, member_id, listed, ((*key, points) for key in _keys(path, at, uow.time_zone)))
+
+
+def taken_back(uow: UnitOfWork, lines: Iterable[tuple[int, str, int, datetime]]) -> None:
+    """Inside an open unit of work: ledger lines (member, area path, points,
+    when earned) were deleted; their points leave the periods they were earned in."""
+    for member_id, path, points, at in lines:
         # ``listed`` is not changed by an update; the rows exist already.
-        _add(uow, member_id, True, ((*key, -points) for key in _keys(str(path), at, uow.time_zone)))
+        _add(uow, member_id, True, ((*key, -points) for key in _keys(path, at, uow.time_zone)))
 
 
 def set_listed(uow: UnitOfWork, member_id: int, listed: bool) -> None:
@@ -155,27 +161,38 @@ def top(uow: UnitOfWork, period: Period, area_id: int | None, size: int) -> list
 
 def rank_of(uow: UnitOfWork, member_id: int, period: Period, area_id: int | None) -> Ranked | None:
     """Inside an open unit of work: the member's place among the listed
-    members (their own, even when they opted out); None without points."""
+    members (their own, even when they opted out); None without points.
+    One statement: the member's row and the count of those ahead of it."""
     lp, m = tables.leaderboard_points.c, tables.members.c
     start = period_start(period, uow.now(), uow.time_zone)
     scope = NATIONAL if area_id is None else area_id
-    row = uow.session.execute(
-        select(lp.points, m.display_name)
-        .join(tables.members, m.id == lp.member_id)
-        .where(lp.area_id == scope, lp.period == period.value, lp.start == start, lp.member_id == member_id)
-    ).first()
-    if row is None or row[0] <= 0:
-        return None
-    points = int(row[0])
-    ahead = uow.session.scalar(
+    mine = tables.leaderboard_points.alias("mine")
+    ahead = (
         select(func.count())
         .select_from(tables.leaderboard_points)
         .where(
             *_board(period, area_id, start),
-            or_(lp.points > points, and_(lp.points == points, lp.member_id < member_id)),
+            or_(
+                lp.points > mine.c.points,
+                and_(lp.points == mine.c.points, lp.member_id < mine.c.member_id),
+            ),
         )
+        .scalar_subquery()
     )
-    return Ranked(int(ahead or 0) + 1, member_id, str(row[1]), points)
+    row = uow.session.execute(
+        select(mine.c.points, m.display_name, ahead)
+        .join(tables.members, m.id == mine.c.member_id)
+        .where(
+            mine.c.area_id == scope,
+            mine.c.period == period.value,
+            mine.c.start == start,
+            mine.c.member_id == member_id,
+            mine.c.points > 0,
+        )
+    ).first()
+    if row is None:
+        return None
+    return Ranked(int(row[2] or 0) + 1, member_id, str(row[1]), int(row[0]))
 
 
 def rescore(uow: UnitOfWork) -> int:

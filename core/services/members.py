@@ -121,15 +121,18 @@ def enter(
     language_code = language_tag(language_code)
     for _attempt in range(3):
         with uow:
-            linked = uow.session.scalars(
-                select(LinkedIdentity).where(
+            # The identity and its member in one statement.
+            found = uow.session.execute(
+                select(LinkedIdentity, Member)
+                .join(Member, tables.members.c.id == tables.identities.c.member_id)
+                .where(
                     tables.identities.c.platform == identity.platform,
                     tables.identities.c.external_id == identity.external_id,
                 )
             ).one_or_none()
             now = uow.now()
-            if linked is not None:
-                member = get_member(uow, linked.member_id)
+            if found is not None:
+                linked, member = found
                 changed = False
                 if linked.unreachable:
                     linked.unreachable = False  # they wrote again

@@ -36,13 +36,14 @@ def award(uow: UnitOfWork, member_id: int, area_id: int, reason: PointReason, re
             ref=ref,
         )
         .on_conflict_do_nothing(index_elements=_KEY)
-        .returning(tables.points.c.id)
+        .returning(tables.points.c.id, *leaderboards.ledger_columns())
     )
     # A row comes back only when one was inserted (rowcount is not reliable
     # for INSERT ... ON CONFLICT on every driver).
-    if uow.session.execute(statement).first() is None:
+    row = uow.session.execute(statement).first()
+    if row is None:
         return False
-    leaderboards.earned(uow, member_id, area_id, POINTS[reason], uow.now())
+    leaderboards.earned(uow, member_id, str(row[1]), bool(row[2]), POINTS[reason], uow.now())
     return True
 
 
@@ -60,7 +61,8 @@ def void(uow: UnitOfWork, ref: str) -> None:
 
 def _delete(uow: UnitOfWork, *where: ColumnElement[bool]) -> None:
     p = tables.points.c
+    path, _listed = leaderboards.ledger_columns()
     gone = uow.session.execute(
-        delete(tables.points).where(*where).returning(p.member_id, p.area_id, p.points, p.created_at)
+        delete(tables.points).where(*where).returning(p.member_id, path, p.points, p.created_at)
     ).all()
-    leaderboards.taken_back(uow, ((int(r[0]), int(r[1]), int(r[2]), r[3]) for r in gone))
+    leaderboards.taken_back(uow, ((int(r[0]), str(r[1]), int(r[2]), r[3]) for r in gone))

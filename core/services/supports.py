@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain.events import (
     GoalReached,
@@ -15,7 +16,7 @@ from core.domain.events import (
 )
 from core.domain.initiatives import Status
 from core.domain.reputation import PointReason, initiative_ref, support_ref
-from core.domain.supports import Follow, FollowTarget, Support, SupportKind
+from core.domain.supports import FollowTarget, Support, SupportKind
 from core.errors import Conflict, InvalidState, NotFound
 from core.services import counts, reputation
 from core.services.initiatives import get_initiative
@@ -112,23 +113,18 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
 
 
 def _follow(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:
-    f = tables.follows.c
-    found = uow.session.scalar(
-        select(f.id).where(
-            f.member_id == member_id,
-            f.target_type == FollowTarget.INITIATIVE,
-            f.target_key == str(initiative_id),
+    # One statement: the unique (member, target) leaves an existing follow be.
+    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
+    uow.session.execute(
+        dialect.insert(tables.follows)
+        .values(
+            member_id=member_id,
+            target_type=FollowTarget.INITIATIVE,
+            target_key=str(initiative_id),
+            created_at=uow.now(),
         )
+        .on_conflict_do_nothing(index_elements=["member_id", "target_type", "target_key"])
     )
-    if found is None:
-        uow.session.add(
-            Follow(
-                member_id=member_id,
-                target_type=FollowTarget.INITIATIVE,
-                target_key=str(initiative_id),
-                created_at=uow.now(),
-            )
-        )
 
 
 def withdraw_support(uow: UnitOfWork, member_id: int, initiative_id: int) -> int:
@@ -154,7 +150,8 @@ def withdraw_support(uow: UnitOfWork, member_id: int, initiative_id: int) -> int
         reputation.take_back(
             uow, initiative.author_id, PointReason.SUPPORT_RECEIVED, support_ref(initiative_id, member_id)
         )
-        reputation.take_back(uow, member_id, PointReason.VOLUNTEERED, initiative_ref(initiative_id))
+        if gone.kind == SupportKind.VOLUNTEER:  # a supporter earned no volunteer's points
+            reputation.take_back(uow, member_id, PointReason.VOLUNTEERED, initiative_ref(initiative_id))
         uow.emit(SupportWithdrawn(initiative_id=initiative_id, member_id=member_id))
         uow.commit()
         return supporters

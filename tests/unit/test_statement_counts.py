@@ -24,7 +24,9 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "show": (12, 2),
     "join": (21, 3),
     "volunteer": (21, 3),
-    "withdraw": (19, 3),
+    # Withdrawing a volunteer now also takes its two points lines off the
+    # leaderboards and its support off the kept counts (reads no longer sum them).
+    "withdraw": (21, 3),
     "counter": (8, 4),
     "progress": (3, 1),
     "browse": (5, 2),

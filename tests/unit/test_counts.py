@@ -46,7 +46,12 @@ def test_kept_counts_equal_a_recount_after_random_joins_and_withdrawals(
         initiatives.propose(
             runtime.uow(),
             people[k],
-            Proposal(f"Idea number {k}", "Something worth doing here", lyon, "environment"),
+            Proposal(
+                f"Idea number {k} for the town",
+                "Something worth doing here, for everyone",
+                lyon,
+                "environment",
+            ),
             settings,
         )
         for k in range(3)

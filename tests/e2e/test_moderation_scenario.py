@@ -31,7 +31,7 @@ def chat(tmp_path: Path, name: str, *lines: str, lang: str = "en") -> str:
 def test_reports_hide_and_a_moderator_dismisses_in_public(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'possibles.db'}"
     published = chat(tmp_path, "alice", *PROPOSE, lang="fr")
-    assert "Publiée ! L'initiative n°1 est en ligne." in published
+    assert "Publiée\u00a0! L'initiative n°1 est en ligne." in published
 
     for name in ("bob", "carol", "dan"):
         assert "You support #1." in chat(tmp_path, name, "/join 1")

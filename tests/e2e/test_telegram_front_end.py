@@ -137,7 +137,7 @@ def test_propose_step_by_step_with_a_title_shown_as_typed(tmp_path: Path) -> Non
             topics = await reply_to(tg, 42, 5)
             await press(tg, 42, topics, "Environment")
             confirm = await reply_to(tg, 42, 6)
-            assert f"« {title} »" in confirm.text
+            assert f"“{title}”" in confirm.text
             await press(tg, 42, confirm, "Publish")
             await tg.wait_for(lambda: tg.message(42, confirm.message_id).edits)
             published = tg.message(42, confirm.message_id)  # the prompt became the card, in place

@@ -236,8 +236,8 @@ def test_area_speaks_french(people: People) -> None:
     zoe.language = "fr"
     zoe.say("/area ile de france")
     assert "Votre territoire est désormais Île-de-France." in text_of(zoe.press("Île-de-France"))
-    assert "Dans : France" in text_of(zoe.say("/area"))
-    assert "Aucun territoire ne correspond à « atlantide »" in text_of(zoe.say("/area atlantide"))
+    assert "Dans\u00a0: France" in text_of(zoe.say("/area"))
+    assert "Aucun territoire ne correspond à «\u00a0atlantide\u00a0»" in text_of(zoe.say("/area atlantide"))
 
 
 def test_a_forged_or_stale_button_changes_nothing(people: People, runtime: Runtime) -> None:

@@ -77,3 +77,15 @@ def test_dates_show_minutes_in_the_members_time_zone() -> None:
         translate("en", "initiative.footer", tz="Europe/Paris", created=moment)
         == "Proposed on Mar 2, 2026 6:05\u202fPM"
     )
+
+
+def test_french_punctuation_is_set_as_french_typography_wants() -> None:
+    """A non-breaking space before : ; ! ? and inside « », never a plain one
+    (a plain space lets a line break before the colon)."""
+    plain = []
+    for key, entries in catalog().items():
+        french = entries.get("fr")
+        for text in french.values() if isinstance(french, dict) else [french]:
+            if isinstance(text, str) and any(bad in text for bad in (" :", " ;", " !", " ?", "« ", " »")):
+                plain.append(key)
+    assert not plain, plain

@@ -600,7 +600,7 @@ def test_french_members_read_reasons_and_decisions_in_french(
     zoe.language = "fr"
     zoe.say("/lang fr")
     log = text_of(zoe.say("/modlog"))
-    assert "Journal de la modération" in log and "l'initiative n°1 : masquage — spam" in log
+    assert "Journal de la modération" in log and "l'initiative n°1\u00a0: masquage — spam" in log
 
 
 # --- at the same moment ------------------------------------------------------------

@@ -451,4 +451,4 @@ def test_the_moderators_chat_sees_the_decision_in_its_own_language_not_the_moder
     edit = loop.sender.to("-100")[-1]
     assert card.edit_ref is None and edit.edit_ref is not None
     decided = loop.sender.texts("-100")[-1]
-    assert "Décision n°1 :" in decided and "Decision #1" not in decided
+    assert "Décision n°1\u00a0:" in decided and "Decision #1" not in decided

@@ -329,7 +329,7 @@ def _confirm_card(ctx: Context, data: dict[str, Any]) -> Reply:
     t = ctx.t
     with ctx.uow as uow:
         area = areas.get_area(uow, int(data["area_id"]))
-    lines = [t("propose.summary"), f"« {data['title']} »", data["description"]]
+    lines = [t("propose.summary"), t("quote", text=data["title"]), data["description"]]
     similar = initiatives.similar_open(
         ctx.uow, data["title"], int(data["area_id"]), ctx.settings.duplicate_similarity
     )

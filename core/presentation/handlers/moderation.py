@@ -197,7 +197,7 @@ def review_card(ctx: Context, entry: QueueEntry) -> Card:
             target=target_text(t, entry.target_type, entry.target_id),
             author=member_label(t, entry.author_name, entry.author_id),
         ),
-        f"« {entry.excerpt} »",
+        t("quote", text=entry.excerpt),
     ]
     if entry.visibility is not None:
         lines.append(t(f"queue.{entry.visibility}"))

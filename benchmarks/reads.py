@@ -90,7 +90,8 @@ def measure(path: Path) -> dict[str, float]:
             reply = chat.command(speaker, name, args)
             if any(card.kind is CardKind.ERROR for card in reply.cards):
                 raise RuntimeError(f"/{name} {args} was refused: {reply.cards}")
-            if name == "top" and not reply.cards[0].lines[0].startswith("1. "):  # an empty board is no measure
+            # An empty board is no measure.
+            if name == "top" and not reply.cards[0].lines[0].startswith("1. "):
                 raise RuntimeError(f"/{name} {args} ranks nobody: {reply.cards}")
             times = []
             for _ in range(REPEAT):

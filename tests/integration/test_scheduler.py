@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -104,9 +105,9 @@ def test_only_one_scheduler_runs_and_the_other_takes_over(live_runtime: Runtime)
         second = asyncio.create_task(
             jobs.run_scheduler(live_runtime, second_stop, poll=0.05, lock=second_lock)
         )
-        await asyncio.sleep(0.3)
+        await _until_installed(live_runtime)  # however late the loop runs on a busy machine
+        await asyncio.sleep(0.3)  # a few of the second one's polls
         assert first_lock.acquired and not second_lock.acquired
-        assert set(await asyncio.to_thread(jobs.next_runs, live_runtime)) == set(jobs.JOBS)
         first_stop.set()
         await first
         await _until(lambda: second_lock.acquired)
@@ -115,6 +116,14 @@ def test_only_one_scheduler_runs_and_the_other_takes_over(live_runtime: Runtime)
         assert not second_lock.acquired
 
     asyncio.run(scenario())
+
+
+async def _until_installed(runtime: Runtime, timeout: float = 30.0) -> None:
+    """Until the scheduler has written every job to the database."""
+    deadline = time.monotonic() + timeout
+    while set(await asyncio.to_thread(jobs.next_runs, runtime)) != set(jobs.JOBS):
+        assert time.monotonic() < deadline, "the jobs were never installed"
+        await asyncio.sleep(0.05)
 
 
 async def _until(condition: object, timeout: float = 10.0) -> None:
@@ -130,14 +139,15 @@ def test_a_run_missed_during_downtime_happens_once(
     """The tick was due many times while the service was down: it runs once
     when the scheduler comes back, then waits for its next time."""
 
-    async def run_for(seconds: float) -> None:
+    async def run_until(ready: Callable[[], Awaitable[None]], then: float) -> None:
         stop = asyncio.Event()
         task = asyncio.create_task(jobs.run_scheduler(live_runtime, stop, poll=0.05))
-        await asyncio.sleep(seconds)
+        await ready()
+        await asyncio.sleep(then)
         stop.set()
         await task
 
-    asyncio.run(run_for(0.3))  # installs the jobs
+    asyncio.run(run_until(lambda: _until_installed(live_runtime), then=0))
     store = jobs.SQLAlchemyJobStore(engine=live_runtime.database.engine, tablename=jobs.JOB_TABLE)
     store.start(jobs.create_scheduler(live_runtime), "default")
     tick = store.lookup_job("digest_tick")
@@ -147,7 +157,8 @@ def test_a_run_missed_during_downtime_happens_once(
 
     runs: list[float] = []
     monkeypatch.setattr(jobs, "digest_tick", lambda: runs.append(time.monotonic()) or 0)
-    asyncio.run(run_for(1.5))
+    # It runs once however late the loop is; then a while longer must add nothing.
+    asyncio.run(run_until(lambda: _until(lambda: runs, timeout=30), then=1.0))
     assert len(runs) == 1
     after = jobs.next_runs(live_runtime)["digest_tick"]
     assert after is not None and after > datetime.now(UTC)

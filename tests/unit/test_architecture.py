@@ -4,6 +4,7 @@ this runs the same contracts under pytest, so there is one list of rules."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import grimp
@@ -13,7 +14,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_import_contracts_hold() -> None:
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+    # import-linter configures logging with dictConfig, which disables every
+    # logger that exists at that moment: later tests that read the project's
+    # log lines would hear nothing. Put their state back.
+    loggers = [lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    disabled = {lg: lg.disabled for lg in loggers}
+    try:
+        assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+    finally:
+        for lg, was in disabled.items():
+            lg.disabled = was
 
 
 def test_the_graph_sees_imports() -> None:

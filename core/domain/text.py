@@ -8,7 +8,16 @@ from difflib import SequenceMatcher
 
 from core.errors import InvalidInput
 
-__all__ = ["clean_input", "clean_text", "fold", "language_tag", "similarity"]
+__all__ = [
+    "ID_MAX",
+    "clean_input",
+    "clean_text",
+    "fold",
+    "id_in_range",
+    "language_tag",
+    "similarity",
+    "typed_number",
+]
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -84,3 +93,31 @@ def fold(value: str) -> str:
 def similarity(a: str, b: str) -> float:
     """How alike two titles are, 0..1, on their folded forms."""
     return SequenceMatcher(None, fold(a), fold(b)).ratio()
+
+
+#: The largest id anyone can type: 18 digits fit every database's 64-bit
+#: integer. A larger number is no such thing, and never reaches a query.
+ID_MAX = 10**18 - 1
+
+_NUMBER_PREFIXES = ("#", "n°", "N°", "no.", "No.")
+
+
+def typed_number(text: str) -> int | None:
+    """A non-negative number written in ASCII digits ("12", "#12", "n°12"),
+    or None: "²" and "①" pass str.isdigit() but are no number anyone typed
+    (and crash int()). Past 30 digits the exact value no longer matters (and
+    int() refuses past 4,300): it reads as 10**30."""
+    token = text.strip()
+    for prefix in _NUMBER_PREFIXES:
+        if token.startswith(prefix):
+            token = token[len(prefix) :].strip()
+            break
+    if not token or not token.isascii() or not token.isdigit():
+        return None
+    return int(token) if len(token) <= 30 else 10**30
+
+
+def id_in_range(number: int) -> bool:
+    """Whether a typed number can be a row's id at all (0 and numbers beyond
+    64 bits cannot: they are no such thing, never a query)."""
+    return 1 <= number <= ID_MAX

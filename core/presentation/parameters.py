@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from core.domain.text import fold
+from core.domain.text import ID_MAX, fold, id_in_range, typed_number
 from core.errors import InvalidInput, NotFound, PossiblesError
 from core.presentation.i18n import LANGUAGES, translate
 
@@ -51,9 +51,6 @@ __all__ = [
     "usage",
 ]
 
-#: The largest id anyone can type: 18 digits fit every database's 64-bit
-#: integer. A larger number is no such thing, and never reaches a query.
-ID_MAX = 10**18 - 1
 #: Pages beyond this are past the end of any list (services clamp to it too).
 PAGE_MAX = 100_000
 
@@ -213,26 +210,13 @@ def match_choice(parameter: Parameter, raw: str) -> str | None:
 # --- reading one value -------------------------------------------------------
 
 
-def _ascii_number(text: str) -> int | None:
-    """A non-negative number written in ASCII digits ("12", "#12", "n°12"),
-    or None: "²" and "①" pass str.isdigit() but are no number anyone typed."""
-    token = text.strip()
-    for prefix in ("#", "n°", "N°", "no.", "No."):
-        if token.startswith(prefix):
-            token = token[len(prefix) :].strip()
-            break
-    if not token or not token.isascii() or not token.isdigit():
-        return None
-    return int(token) if len(token) <= 30 else 10**30
-
-
 def parse_id(text: str, not_found_key: str = "error.not_found") -> int | None:
     """An id typed or carried in a payload; None when it is no number;
     NotFound when it is a number no row can have (0 or beyond 64 bits)."""
-    number = _ascii_number(text)
+    number = typed_number(text)
     if number is None:
         return None
-    if number < 1 or number > ID_MAX:
+    if not id_in_range(number):
         raise NotFound(not_found_key, id=text.strip().lstrip("#")[:20])
     return number
 
@@ -311,12 +295,12 @@ def parse_value(ctx: Context, command: CommandSpec, parameter: Parameter, raw: s
     if kind is Kind.TOPIC:
         return _topic(ctx, command, parameter, text)
     if kind is Kind.PAGE:
-        number = _ascii_number(text)
+        number = typed_number(text)
         if number is None or number < 1:
             raise _invalid(ctx, command, parameter)
         return number  # handlers ask services for at most PAGE_MAX
     if kind is Kind.INTEGER:
-        number = _ascii_number(text)
+        number = typed_number(text)
         if number is None or not parameter.minimum <= number <= parameter.maximum:
             raise _invalid(ctx, command, parameter)
         return number
@@ -413,7 +397,7 @@ def parse_text(ctx: Context, command: CommandSpec, text: str) -> dict[str, Value
         elif (
             parameter.kind in (Kind.PAGE, Kind.INTEGER)
             and not parameter.required
-            and _ascii_number(words[i]) is None
+            and typed_number(words[i]) is None
             and index + 1 < len(params)
         ):
             continue  # an optional number absent: the word is the next parameter's

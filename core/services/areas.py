@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from core.domain.areas import Area, AreaLevel
-from core.domain.text import fold
+from core.domain.text import fold, id_in_range, typed_number
 from core.errors import InvalidInput, NotFound
 from core.storage import tables
 from core.storage.uow import UnitOfWork
@@ -146,8 +146,11 @@ def search_areas(uow: UnitOfWork, query: str, limit: int = 8) -> list[Area]:
 def find_area(uow: UnitOfWork, query: str) -> Area:
     """One area by id ("#12"), exact code or best name match."""
     q = query.strip()
-    if q.startswith("#") and q[1:].isdigit():
-        return get_area(uow, int(q[1:]))
+    number = typed_number(q) if q.startswith("#") else None
+    if number is not None:
+        if not id_in_range(number):
+            raise NotFound("error.area_not_found", query=q[:MAX_QUERY])
+        return get_area(uow, number)
     found = search_areas(uow, q, limit=1)
     if not found:
         raise NotFound("error.area_not_found", query=q[:MAX_QUERY])

@@ -18,7 +18,7 @@ from core.domain.members import (
     language_from_code,
     time_of_day,
 )
-from core.domain.text import clean_input, clean_text, language_tag
+from core.domain.text import clean_input, clean_text, id_in_range, language_tag, typed_number
 from core.errors import InvalidInput, NotFound
 from core.services.areas import AreaView, area_views, get_area
 from core.storage import tables
@@ -174,11 +174,11 @@ def enter(
 def find_member(uow: UnitOfWork, reference: str) -> Member:
     """A member by "#12", "12" or "platform:external_id" (admin tools, /report member)."""
     ref = reference.strip().lstrip("#")
-    if ref.isdigit():
-        # "²" and "①" are digits to isdigit() but not to int(); no id has 19 digits.
-        if not ref.isascii() or len(ref) > 18:
+    number = typed_number(ref)
+    if number is not None:
+        if not id_in_range(number):
             raise NotFound("error.member_not_found", id=reference[:40])
-        return get_member(uow, int(ref))
+        return get_member(uow, number)
     platform, _, external = ref.partition(":")
     if external:
         linked = uow.session.scalars(

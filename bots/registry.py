@@ -4,19 +4,26 @@ Each Registration imports its platform's library only when that front end is
 used (``possibles --help`` stays light), and an import that fails is raised
 as FrontEndUnavailable: a configured front end never silently stays off.
 A new front end adds one Registration here (see bots/README.md).
+
+The web is not a chat front end (it sends nothing, so it has no Sender):
+``web_server`` builds it, with the same lazy import and the same error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from bots.front_end import FrontEnd, FrontEndUnavailable, Registration
 from core.bootstrap import Runtime
 from core.config import Settings
 from notifications.ports import Sender
 
-__all__ = ["FRONT_ENDS", "front_end", "sender_only"]
+if TYPE_CHECKING:
+    from bots.web.server import WebServer
+
+__all__ = ["FRONT_ENDS", "front_end", "sender_only", "web_server"]
 
 
 def _telegram_configured(settings: Settings) -> bool:
@@ -41,7 +48,7 @@ def _telegram_sender(settings: Settings) -> Sender:
 
 TELEGRAM = Registration("telegram", _telegram_configured, _telegram, _telegram_sender)
 
-#: Every front end, by name. Discord and the web are not built yet.
+#: Every chat front end, by name. Discord is not built yet.
 FRONT_ENDS: Mapping[str, Registration] = MappingProxyType({r.name: r for r in (TELEGRAM,)})
 
 
@@ -53,3 +60,12 @@ def front_end(name: str, runtime: Runtime) -> FrontEnd:
 def sender_only(name: str, settings: Settings) -> Sender:
     """The Sender of the registered front end ``name``, for a process that only sends."""
     return FRONT_ENDS[name].sender(settings)
+
+
+def web_server(runtime: Runtime) -> WebServer:
+    """The public web pages' server on ``runtime`` (bots.web), not yet listening."""
+    try:
+        from bots.web.server import WebServer
+    except ImportError as error:
+        raise FrontEndUnavailable("web", "starlette, uvicorn and jinja2", error) from error
+    return WebServer(runtime)

@@ -1,10 +1,11 @@
 """``possibles run``: every role in one asyncio event loop, or some of them.
 
-Roles: telegram, discord, web (the front ends of bots.registry that have a
-token), scheduler (digests, recalls, expiry — exactly one per deployment) and
-sender (routes the outbox and drains deliveries through each platform's
-sender). With no platform token at all, the terminal chat takes the place of
-the front ends. Front ends plug their Sender into notifications here; nothing
+Roles: telegram, discord (the front ends of bots.registry that have a
+token), web (the public pages, on Settings.web's host and port), scheduler
+(digests, recalls, expiry — exactly one per deployment) and sender (routes
+the outbox and drains deliveries through each platform's sender). With no
+platform token at all, the terminal chat takes the place of the front ends.
+Front ends plug their Sender into notifications here; nothing
 in notifications imports a front end.
 """
 
@@ -18,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bots.console import ConsoleSession
-from bots.registry import FRONT_ENDS, front_end, sender_only
+from bots.registry import FRONT_ENDS, front_end, sender_only, web_server
 from core.bootstrap import Runtime
 from notifications.ports import Sender
 
@@ -51,9 +52,8 @@ class Plan:
                 self.front_ends.append(name)
             else:
                 log.warning("a %s token is set but possibles has no %s front end yet", name, name)
-        self.web = False
-        if only and "web" in only:
-            log.warning("possibles has no web front end yet: the web role does nothing")
+        #: The public pages, wanted unless --only leaves them out.
+        self.web = "web" in wanted
         self.scheduler = "scheduler" in wanted
         self.sender = "sender" in wanted
         #: No token at all and no --only: talk in the terminal.
@@ -77,9 +77,18 @@ def plan_roles(runtime: Runtime, only: set[str] | None) -> Plan:
 
 
 async def serve(
-    runtime: Runtime, plan: Plan, *, console_name: str = "me", console_language: str | None = None
+    runtime: Runtime,
+    plan: Plan,
+    *,
+    console_name: str = "me",
+    console_language: str | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> None:
-    """Run the planned roles until a signal, the end of the terminal chat, or a crash."""
+    """Run the planned roles until a signal, the end of the terminal chat, or a crash.
+
+    ``announce`` is told where the web pages listen, once they do (the web
+    server binds before anything runs: a taken port stops the start, with
+    bots.web.server.WebUnavailable)."""
     # Imported here, not at the top: `possibles --help` imports this module.
     from bots.console.sender import ConsoleSender
     from notifications import service as notifications
@@ -102,6 +111,12 @@ async def serve(
         for name, has_token in plan.tokens.items():
             if has_token and name in FRONT_ENDS and name not in plan.front_ends:
                 senders.append(sender_only(name, runtime.settings))
+
+    if plan.web:
+        web = web_server(runtime)
+        address = web.bind()
+        (announce or log.info)(f"web pages at {address}")
+        tasks.append(web.serve)
 
     if plan.console:
         session = ConsoleSession(runtime.chat(), console_name, language=console_language)

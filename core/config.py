@@ -33,6 +33,7 @@ __all__ = [
     "NotificationSettings",
     "Settings",
     "TelegramSettings",
+    "WebSettings",
     "load_settings",
 ]
 
@@ -75,6 +76,15 @@ class ModerationSettings(BaseModel):
 
     reports_before_hiding: int = 3
     suspension_days: list[int] = Field(default_factory=lambda: [1, 3, 7, 30])
+
+
+class WebSettings(BaseModel):
+    """The public web pages (bots/web), served by ``possibles run`` and ``possibles web``."""
+
+    #: Where the web server listens; behind a reverse proxy, keep the loopback.
+    host: str = "127.0.0.1"
+    #: 0: any free port (said at start), for tests and side-by-side runs.
+    port: int = Field(default=8080, ge=0, le=65535)
 
 
 class TelegramSettings(BaseModel):
@@ -162,7 +172,7 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///possibles.db"
-    public_base_url: str = "http://localhost:8000"
+    public_base_url: str = "http://127.0.0.1:8080"
     default_language: str = "fr"
     default_time_zone: str = "Europe/Paris"
     topics: list[str] = Field(
@@ -187,6 +197,7 @@ class Settings(BaseSettings):
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     #: POSSIBLES_TELEGRAM_TOKEN, one underscore: the name people are told. An alias
     #: only reaches a top-level field, so it lands here and fills telegram.token

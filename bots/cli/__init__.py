@@ -116,10 +116,66 @@ def _run(database: str | None, only: list[str] | None, who: str, language: str |
     else:
         typer.echo(f"possibles: running {plan.describe()} on {where}", err=True)
     from bots.front_end import FrontEndUnavailable
+    from bots.web.errors import WebUnavailable
+
+    def announce(line: str) -> None:
+        typer.echo(f"possibles: {line}", err=True)
 
     try:
-        asyncio.run(serve(runtime, plan, console_name=who, console_language=language))
+        asyncio.run(serve(runtime, plan, console_name=who, console_language=language, announce=announce))
     except FrontEndUnavailable as error:  # its library is not installed: one line, no traceback
+        fail(str(error), status=1)
+    except WebUnavailable as error:  # the web's port is taken: one line too
+        fail(str(error), status=1)
+
+
+@app.command(short_help="Serve the public web pages alone (no chat, no notifications).")
+def web(
+    database: DatabaseOption = None,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", metavar="ADDRESS", help="Listen on this address (default: [web] host)."),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            metavar="PORT",
+            min=0,
+            max=65535,
+            help="Listen on this port (default: [web] port, 8080; 0: any free one).",
+        ),
+    ] = None,
+) -> None:
+    """Serve the public web pages (initiatives, areas, officials, leaderboards,
+    the moderation log) on their own, as `possibles run --only web` does.
+    Share links point to public_base_url: set it to the address people reach.
+    Ctrl-C stops it (exit status 0)."""
+    with _ctrl_c_stops():
+        _web(database, host, port)
+
+
+def _web(database: str | None, host: str | None, port: int | None) -> None:
+    import asyncio
+
+    from bots.front_end import FrontEndUnavailable
+    from bots.runner import plan_roles, serve
+    from bots.web.errors import WebUnavailable
+
+    runtime = _open_runtime(database)
+    if host is not None or port is not None:
+        web = runtime.settings.web.model_copy(
+            update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
+        )
+        runtime.settings = runtime.settings.model_copy(update={"web": web})
+    runtime.prepare()
+
+    def announce(line: str) -> None:
+        typer.echo(f"possibles: {line}", err=True)
+
+    try:
+        asyncio.run(serve(runtime, plan_roles(runtime, {"web"}), announce=announce))
+    except (FrontEndUnavailable, WebUnavailable) as error:
         fail(str(error), status=1)
 
 

@@ -17,6 +17,7 @@ def possibles(
     test with the process's output when it exits non-zero."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
     env["PYTHONUTF8"] = "1"
+    env["POSSIBLES_WEB__PORT"] = "0"  # the web pages on any free port: runs side by side
     result = subprocess.run(
         [sys.executable, "-c", "from bots.cli import main; main()", *args],
         cwd=cwd,

@@ -39,6 +39,7 @@ class Terminal:
         self._stream = pyte.ByteStream(self._screen)
         environment = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
         environment.update({"PYTHONUTF8": "1", "TERM": "xterm"})
+        environment["POSSIBLES_WEB__PORT"] = "0"  # the web pages on any free port: runs side by side
         # Nobody answers the cursor-position query in a test: do not ask.
         environment["PROMPT_TOOLKIT_NO_CPR"] = "1"
         environment.update(env or {})

@@ -48,6 +48,7 @@ def prepare(database: str) -> Runtime:
 def start(tmp_path: Path, database: str, tg: FakeTelegramThread, n: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
     env.update(tg.env(), PYTHONUTF8="1")
+    env["POSSIBLES_WEB__PORT"] = "0"  # the web pages on any free port: runs side by side
     log = (tmp_path / f"run{n}.log").open("wb")
     return subprocess.Popen(
         [

@@ -39,6 +39,7 @@ class Bot:
         """``possibles run --only ROLE...`` (every role when none is given)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
         env.update(self.tg.env(), PYTHONUTF8="1", POSSIBLES_LOG_LEVEL="INFO")
+        env["POSSIBLES_WEB__PORT"] = "0"  # the web pages on any free port: runs side by side
         self.runs += 1
         log = (self.tmp_path / f"run{self.runs}.log").open("wb")
         polls_before = self._polls()

@@ -82,6 +82,7 @@ def test_run_shows_a_notification_above_the_prompt_then_ctrl_c_stops_it(
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_stops_run_while_it_waits_for_piped_input(tmp_path: Path, signum: int) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
+    env["POSSIBLES_WEB__PORT"] = "0"  # the web pages on any free port: runs side by side
     process = subprocess.Popen(
         [sys.executable, "-m", "bots.cli", "run", "--as", "alice"],
         stdin=subprocess.PIPE,  # kept open: no end of input will come
@@ -120,6 +121,7 @@ def test_a_signal_stops_run_while_it_waits_for_piped_input(tmp_path: Path, signu
 )
 def test_bad_options_get_one_clear_line(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
+    env["POSSIBLES_WEB__PORT"] = "0"  # the web pages on any free port: runs side by side
     result = subprocess.run(
         [sys.executable, "-m", "bots.cli", *args],
         input="/start\n",
@@ -138,6 +140,7 @@ def test_bad_options_get_one_clear_line(tmp_path: Path, args: tuple[str, ...], m
 def test_chat_with_no_input_at_all_ends_quietly(tmp_path: Path) -> None:
     """/dev/null cannot be watched by the event loop: it is read as a file."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
+    env["POSSIBLES_WEB__PORT"] = "0"  # the web pages on any free port: runs side by side
     result = subprocess.run(
         [sys.executable, "-m", "bots.cli", "chat", "--as", "alice"],
         stdin=subprocess.DEVNULL,

@@ -110,7 +110,7 @@ def test_inline_results_list_matching_initiatives_with_a_deep_link(people: Peopl
     assert chat.inline(speaker("carol"), "nothing like this").items == ()
     assert chat.inline(speaker("carol"), "x" * 500).items == ()  # too long to search: no results, no error
     without_link = chat.inline(speaker("carol", link=None), "plaza").items[0]
-    assert without_link.card.actions[0].url == f"http://localhost:8000/i/{trees}"
+    assert without_link.card.actions[0].url == f"http://127.0.0.1:8080/i/{trees}"
 
 
 def test_inline_results_page_with_an_offset(people: People, runtime: Runtime) -> None:

@@ -48,8 +48,31 @@ def _telegram_sender(settings: Settings) -> Sender:
 
 TELEGRAM = Registration("telegram", _telegram_configured, _telegram, _telegram_sender)
 
-#: Every chat front end, by name. Discord is not built yet.
-FRONT_ENDS: Mapping[str, Registration] = MappingProxyType({r.name: r for r in (TELEGRAM,)})
+
+def _discord_configured(settings: Settings) -> bool:
+    return settings.discord.token is not None
+
+
+def _discord(runtime: Runtime) -> FrontEnd:
+    try:
+        from bots.discord.app import DiscordFrontEnd
+    except ImportError as error:
+        raise FrontEndUnavailable("discord", "discord.py", error) from error
+    return DiscordFrontEnd(runtime)
+
+
+def _discord_sender(settings: Settings) -> Sender:
+    try:
+        from bots.discord.sender import discord_sender
+    except ImportError as error:
+        raise FrontEndUnavailable("discord", "discord.py", error) from error
+    return discord_sender(settings)
+
+
+DISCORD = Registration("discord", _discord_configured, _discord, _discord_sender)
+
+#: Every chat front end, by name.
+FRONT_ENDS: Mapping[str, Registration] = MappingProxyType({r.name: r for r in (TELEGRAM, DISCORD)})
 
 
 def front_end(name: str, runtime: Runtime) -> FrontEnd:

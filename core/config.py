@@ -159,7 +159,26 @@ class NotificationSettings(BaseModel):
 
 
 class DiscordSettings(BaseModel):
+    """The Discord front end (bots/discord). The token also comes from
+    POSSIBLES_DISCORD_TOKEN, with one underscore (see Settings). Direct
+    messages are paced by ``notifications.discord_dm_per_second``."""
+
     token: SecretStr | None = None
+    #: The REST API's address (discord.py's ``Route.BASE``); a proxy or the tests' fake.
+    api_base_url: str = "https://discord.com/api/v10"
+    #: The gateway's websocket address. discord.py connects a plain client to
+    #: its DEFAULT_GATEWAY, not to what ``/gateway/bot`` says: set it with the REST base.
+    gateway_url: str = "wss://gateway.discord.gg/"
+    #: The channel where the review queue arrives (``/possibles modchannel`` wins over it).
+    moderators_channel_id: int | None = None
+    #: Members holding this Discord role are given the core's moderator role.
+    moderator_role_id: int | None = None
+    #: Commands are synced to this server only (instant, for development); unset: globally.
+    dev_guild_id: int | None = None
+    #: Sharding (from 2,500 servers): the total, and the shards this process runs
+    #: (several ``possibles run --only discord`` split them). Unset: one plain client.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] | None = None
 
 
 class Settings(BaseSettings):
@@ -205,11 +224,17 @@ class Settings(BaseSettings):
     telegram_token_alias: SecretStr | None = Field(
         default=None, validation_alias="POSSIBLES_TELEGRAM_TOKEN", exclude=True, repr=False
     )
+    #: POSSIBLES_DISCORD_TOKEN, the same way for discord.token.
+    discord_token_alias: SecretStr | None = Field(
+        default=None, validation_alias="POSSIBLES_DISCORD_TOKEN", exclude=True, repr=False
+    )
 
     @model_validator(mode="after")
     def _apply_telegram_token_alias(self) -> Settings:
         if self.telegram_token_alias is not None and self.telegram.token is None:
             self.telegram.token = self.telegram_token_alias
+        if self.discord_token_alias is not None and self.discord.token is None:
+            self.discord.token = self.discord_token_alias
         return self
 
     @classmethod

@@ -159,6 +159,8 @@ def moderator_chats(uow: UnitOfWork, settings: Settings) -> dict[str, str]:
     configured: dict[str, str] = {}
     if settings.telegram.moderators_chat_id is not None:
         configured["telegram"] = str(settings.telegram.moderators_chat_id)
+    if settings.discord.moderators_channel_id is not None:
+        configured["discord"] = str(settings.discord.moderators_channel_id)
     c = tables.platform_chats.c
     set_from_chat = {
         str(platform): str(address)

@@ -7,17 +7,23 @@ from pathlib import Path
 import pytest
 
 
-def test_a_token_for_a_front_end_not_built_yet_does_not_stop_possibles_run() -> None:
+def test_a_discord_token_starts_discord_beside_telegram() -> None:
     from pydantic import SecretStr
 
     from bots.runner import plan_roles
     from core.bootstrap import Runtime
-    from core.config import DiscordSettings, Settings
+    from core.config import DiscordSettings, Settings, TelegramSettings
 
-    settings = Settings(database_url="sqlite://", discord=DiscordSettings(token=SecretStr("x")))
-    plan = plan_roles(Runtime.open(settings), None)
-    assert "discord" not in plan.front_ends and not plan.console
+    settings = Settings(
+        database_url="sqlite://",
+        discord=DiscordSettings(token=SecretStr("x")),
+        telegram=TelegramSettings(token=SecretStr("1:x")),
+    )
+    runtime = Runtime.open(settings)
+    plan = plan_roles(runtime, None)
+    assert plan.front_ends == ["telegram", "discord"] and not plan.console
     assert plan.scheduler and plan.sender
+    assert plan_roles(runtime, {"discord"}).front_ends == ["discord"]
 
 
 def test_front_ends_come_from_an_explicit_registry() -> None:
@@ -27,9 +33,9 @@ def test_front_ends_come_from_an_explicit_registry() -> None:
     from bots.front_end import FrontEnd
     from bots.registry import FRONT_ENDS, front_end
     from core.bootstrap import Runtime
-    from core.config import Settings, TelegramSettings
+    from core.config import DiscordSettings, Settings, TelegramSettings
 
-    assert set(FRONT_ENDS) == {"telegram"}
+    assert {"telegram", "discord"} <= set(FRONT_ENDS)
     settings = Settings(database_url="sqlite://", telegram=TelegramSettings(token=SecretStr("1:x")))
     runtime = Runtime.open(settings)
     plan = runner.plan_roles(runtime, None)
@@ -37,6 +43,10 @@ def test_front_ends_come_from_an_explicit_registry() -> None:
     built = front_end("telegram", runtime)
     assert isinstance(built, FrontEnd) and built.name == "telegram" and built.limits.alert == 200
     assert built.sender().platform == "telegram"
+    discord_settings = Settings(database_url="sqlite://", discord=DiscordSettings(token=SecretStr("x")))
+    discord = front_end("discord", Runtime.open(discord_settings))
+    assert isinstance(discord, FrontEnd) and discord.name == "discord" and discord.limits.alert == 2000
+    assert discord.sender().platform == "discord"
     source = Path(runner.__file__).read_text(encoding="utf-8")
     assert "importlib" not in source and "list[Any]" not in source
 

@@ -1,0 +1,346 @@
+"""Discord's interactions, each turned into one call of core.presentation.chat.Chat
+(a slash command, an autocomplete, a button, a modal, the context menu), off
+the event loop; the core's reply goes where core.presentation.answers says,
+with Discord's ephemeral messages as the person's private chat. Nothing
+here decides a rule.
+
+Discord wants a first answer within 3 seconds: when the core has not
+answered after ``DEFER_AFTER`` seconds the interaction is deferred, and the
+answer follows (follow-ups are accepted for 15 minutes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import discord
+from discord.app_commands import Choice
+
+from bots.discord.commands import PUBLIC
+from bots.discord.render import NO_MENTIONS, Rendered, content_within, render_reply
+from bots.discord.views import ANSWER_ID, TextModal, modal_values
+from core.domain.initiatives import DESCRIPTION_MAX, TITLE_MAX
+from core.domain.members import Identity, language_from_code
+from core.presentation.answers import Limits, answer_message, answer_press, error_line, shorten
+from core.presentation.cards import Action, ActionStyle, Card, Reply
+from core.presentation.chat import Chat
+from core.presentation.context import Speaker
+from core.presentation.i18n import translate
+
+__all__ = ["DEFER_AFTER", "LIMITS", "PLATFORM", "Interactions"]
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+#: An alert is an ephemeral message (2,000 characters); descriptions of commands 100.
+LIMITS = Limits(alert=2000, command_description=100)
+#: Seconds the core may take before the interaction is deferred (Discord allows 3).
+DEFER_AFTER = 1.5
+#: Commands about the channel they are typed in (/possibles modchannel): the
+#: core reads the channel as a group's.
+CHANNEL_COMMANDS = frozenset({"modchat"})
+#: Commands that open a modal first, with their fields.
+PROPOSE = "propose"
+#: The custom_id prefix of the modals (read back by kind on submit).
+MODAL_PREFIX = "possibles:modal:"
+#: The verb of the core's report button, looked for by the context menu.
+REPORT_PREFIX = "v1:r:"
+
+
+def _ephemeral_message(interaction: discord.Interaction[Any]) -> bool:
+    message = interaction.message
+    return message is not None and message.flags.ephemeral
+
+
+class Interactions:
+    """The handlers of every interaction (bots.discord.app wires them)."""
+
+    def __init__(self, chat: Chat, default_language: str) -> None:
+        self.chat = chat
+        self.default_language = default_language
+
+    # ------------------------------------------------------------ who
+
+    def speaker(self, interaction: discord.Interaction[Any], *, in_group: bool) -> Speaker:
+        user = interaction.user
+        return Speaker(
+            Identity(PLATFORM, str(user.id)),
+            # A member's server nickname, else their global name, else their username.
+            display_name=user.display_name or user.name or str(user.id),
+            language_code=str(interaction.locale) if interaction.locale else None,
+            in_group=in_group and interaction.guild is not None,
+            chat_address=str(interaction.channel_id) if interaction.channel_id is not None else None,
+            private_link=None,
+        )
+
+    def language(self, interaction: discord.Interaction[Any]) -> str:
+        return language_from_code(str(interaction.locale), self.default_language)
+
+    def t(self, interaction: discord.Interaction[Any], key: str, **params: Any) -> str:
+        return translate(self.language(interaction), key, **params)
+
+    def answer_action(self, interaction: discord.Interaction[Any]) -> Action:
+        """The button under a prompt that opens the modal to answer it."""
+        return Action(self.t(interaction, "discord.answer.button"), ANSWER_ID, ActionStyle.PRIMARY, row=9)
+
+    # ------------------------------------------------------------ timing
+
+    async def _core(
+        self, interaction: discord.Interaction[Any], call: Callable[[], Any], *, ephemeral: bool
+    ) -> Any:
+        """The core's answer to ``call``; the interaction is deferred first when
+        it takes longer than DEFER_AFTER."""
+        task = asyncio.ensure_future(asyncio.to_thread(call))
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        if not done and not interaction.response.is_done():
+            try:
+                if interaction.type is discord.InteractionType.component:
+                    await interaction.response.defer()
+                else:
+                    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+                    interaction.extras["deferred_ephemeral"] = ephemeral
+            except discord.HTTPException as error:
+                log.warning("could not defer interaction %s: %s", interaction.id, error)
+        return await task
+
+    # ------------------------------------------------------------ sending
+
+    async def send(
+        self, interaction: discord.Interaction[Any], messages: list[Rendered], *, ephemeral: bool
+    ) -> None:
+        """Messages answering ``interaction``: the first as its response (or
+        in place of the "thinking…" of a deferral), the others as follow-ups."""
+        for message in messages:
+            kwargs = message.kwargs()
+            if not interaction.response.is_done():
+                await interaction.response.send_message(**_drop_none(kwargs), ephemeral=ephemeral)
+                continue
+            await interaction.followup.send(**_drop_none(kwargs), ephemeral=ephemeral, wait=True)
+
+    async def send_text(
+        self, interaction: discord.Interaction[Any], text: str, *, ephemeral: bool = True
+    ) -> None:
+        text = content_within(text)
+        if not interaction.response.is_done():
+            await interaction.response.send_message(text, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.followup.send(
+                text, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, wait=True
+            )
+
+    async def _deliver(
+        self, interaction: discord.Interaction[Any], reply: Reply | list[Card], *, ephemeral: bool
+    ) -> None:
+        cards = reply.cards if isinstance(reply, Reply) else reply
+        messages = render_reply(cards, self.answer_action(interaction))
+        deferred_public = interaction.response.is_done() and not _deferred_ephemeral(interaction)
+        if ephemeral and deferred_public and interaction.type is not discord.InteractionType.component:
+            # Deferred in the channel, answered to the person alone: the
+            # "thinking…" message goes, the answer follows ephemerally.
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException as error:
+                log.info("could not remove the deferred answer: %s", error)
+        await self.send(interaction, messages, ephemeral=ephemeral)
+
+    # ------------------------------------------------------------ commands
+
+    async def on_command(
+        self, interaction: discord.Interaction[Any], name: str, values: dict[str, str]
+    ) -> None:
+        if name == PROPOSE and not values:
+            await self.open_propose(interaction)
+            return
+        in_guild = interaction.guild is not None
+        public = name in PUBLIC
+        speaker = self.speaker(interaction, in_group=public or name in CHANNEL_COMMANDS)
+        ephemeral = in_guild and not public
+        try:
+            reply: Reply = await self._core(
+                interaction, lambda: self.chat.invoke(speaker, name, values), ephemeral=ephemeral
+            )
+        except Exception:
+            log.exception("/%s failed before the core answered", name)
+            await self._nothing_changed(interaction)
+            return
+        if error_line(reply) is not None:
+            ephemeral = in_guild
+        try:
+            await self._deliver(interaction, list(answer_message(reply).chat), ephemeral=ephemeral)
+        except Exception:  # the core's change is saved: never "nothing was changed" now
+            log.exception("/%s handled, but its answer could not be delivered", name)
+
+    async def on_autocomplete(
+        self, interaction: discord.Interaction[Any], name: str, parameter: str, current: str
+    ) -> list[Choice[str]]:
+        speaker = self.speaker(interaction, in_group=False)
+        try:
+            found = await asyncio.wait_for(
+                asyncio.to_thread(self.chat.complete, speaker, name, parameter, current), timeout=2.5
+            )
+        except Exception:  # suggestions are a help, never an error
+            log.warning("no suggestions for /%s %s", name, parameter, exc_info=True)
+            return []
+        return [
+            Choice(name=shorten(s.label, 100) or s.value[:100], value=s.value[:100])
+            for s in found[:25]
+            if s.value
+        ]
+
+    # ------------------------------------------------------------ buttons
+
+    async def on_press(self, interaction: discord.Interaction[Any], payload: str) -> None:
+        ephemeral_card = _ephemeral_message(interaction)
+        speaker = self.speaker(interaction, in_group=not ephemeral_card)
+        try:
+            reply: Reply = await self._core(
+                interaction, lambda: self.chat.press(speaker, payload), ephemeral=True
+            )
+        except Exception:
+            log.exception("press %s failed before the core answered", payload)
+            await self._nothing_changed(interaction)
+            return
+        try:
+            await self._answer_press(interaction, reply, speaker, ephemeral_card)
+        except Exception:  # the core's change is saved: never "nothing was changed" now
+            log.exception("press %s handled, but its answer could not be delivered", payload)
+
+    async def _answer_press(
+        self, interaction: discord.Interaction[Any], reply: Reply, speaker: Speaker, ephemeral_card: bool
+    ) -> None:
+        answer = answer_press(reply, speaker, LIMITS, in_chat=True)
+        if answer.chat and answer.edit:
+            messages = render_reply(list(answer.chat), self.answer_action(interaction))
+            first, rest = messages[0], messages[1:]
+            kwargs = first.kwargs()
+            kwargs["view"] = first.view()  # None removes the buttons of the pressed card
+            if not interaction.response.is_done():
+                await interaction.response.edit_message(**kwargs)
+            else:
+                await interaction.edit_original_response(**kwargs)
+            await self.send(interaction, rest, ephemeral=ephemeral_card)
+        elif answer.chat:
+            await self._deliver(interaction, list(answer.chat), ephemeral=ephemeral_card)
+        if answer.alert is not None:
+            await self.send_text(interaction, answer.alert, ephemeral=True)
+        if answer.private:
+            await self._deliver(interaction, list(answer.private), ephemeral=True)
+        if not interaction.response.is_done():
+            await interaction.response.defer()
+
+    async def on_unknown_component(self, interaction: discord.Interaction[Any]) -> None:
+        """A button that is not one of ours, or not on its message: stale."""
+        await self.send_text(interaction, self.t(interaction, "error.stale_action"))
+
+    # ------------------------------------------------------------ modals
+
+    async def open_propose(self, interaction: discord.Interaction[Any]) -> None:
+        modal = TextModal(
+            PROPOSE,
+            self.t(interaction, "discord.propose.title"),
+            [
+                ("title", self.t(interaction, "discord.propose.field_title"), None, False, True, TITLE_MAX),
+                (
+                    "description",
+                    self.t(interaction, "discord.propose.field_description"),
+                    None,
+                    True,
+                    True,
+                    DESCRIPTION_MAX,
+                ),
+            ],
+        )
+        await interaction.response.send_modal(modal)
+
+    async def on_answer(self, interaction: discord.Interaction[Any]) -> None:
+        """The button under a prompt: a modal whose text answers it."""
+        prompt = None
+        message = interaction.message
+        if message is not None and message.embeds:
+            prompt = message.embeds[0].description
+        modal = TextModal(
+            "answer",
+            self.t(interaction, "discord.answer.title"),
+            [("text", self.t(interaction, "discord.answer.label"), prompt, True, True, 4000)],
+        )
+        await interaction.response.send_modal(modal)
+
+    async def on_modal_submit(self, interaction: discord.Interaction[Any]) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        kind = custom_id.removeprefix(MODAL_PREFIX)
+        values = modal_values(interaction.data)
+        speaker = self.speaker(interaction, in_group=False)
+        ephemeral = interaction.guild is not None
+        chat = self.chat
+
+        def run() -> Reply:
+            if kind == PROPOSE:
+                begun = chat.invoke(speaker, PROPOSE, {"title": values.get("title", "")})
+                if error_line(begun) is not None:
+                    return begun
+                return chat.text(speaker, values.get("description", ""))
+            if kind == "answer":
+                return chat.text(speaker, values.get("text", ""))
+            return Reply([Card(lines=(self.t(interaction, "error.stale_action"),))])
+
+        try:
+            reply: Reply = await self._core(interaction, run, ephemeral=ephemeral)
+        except Exception:
+            log.exception("modal %s failed before the core answered", kind)
+            await self._nothing_changed(interaction)
+            return
+        try:
+            await self._deliver(interaction, list(answer_message(reply).chat), ephemeral=ephemeral)
+        except Exception:
+            log.exception("modal %s handled, but its answer could not be delivered", kind)
+
+    # ------------------------------------------------------------ context menu
+
+    async def on_report_message(
+        self, interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
+        """ "Report to moderators" on one of the bot's cards: its own report
+        button, pressed by this member (the core authorises it as any press)."""
+        payload = None
+        for row in message.components:
+            for component in getattr(row, "children", ()):
+                custom_id = getattr(component, "custom_id", None)
+                if isinstance(custom_id, str) and custom_id.startswith(REPORT_PREFIX):
+                    payload = custom_id
+        if payload is None:
+            await self.send_text(interaction, self.t(interaction, "discord.report.nothing"))
+            return
+        speaker = self.speaker(interaction, in_group=False)
+        try:
+            reply: Reply = await self._core(
+                interaction, lambda: self.chat.press(speaker, payload), ephemeral=True
+            )
+        except Exception:
+            log.exception("report from the context menu failed before the core answered")
+            await self._nothing_changed(interaction)
+            return
+        try:
+            await self._deliver(interaction, reply, ephemeral=interaction.guild is not None)
+        except Exception:
+            log.exception("report from the context menu handled, but its answer could not be delivered")
+
+    # ------------------------------------------------------------ errors
+
+    async def _nothing_changed(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self.send_text(interaction, self.t(interaction, "error.generic"))
+        except discord.HTTPException as error:
+            log.info("could not tell about the error: %s", error)
+
+
+def _drop_none(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in kwargs.items() if value is not None}
+
+
+def _deferred_ephemeral(interaction: discord.Interaction[Any]) -> bool:
+    """Whether ``interaction`` was deferred ephemerally (noted by Interactions._core)."""
+    return bool(interaction.extras.get("deferred_ephemeral", False))

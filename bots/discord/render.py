@@ -1,0 +1,268 @@
+"""Cards as Discord messages: one embed per card, buttons under the message.
+
+Discord's limits are kept here, once, whatever the core says: an embed's
+title 256 characters, its description 4,096, 25 fields of 1,024, a footer
+of 2,048, 6,000 characters over all the embeds of a message, 10 embeds, a
+content of 2,000; buttons 5 to a row, 5 rows, labels of 80, custom_ids of
+100. A description too long is split on line boundaries into further
+embeds (a single overlong line is cut), and a message that would pass 6,000
+characters goes on in another message; the buttons go under the last one.
+
+Member text is escaped (Markdown) and mentions are never allowed: every
+send, edit and follow-up passes ``NO_MENTIONS`` (see bots.discord.app).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+from discord.utils import escape_markdown
+
+from bots.discord.views import CorePress
+from core.presentation.answers import shorten
+from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
+
+__all__ = [
+    "EMBED_DESCRIPTION",
+    "EMBED_TITLE",
+    "EMBED_TOTAL",
+    "MAX_BUTTONS",
+    "MAX_CONTENT",
+    "NO_MENTIONS",
+    "Rendered",
+    "card_embeds",
+    "embed_size",
+    "render_cards",
+    "render_reply",
+    "rows_of",
+]
+
+#: Nobody is ever pinged by what possibles sends: not @everyone, not a role, not a member.
+NO_MENTIONS = discord.AllowedMentions.none()
+
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+EMBED_FIELDS = 25
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+EMBED_FOOTER = 2048
+EMBED_TOTAL = 6000
+MAX_EMBEDS = 10
+MAX_CONTENT = 2000
+BUTTON_LABEL = 80
+BUTTONS_PER_ROW = 5
+MAX_ROWS = 5
+MAX_BUTTONS = BUTTONS_PER_ROW * MAX_ROWS
+CUSTOM_ID = 100
+URL_MAX = 512
+#: Shown where Discord refuses an empty text (a field's value).
+EMPTY = "·"
+
+_COLOUR = {
+    CardKind.INFO: discord.Colour.blurple(),
+    CardKind.SUCCESS: discord.Colour.green(),
+    CardKind.ERROR: discord.Colour.red(),
+    CardKind.PROMPT: discord.Colour.gold(),
+}
+_MARK = {CardKind.ERROR: "⚠️ ", CardKind.SUCCESS: "✅ ", CardKind.PROMPT: "", CardKind.INFO: ""}
+_STYLE = {
+    ActionStyle.PRIMARY: discord.ButtonStyle.primary,
+    ActionStyle.SECONDARY: discord.ButtonStyle.secondary,
+    ActionStyle.DANGER: discord.ButtonStyle.danger,
+    ActionStyle.SUCCESS: discord.ButtonStyle.success,
+}
+
+
+@dataclass
+class Rendered:
+    """One Discord message: embeds and the rows of buttons under them."""
+
+    embeds: list[discord.Embed] = field(default_factory=list)
+    #: Rows of actions, at most 5 rows of 5.
+    rows: list[list[Action]] = field(default_factory=list)
+    content: str | None = None
+
+    def view(self) -> discord.ui.View | None:
+        """The buttons as a discord.py View (None without buttons): payload
+        buttons are CorePress items, answered after a restart too."""
+        return build_view(self.rows)
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of a send or an edit of this message."""
+        view = self.view()
+        return {
+            "content": self.content,
+            "embeds": self.embeds,
+            "view": view if view is not None else discord.utils.MISSING,
+            "allowed_mentions": NO_MENTIONS,
+        }
+
+
+def _escape(text: str) -> str:
+    return escape_markdown(text)
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """The characters Discord counts towards an embed's 6,000."""
+    return len(embed)
+
+
+def _cut_lines(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut at line ends
+    (a line longer than ``limit`` is cut where it must be)."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        pieces.append(current)
+    return [piece for piece in pieces if piece.strip()]
+
+
+def card_embeds(card: Card) -> list[discord.Embed]:
+    """One card as one embed, or several when its text passes 4,096 characters
+    (the title on the first, the fields and footer on the last)."""
+    colour = _COLOUR[card.kind]
+    mark = _MARK[card.kind]
+    text = "\n".join(_escape(line) for line in card.lines)
+    if mark and text:
+        text = mark + text
+    pieces = _cut_lines(text, EMBED_DESCRIPTION) if text else []
+    embeds = [discord.Embed(description=piece, colour=colour) for piece in pieces] or [
+        discord.Embed(colour=colour)
+    ]
+    if card.title:
+        embeds[0].title = shorten(_escape(card.title), EMBED_TITLE)
+    for item in card.fields:
+        name = shorten(_escape(item.label), FIELD_NAME) or EMPTY
+        value = shorten(_escape(item.value), FIELD_VALUE) or EMPTY
+        last = embeds[-1]
+        if len(last.fields) >= EMBED_FIELDS or embed_size(last) + len(name) + len(value) > EMBED_TOTAL:
+            last = discord.Embed(colour=colour)
+            embeds.append(last)
+        last.add_field(name=name, value=value, inline=item.inline)
+    if card.footer:
+        footer = shorten(card.footer, EMBED_FOOTER)
+        if embed_size(embeds[-1]) + len(footer) > EMBED_TOTAL:
+            embeds.append(discord.Embed(colour=colour))
+        embeds[-1].set_footer(text=footer)
+    if not card.title and not pieces and not card.fields and not card.footer:
+        embeds[-1].description = mark + EMPTY if mark else EMPTY
+    return embeds
+
+
+def _usable(action: Action) -> bool:
+    if action.url:
+        return len(action.url) <= URL_MAX and action.url.startswith(("https://", "http://"))
+    return bool(action.payload) and len(action.payload) <= CUSTOM_ID
+
+
+def rows_of(cards: Iterable[Card], extra: Sequence[Action] = ()) -> list[list[Action]]:
+    """The actions of ``cards`` in rows: by card, then by Action.row, in order;
+    rows wrapped at 5 buttons; when that makes more than 5 rows, the buttons
+    are packed 5 to a row; past 25 buttons, the last ones are left out (the
+    core's cards have far fewer)."""
+    grouped: dict[tuple[int, int], list[Action]] = {}
+    for index, card in enumerate(cards):
+        for action in card.actions:
+            if _usable(action):
+                grouped.setdefault((index, action.row), []).append(action)
+    for action in extra:
+        grouped.setdefault((1 << 30, action.row), []).append(action)
+    rows: list[list[Action]] = []
+    for key in sorted(grouped):
+        row = grouped[key]
+        rows.extend(row[i : i + BUTTONS_PER_ROW] for i in range(0, len(row), BUTTONS_PER_ROW))
+    if len(rows) > MAX_ROWS:
+        flat = [action for row in rows for action in row][:MAX_BUTTONS]
+        rows = [flat[i : i + BUTTONS_PER_ROW] for i in range(0, len(flat), BUTTONS_PER_ROW)]
+    return rows
+
+
+def _button(action: Action, row: int) -> discord.ui.Item[Any]:
+    label = shorten(action.label, BUTTON_LABEL) or EMPTY
+    if action.url:
+        return discord.ui.Button(label=label, url=action.url, row=row)
+    button: discord.ui.Button[discord.ui.View] = discord.ui.Button(
+        label=label, custom_id=action.payload, style=_STYLE[action.style]
+    )
+    return CorePress(button, row=row)
+
+
+def build_view(rows: Sequence[Sequence[Action]]) -> discord.ui.View | None:
+    """Rows of actions as a View that never times out (its buttons are
+    answered by the DynamicItems registered at start, not by this object)."""
+    if not rows:
+        return None
+    view = discord.ui.View(timeout=None)
+    for index, row in enumerate(rows):
+        for action in row:
+            view.add_item(_button(action, index))
+    return view
+
+
+def render_cards(cards: Sequence[Card], extra: Sequence[Action] = ()) -> list[Rendered]:
+    """``cards`` as one message, or several when the embeds pass 10 or 6,000
+    characters; the buttons (and ``extra`` ones) go under the last."""
+    messages: list[Rendered] = [Rendered()]
+    size = 0
+    for card in cards:
+        for embed in card_embeds(card):
+            width = embed_size(embed)
+            current = messages[-1]
+            if current.embeds and (len(current.embeds) >= MAX_EMBEDS or size + width > EMBED_TOTAL):
+                messages.append(Rendered())
+                size = 0
+            messages[-1].embeds.append(embed)
+            size += width
+    messages[-1].rows = rows_of(cards, extra)
+    return messages
+
+
+def _groups(cards: Sequence[Card]) -> list[list[Card]]:
+    """Cards without buttons join the next card that has some (a notice and
+    the initiative it is about read as one message); a card with buttons ends
+    a message, so each can be edited alone (a review card, a list page)."""
+    groups: list[list[Card]] = []
+    current: list[Card] = []
+    for card in cards:
+        current.append(card)
+        if card.actions:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups
+
+
+def render_reply(reply: Reply | Sequence[Card], answer: Action | None = None) -> list[Rendered]:
+    """The messages of a reply, in order (an edit replaces the first).
+    ``answer``: a button added under each card that waits for typing (Discord
+    reads typing through a modal)."""
+    cards = reply.cards if isinstance(reply, Reply) else list(reply)
+    out: list[Rendered] = []
+    for group in _groups(cards):
+        extra = (answer,) if answer is not None and any(c.kind is CardKind.PROMPT for c in group) else ()
+        out.extend(render_cards(group, extra))
+    return out or [Rendered(embeds=[discord.Embed(description=EMPTY)])]
+
+
+def content_within(text: str) -> str:
+    """A plain message's content within Discord's 2,000 characters."""
+    return shorten(text, MAX_CONTENT)

@@ -1,0 +1,190 @@
+"""The Discord Sender (notifications.ports): one message (or its edit) per
+part through discord.py's REST client, its errors translated into an
+Outcome; it never raises for Discord's errors.
+
+A member's address is their Discord user id (a direct message, its channel
+opened with ``POST /users/@me/channels``); a group's is a channel id (the
+moderators' channel). discord.py waits out the 429s Discord announces
+properly and retries a few 5xx itself; whatever it gives up on is told to
+the dispatcher, which retries later (nothing lost, nothing twice).
+
+The platform reference of a sent message is its message id; one split in
+parts has the ids of its parts, comma-separated, so an edit replaces each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+import discord
+
+from bots.discord.render import NO_MENTIONS, Rendered, render_cards
+from core.config import Settings
+from notifications.ports import Outcome, OutcomeKind, Outgoing, PaceLimits
+
+__all__ = ["DiscordSender", "discord_limits", "discord_sender", "outcome_of", "set_endpoints"]
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+#: JSON error codes meaning the person or channel cannot be reached.
+#: 50007 cannot send messages to this user; 50001 missing access; 50013 missing
+#: permissions; 10003 unknown channel; 10013 unknown user; 50278 DMs closed.
+UNREACHABLE_CODES = frozenset({50007, 50001, 50013, 10003, 10013, 50278})
+
+
+def set_endpoints(settings: Settings) -> None:
+    """Point discord.py at ``settings.discord``'s REST base and gateway. Both
+    are class attributes of discord.py: one Discord API per process."""
+    import yarl
+    from discord.gateway import DiscordWebSocket
+    from discord.http import Route
+
+    Route.BASE = settings.discord.api_base_url.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.gateway_url)
+
+
+def discord_limits(settings: Settings) -> PaceLimits:
+    """Direct messages at the configured pace (Discord publishes none); a
+    channel takes 5 messages per 5 seconds."""
+    return PaceLimits(
+        per_second=settings.notifications.discord_dm_per_second,
+        per_chat_per_second=1.0,
+        per_group_per_minute=50.0,
+    )
+
+
+def _retry_after(error: discord.HTTPException) -> float:
+    response: Any = getattr(error, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    for name in ("Retry-After", "X-RateLimit-Reset-After"):
+        try:
+            return float(headers[name])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return 5.0
+
+
+def outcome_of(error: BaseException) -> Outcome:
+    """What an error of discord.py means for a delivery."""
+    text = str(error)[:500]
+    if isinstance(error, discord.RateLimited):
+        return Outcome(OutcomeKind.RETRY_AFTER, retry_after=error.retry_after, error=text)
+    if isinstance(error, discord.HTTPException):
+        if error.status == 429:
+            return Outcome(OutcomeKind.RETRY_AFTER, retry_after=_retry_after(error), error=text)
+        if error.code in UNREACHABLE_CODES or isinstance(error, discord.Forbidden):
+            return Outcome(OutcomeKind.UNREACHABLE, error=text)
+        if isinstance(error, discord.DiscordServerError) or error.status >= 500:
+            return Outcome(OutcomeKind.TRANSIENT, error=text)
+        if isinstance(error, discord.NotFound):
+            return Outcome(OutcomeKind.UNREACHABLE, error=text)
+        return Outcome(OutcomeKind.REJECTED, error=text)
+    if isinstance(error, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+        # The request may have been taken before the answer was lost.
+        return Outcome(OutcomeKind.UNCERTAIN, error=text)
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return Outcome(OutcomeKind.TRANSIENT, error=text)
+    if isinstance(error, aiohttp.ClientError | OSError | discord.GatewayNotFound):
+        return Outcome(OutcomeKind.TRANSIENT, error=text)
+    if isinstance(error, discord.LoginFailure):
+        return Outcome(OutcomeKind.TRANSIENT, error=text)
+    return Outcome(OutcomeKind.REJECTED, error=text)
+
+
+def _refs(ref: str) -> list[int]:
+    return [int(part) for part in ref.split(",") if part.strip().isdigit()]
+
+
+class DiscordSender:
+    """Sends (or edits) one Outgoing through ``client``; see the module docstring."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: discord.Client, limits: PaceLimits, token: str | None = None) -> None:
+        self.client = client
+        self.limits = limits
+        #: Set for a sender of its own: it logs in (REST only) at its first send.
+        self._token = token
+        self._login = asyncio.Lock()
+
+    async def _ready(self) -> None:
+        if self._token is None or self.client.user is not None:
+            return
+        async with self._login:
+            if self.client.user is None:
+                await self.client.login(self._token)
+
+    async def _channel(self, message: Outgoing) -> discord.abc.Messageable:
+        target = int(message.address)
+        if message.is_group:
+            return self.client.get_partial_messageable(target)
+        return await self.client.create_dm(discord.Object(id=target))
+
+    async def _send(self, channel: discord.abc.Messageable, part: Rendered) -> int:
+        kwargs = {k: v for k, v in part.kwargs().items() if v is not None}
+        sent = await channel.send(**kwargs)
+        return int(sent.id)
+
+    async def _edit(self, channel: discord.abc.Messageable, message_id: int, part: Rendered) -> None:
+        kwargs = part.kwargs()
+        kwargs["view"] = part.view()  # None takes the buttons away (a decided review card)
+        partial = discord.PartialMessage(channel=channel, id=message_id)  # type: ignore[arg-type]
+        await partial.edit(**kwargs)
+
+    async def send(self, message: Outgoing) -> Outcome:
+        if not message.address.isdigit():
+            return Outcome(OutcomeKind.REJECTED, error=f"not a Discord id: {message.address!r}")
+        parts = render_cards(message.cards)
+        ids: list[int] = []
+        try:
+            await self._ready()
+            channel = await self._channel(message)
+            if message.edit_ref:
+                old = _refs(message.edit_ref)
+                for index, part in enumerate(parts):
+                    if index < len(old):
+                        await self._edit(channel, old[index], part)
+                        ids.append(old[index])
+                    else:
+                        ids.append(await self._send(channel, part))
+                for extra in old[len(parts) :]:
+                    try:
+                        await discord.PartialMessage(channel=channel, id=extra).delete()  # type: ignore[arg-type]
+                    except discord.HTTPException as error:  # the edit itself went through
+                        log.info("could not delete part %s of an edited message: %s", extra, error)
+            else:
+                for part in parts:
+                    ids.append(await self._send(channel, part))
+        except Exception as error:  # never raise: every failure is an Outcome
+            outcome = outcome_of(error)
+            if ids and not message.edit_ref:
+                log.warning(
+                    "delivery %s: %d of %d parts sent, then %s",
+                    message.delivery_id,
+                    len(ids),
+                    len(parts),
+                    error,
+                )
+            if outcome.kind == OutcomeKind.REJECTED and not isinstance(error, discord.HTTPException):
+                log.exception("delivery %s failed unexpectedly", message.delivery_id)
+            return outcome
+        return Outcome(OutcomeKind.SENT, ref=",".join(map(str, ids)))
+
+    async def close(self) -> None:
+        if self._token is not None:
+            await self.client.close()
+
+
+def discord_sender(settings: Settings) -> DiscordSender:
+    """A sender with its own REST client, for a process that only sends
+    (``--only sender``): it logs in at its first send, no gateway."""
+    token = settings.discord.token
+    if token is None:
+        raise ValueError("no Discord token: set POSSIBLES_DISCORD_TOKEN")
+    set_endpoints(settings)
+    client = discord.Client(intents=discord.Intents.none(), allowed_mentions=NO_MENTIONS)
+    return DiscordSender(client, discord_limits(settings), token.get_secret_value())

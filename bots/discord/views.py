@@ -1,0 +1,144 @@
+"""Persistent buttons and the modals.
+
+Every button the core draws carries its ``v1:`` payload as the custom_id
+(at most 64 bytes, within Discord's 100 characters). One DynamicItem,
+``CorePress``, matches them all: it is registered in ``setup_hook``, so a
+button answers after a restart as before it, and each press goes to
+``Chat.press``, which authorises it again against the member who pressed.
+
+``AnswerButton`` stands under a card that waits for typing (a step of a
+flow): Discord reads no typing in a server without a privileged intent, so
+the button opens a modal whose text goes to ``Chat.text``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+import discord
+
+__all__ = [
+    "ANSWER_ID",
+    "AnswerButton",
+    "CorePress",
+    "Handler",
+    "TextModal",
+    "handler_of",
+    "modal_values",
+]
+
+#: The template of the core's payloads: "v1:" and what core.presentation.payloads builds.
+PAYLOAD = r"(?P<payload>v1:[^\s]{1,97})"
+#: The custom_id of the button that opens the modal answering a prompt.
+ANSWER_ID = "possibles:answer"
+
+
+class Handler(Protocol):
+    """What the buttons and modals call (bots.discord.interactions.Interactions)."""
+
+    async def on_press(self, interaction: discord.Interaction[Any], payload: str) -> None: ...
+
+    async def on_answer(self, interaction: discord.Interaction[Any]) -> None: ...
+
+
+def handler_of(interaction: discord.Interaction[Any]) -> Handler:
+    """The front end's interaction handler, kept on the client."""
+    handler: Handler = interaction.client.possibles
+    return handler
+
+
+class CorePress(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PAYLOAD):
+    """Any button of the core: the payload goes to Chat.press as it is."""
+
+    def __init__(self, item: discord.ui.Button[Any], *, row: int | None = None) -> None:
+        super().__init__(item, row=row)
+
+    @property
+    def payload(self) -> str:
+        return self.custom_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CorePress:
+        assert isinstance(item, discord.ui.Button)
+        return cls(item)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await handler_of(interaction).on_press(interaction, self.custom_id)
+
+
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.escape(ANSWER_ID)):
+    """Opens a modal whose text answers the open step of the member's flow."""
+
+    def __init__(self, item: discord.ui.Button[Any], *, row: int | None = None) -> None:
+        super().__init__(item, row=row)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> AnswerButton:
+        assert isinstance(item, discord.ui.Button)
+        return cls(item)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await handler_of(interaction).on_answer(interaction)
+
+
+class TextModal(discord.ui.Modal):
+    """A modal of text inputs; its values go to ``Handler.on_modal`` with ``kind``.
+
+    ``inputs``: (key, label, placeholder, long, required, max_length) each;
+    labels are shortened to Discord's 45 characters, placeholders to 100."""
+
+    def __init__(
+        self,
+        kind: str,
+        title: str,
+        inputs: list[tuple[str, str, str | None, bool, bool, int | None]],
+    ) -> None:
+        super().__init__(title=title[:45], custom_id=f"possibles:modal:{kind}", timeout=900)
+        self.kind = kind
+        self.fields: dict[str, discord.ui.TextInput[TextModal]] = {}
+        for key, label, placeholder, long, required, max_length in inputs:
+            text: discord.ui.TextInput[TextModal] = discord.ui.TextInput(
+                label=label[:45],
+                custom_id=key,
+                placeholder=placeholder[:100] if placeholder else None,
+                style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
+                required=required,
+                max_length=min(max_length or 4000, 4000),
+            )
+            self.fields[key] = text
+            self.add_item(text)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """Nothing: submits are read from the raw interaction by custom_id
+        (``modal_values``), so a modal filled in across a restart still counts."""
+
+
+def modal_values(data: Any) -> dict[str, str]:
+    """The text values of a submitted modal by custom_id, whether its inputs
+    come in action rows or in labels."""
+    values: dict[str, str] = {}
+
+    def walk(components: Any) -> None:
+        for component in components or ():
+            if not isinstance(component, dict):
+                continue
+            if "components" in component:
+                walk(component["components"])
+            if "component" in component:
+                walk([component["component"]])
+            custom_id = component.get("custom_id")
+            if isinstance(custom_id, str):
+                value = component.get("value")
+                if value is None and isinstance(component.get("values"), list):
+                    value = ",".join(str(v) for v in component["values"])
+                if value is not None:
+                    values[custom_id] = str(value)
+
+    if isinstance(data, dict):
+        walk(data.get("components"))
+    return values

@@ -14,14 +14,14 @@ send, edit and follow-up passes ``NO_MENTIONS`` (see bots.discord.app).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
-from discord.utils import escape_markdown
 
-from bots.discord.views import CorePress
+from bots.discord.views import ANSWER_ID, AnswerButton, CorePress
 from core.presentation.answers import shorten
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
 
@@ -101,8 +101,25 @@ class Rendered:
         }
 
 
+#: Markdown that acts anywhere in a line, and what acts only at its start
+#: (headings, quotes, lists, "-#" small text).
+_INLINE = re.compile(r"([\\*_~`|])")
+_LINE_START = re.compile(r"^(\s*)(#|>|-#|- |\* |\d+\. )", re.MULTILINE)
+
+
+_URL = re.compile(r"(https?://[^\s<>]+)")
+
+
 def _escape(text: str) -> str:
-    return escape_markdown(text)
+    """Member text shown as typed: Markdown escaped (links stay links)."""
+    pieces = _URL.split(text)
+    inline = "".join(p if i % 2 else _INLINE.sub(r"\\\1", p) for i, p in enumerate(pieces))
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), inline)
+
+
+def _escape_title(text: str) -> str:
+    """A title: only inline Markdown acts there."""
+    return _INLINE.sub(r"\\\1", text)
 
 
 def embed_size(embed: discord.Embed) -> int:
@@ -148,7 +165,7 @@ def card_embeds(card: Card) -> list[discord.Embed]:
         discord.Embed(colour=colour)
     ]
     if card.title:
-        embeds[0].title = shorten(_escape(card.title), EMBED_TITLE)
+        embeds[0].title = shorten(_escape_title(card.title), EMBED_TITLE)
     for item in card.fields:
         name = shorten(_escape(item.label), FIELD_NAME) or EMPTY
         value = shorten(_escape(item.value), FIELD_VALUE) or EMPTY
@@ -202,6 +219,8 @@ def _button(action: Action, row: int) -> discord.ui.Item[Any]:
     button: discord.ui.Button[discord.ui.View] = discord.ui.Button(
         label=label, custom_id=action.payload, style=_STYLE[action.style]
     )
+    if action.payload == ANSWER_ID:
+        return AnswerButton(button, row=row)
     return CorePress(button, row=row)
 
 

@@ -20,7 +20,7 @@ from bots.discord.render import (
     render_cards,
     render_reply,
 )
-from bots.discord.views import ANSWER_ID, PAYLOAD, CorePress
+from bots.discord.views import ANSWER_ID, PAYLOAD, AnswerButton, CorePress
 from core.presentation.cards import Action, Card, CardKind, Field, Reply
 from core.presentation.payloads import build
 from tests.unit.test_payload_sizes import WORST, built_cards
@@ -110,6 +110,8 @@ def test_a_prompt_gets_the_answer_button_and_others_do_not() -> None:
     prompt = Card(lines=("Your title?",), kind=CardKind.PROMPT)
     (message,) = render_reply(Reply([prompt]), answer)
     assert [a.payload for row in message.rows for a in row] == [ANSWER_ID]
+    view = message.view()
+    assert view is not None and isinstance(view.children[0], AnswerButton)
     (plain,) = render_reply(Reply([Card(lines=("hi",))]), answer)
     assert plain.rows == []
 

@@ -95,6 +95,11 @@ def outcome_of(error: BaseException) -> Outcome:
     return Outcome(OutcomeKind.REJECTED, error=text)
 
 
+def _partial(channel: discord.abc.Messageable, message_id: int) -> discord.PartialMessage:
+    """A message of ``channel`` known by its id (a DM channel or a partial one)."""
+    return channel.get_partial_message(message_id)  # type: ignore[attr-defined,no-any-return]
+
+
 def _refs(ref: str) -> list[int]:
     return [int(part) for part in ref.split(",") if part.strip().isdigit()]
 
@@ -132,8 +137,7 @@ class DiscordSender:
     async def _edit(self, channel: discord.abc.Messageable, message_id: int, part: Rendered) -> None:
         kwargs = part.kwargs()
         kwargs["view"] = part.view()  # None takes the buttons away (a decided review card)
-        partial = discord.PartialMessage(channel=channel, id=message_id)  # type: ignore[arg-type]
-        await partial.edit(**kwargs)
+        await _partial(channel, message_id).edit(**kwargs)
 
     async def send(self, message: Outgoing) -> Outcome:
         if not message.address.isdigit():
@@ -153,7 +157,7 @@ class DiscordSender:
                         ids.append(await self._send(channel, part))
                 for extra in old[len(parts) :]:
                     try:
-                        await discord.PartialMessage(channel=channel, id=extra).delete()  # type: ignore[arg-type]
+                        await _partial(channel, extra).delete()
                     except discord.HTTPException as error:  # the edit itself went through
                         log.info("could not delete part %s of an edited message: %s", extra, error)
             else:

@@ -1,0 +1,333 @@
+"""Every way the Discord front end sends or edits a message passes
+``allowed_mentions`` none: interaction responses, edits, follow-ups, the
+context menu, the Sender's messages and edits; and the Sender turns
+Discord's errors into outcomes without raising."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+import pytest
+
+from bots.discord.app import INTENTS
+from bots.discord.interactions import Interactions
+from bots.discord.render import NO_MENTIONS
+from bots.discord.sender import DiscordSender, outcome_of
+from core.presentation.cards import Action, Card, CardKind, Reply
+from core.presentation.payloads import build
+from notifications.ports import OutcomeKind, Outgoing, PaceLimits
+
+EVERYONE = "@everyone come"
+SENDS = {"send_message", "edit_message", "followup", "edit_original_response", "channel_send", "message_edit"}
+
+
+@dataclass
+class Calls:
+    made: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def sends(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(name, kwargs) for name, kwargs in self.made if name in SENDS]
+
+
+class Response:
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+        self.done = False
+
+    def is_done(self) -> bool:
+        return self.done
+
+    async def send_message(self, content: Any = None, **kwargs: Any) -> None:
+        self.calls.made.append(("send_message", {"content": content, **kwargs}))
+        self.done = True
+
+    async def edit_message(self, **kwargs: Any) -> None:
+        self.calls.made.append(("edit_message", kwargs))
+        self.done = True
+
+    async def defer(self, **kwargs: Any) -> None:
+        self.calls.made.append(("defer", kwargs))
+        self.done = True
+
+    async def send_modal(self, modal: Any) -> None:
+        self.calls.made.append(("send_modal", {"modal": modal}))
+        self.done = True
+
+
+class Followup:
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+
+    async def send(self, content: Any = None, **kwargs: Any) -> None:
+        self.calls.made.append(("followup", {"content": content, **kwargs}))
+
+
+class Flags:
+    ephemeral = False
+
+
+class Message:
+    flags = Flags()
+    embeds: list[discord.Embed] = []
+    components: list[Any] = []
+
+
+class User:
+    id = 42
+    name = "bob"
+    display_name = "Bob"
+
+
+class StubInteraction:
+    def __init__(self, kind: discord.InteractionType, *, guild: bool = True, message: bool = False) -> None:
+        self.calls = Calls()
+        self.response = Response(self.calls)
+        self.followup = Followup(self.calls)
+        self.type = kind
+        self.user = User()
+        self.locale = discord.Locale.french
+        self.guild = object() if guild else None
+        self.channel_id = 7
+        self.message = Message() if message else None
+        self.extras: dict[str, Any] = {}
+        self.id = 1
+        self.data: dict[str, Any] = {}
+
+    async def edit_original_response(self, **kwargs: Any) -> None:
+        self.calls.made.append(("edit_original_response", kwargs))
+
+    async def delete_original_response(self) -> None:
+        self.calls.made.append(("delete_original_response", {}))
+
+
+class StubChat:
+    """The core's replies, fixed for the test; every entry point answers ``reply``."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
+    def invoke(self, *args: Any) -> Reply:
+        return self.reply
+
+    def press(self, *args: Any) -> Reply:
+        return self.reply
+
+    def text(self, *args: Any) -> Reply:
+        return self.reply
+
+    def command(self, *args: Any) -> Reply:
+        return self.reply
+
+
+def _card(kind: CardKind = CardKind.INFO) -> Card:
+    return Card(
+        title=EVERYONE, lines=(f"{EVERYONE} <@&1> <@2>",), actions=(Action("x", build("j", 1)),), kind=kind
+    )
+
+
+REPLIES = {
+    "card": Reply([_card()]),
+    "edit": Reply([_card()], edit=True, shared=True),
+    "two": Reply([Card(lines=(EVERYONE,)), _card(), _card()]),
+    "refusal": Reply([Card(lines=(EVERYONE,), kind=CardKind.ERROR)]),
+    "notice": Reply([Card(lines=(EVERYONE,), kind=CardKind.SUCCESS)]),
+    "prompt": Reply([_card(CardKind.PROMPT)]),
+    "long": Reply([Card(lines=(EVERYONE + " " + "x" * 9000,))]),
+}
+
+
+def _check(calls: Calls) -> None:
+    sends = calls.sends()
+    assert sends, calls.made
+    for name, kwargs in sends:
+        assert kwargs.get("allowed_mentions") is NO_MENTIONS, (name, kwargs)
+
+
+def _interactions(reply: Reply) -> Interactions:
+    return Interactions(StubChat(reply), "fr")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("case", sorted(REPLIES))
+@pytest.mark.parametrize("guild", [True, False])
+def test_commands_answer_without_mentions(case: str, guild: bool) -> None:
+    interaction = StubInteraction(discord.InteractionType.application_command, guild=guild)
+    asyncio.run(_interactions(REPLIES[case]).on_command(interaction, "show", {"initiative": "1"}))  # type: ignore[arg-type]
+    _check(interaction.calls)
+
+
+@pytest.mark.parametrize("case", sorted(REPLIES))
+@pytest.mark.parametrize("guild", [True, False])
+def test_presses_answer_and_edit_without_mentions(case: str, guild: bool) -> None:
+    interaction = StubInteraction(discord.InteractionType.component, guild=guild, message=True)
+    asyncio.run(_interactions(REPLIES[case]).on_press(interaction, build("j", 1)))  # type: ignore[arg-type]
+    if case == "edit":
+        assert any(name == "edit_message" for name, _ in interaction.calls.made)
+    _check(interaction.calls)
+
+
+@pytest.mark.parametrize("case", sorted(REPLIES))
+def test_modal_answers_go_without_mentions(case: str) -> None:
+    interaction = StubInteraction(discord.InteractionType.modal_submit)
+    interaction.data = {"custom_id": "possibles:modal:answer", "components": []}
+    asyncio.run(_interactions(REPLIES[case]).on_modal_submit(interaction))  # type: ignore[arg-type]
+    _check(interaction.calls)
+
+
+def test_a_slow_core_is_deferred_and_its_answer_follows_without_mentions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from bots.discord import interactions as module
+
+    monkeypatch.setattr(module, "DEFER_AFTER", 0.01)
+
+    class Slow(StubChat):
+        def invoke(self, *args: Any) -> Reply:
+            time.sleep(0.2)
+            return self.reply
+
+    interaction = StubInteraction(discord.InteractionType.application_command)
+    handler = Interactions(Slow(REPLIES["two"]), "fr")  # type: ignore[arg-type]
+    asyncio.run(handler.on_command(interaction, "me", {}))  # type: ignore[arg-type]
+    names = [name for name, _ in interaction.calls.made]
+    assert names[0] == "defer" and "followup" in names
+    _check(interaction.calls)
+
+
+def test_the_context_menu_on_a_message_without_a_report_button_says_so_without_mentions() -> None:
+    interaction = StubInteraction(discord.InteractionType.application_command)
+    asyncio.run(_interactions(REPLIES["card"]).on_report_message(interaction, Message()))  # type: ignore[arg-type]
+    _check(interaction.calls)
+
+
+def test_the_client_itself_allows_no_mentions_and_needs_no_privileged_intent() -> None:
+    from pydantic import SecretStr
+
+    from bots.discord.app import DiscordFrontEnd
+    from core.bootstrap import Runtime
+    from core.config import DiscordSettings, Settings
+
+    settings = Settings(database_url="sqlite://", discord=DiscordSettings(token=SecretStr("x")))
+    front = DiscordFrontEnd(Runtime.open(settings))
+    assert front.client.allowed_mentions is not None
+    assert front.client.allowed_mentions.to_dict() == {"parse": []}
+    assert INTENTS.value == discord.Intents(guilds=True).value
+    assert not (INTENTS.members or INTENTS.presences or INTENTS.message_content)
+
+
+# --- the Sender -------------------------------------------------------------
+
+
+class StubPartial:
+    def __init__(self, calls: Calls, message_id: int) -> None:
+        self.calls = calls
+        self.id = message_id
+
+    async def edit(self, **kwargs: Any) -> None:
+        self.calls.made.append(("message_edit", kwargs))
+
+    async def delete(self) -> None:
+        self.calls.made.append(("message_delete", {"id": self.id}))
+
+
+class StubChannel:
+    def __init__(self, calls: Calls, fail: BaseException | None = None) -> None:
+        self.calls = calls
+        self.fail = fail
+        self.next_id = 100
+
+    async def send(self, **kwargs: Any) -> Any:
+        if self.fail is not None:
+            raise self.fail
+        self.calls.made.append(("channel_send", kwargs))
+        self.next_id += 1
+        return discord.Object(id=self.next_id)
+
+    def get_partial_message(self, message_id: int) -> StubPartial:
+        return StubPartial(self.calls, message_id)
+
+
+class StubClient:
+    def __init__(self, channel: StubChannel) -> None:
+        self.channel = channel
+        self.dms: list[int] = []
+        self.user = object()
+
+    async def create_dm(self, user: discord.abc.Snowflake) -> StubChannel:
+        self.dms.append(user.id)
+        return self.channel
+
+    def get_partial_messageable(self, channel_id: int) -> StubChannel:
+        return self.channel
+
+
+def _sender(fail: BaseException | None = None) -> tuple[DiscordSender, Calls, StubClient]:
+    calls = Calls()
+    client = StubClient(StubChannel(calls, fail))
+    return DiscordSender(client, PaceLimits()), calls, client  # type: ignore[arg-type]
+
+
+def test_the_sender_sends_and_edits_without_mentions() -> None:
+    sender, calls, client = _sender()
+    outcome = asyncio.run(sender.send(Outgoing(1, "555", (_card(),))))
+    assert outcome.kind == OutcomeKind.SENT and outcome.ref == "101"
+    assert client.dms == [555]
+    edited = asyncio.run(
+        sender.send(Outgoing(2, "777", (Card(lines=(EVERYONE,)),), is_group=True, edit_ref="101"))
+    )
+    assert edited.kind == OutcomeKind.SENT and edited.ref == "101"
+    edit = [kwargs for name, kwargs in calls.made if name == "message_edit"]
+    assert edit and edit[0]["view"] is None  # a decided card loses its buttons
+    _check(calls)
+
+
+def test_a_long_notification_is_sent_in_parts_without_mentions() -> None:
+    sender, calls, _ = _sender()
+    outcome = asyncio.run(sender.send(Outgoing(1, "555", (Card(lines=("y" * 30_000,)),))))
+    assert outcome.kind == OutcomeKind.SENT and outcome.ref is not None
+    assert len(outcome.ref.split(",")) == len(calls.sends()) > 1
+    _check(calls)
+
+
+class FakeResponse:
+    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
+        self.status = status
+        self.reason = "x"
+        self.headers = headers or {}
+
+
+def _http_error(kind: type[discord.HTTPException], status: int, code: int, headers: Any = None) -> Any:
+    return kind(FakeResponse(status, headers), {"code": code, "message": "m"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (_http_error(discord.Forbidden, 403, 50007), OutcomeKind.UNREACHABLE),
+        (_http_error(discord.NotFound, 404, 10003), OutcomeKind.UNREACHABLE),
+        (_http_error(discord.HTTPException, 400, 50035), OutcomeKind.REJECTED),
+        (_http_error(discord.DiscordServerError, 502, 0), OutcomeKind.TRANSIENT),
+        (_http_error(discord.HTTPException, 429, 0, {"Retry-After": "2.5"}), OutcomeKind.RETRY_AFTER),
+        (TimeoutError(), OutcomeKind.UNCERTAIN),
+        (OSError("refused"), OutcomeKind.TRANSIENT),
+    ],
+)
+def test_discord_errors_become_outcomes_and_the_sender_never_raises(error: BaseException, kind: str) -> None:
+    assert outcome_of(error).kind == kind
+    sender, _, _ = _sender(fail=error)
+    assert asyncio.run(sender.send(Outgoing(1, "555", (_card(),)))).kind == kind
+
+
+def test_retry_after_is_read_from_discords_header() -> None:
+    outcome = outcome_of(_http_error(discord.HTTPException, 429, 0, {"Retry-After": "2.5"}))
+    assert outcome.retry_after == 2.5
+
+
+def test_an_address_that_is_no_discord_id_is_rejected() -> None:
+    sender, calls, _ = _sender()
+    assert asyncio.run(sender.send(Outgoing(1, "bob", (_card(),)))).kind == OutcomeKind.REJECTED
+    assert not calls.made

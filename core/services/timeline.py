@@ -29,7 +29,7 @@ from core.services.initiatives import ensure_readable, get_initiative
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["PAGE_SIZE", "EntryKind", "TimelineEntry", "TimelinePage", "timeline"]
+__all__ = ["PAGE_SIZE", "EntryKind", "Story", "TimelineEntry", "TimelinePage", "latest", "timeline"]
 
 PAGE_SIZE = 5
 
@@ -225,4 +225,49 @@ def timeline(
             page_size=size,
             viewer_may_post=writable and team,
             viewer_may_comment=writable and viewer_id is not None,
+        )
+
+
+@dataclass(frozen=True)
+class Story:
+    """The newest entries of an initiative's timeline, as anyone reads them
+    (feeds): what is hidden, removed or deleted is left out, not shown as such."""
+
+    initiative_id: int
+    title: str
+    description: str
+    status: str
+    area_name: str
+    topic: str
+    created_at: datetime
+    entries: tuple[TimelineEntry, ...]
+
+
+def latest(uow: UnitOfWork, initiative_id: int, limit: int) -> Story:
+    """The ``limit`` newest entries anyone may read, newest first. The
+    initiative itself is read as an anonymous viewer reads it: a hidden one
+    is not found, like a removed one."""
+    with uow:
+        initiative = get_initiative(uow, initiative_id)
+        ensure_readable(uow, initiative, None)
+        keys = _keys(initiative_id).subquery("entries")
+        rows = uow.session.execute(
+            select(keys.c.kind, keys.c.ref, keys.c.at)
+            .order_by(keys.c.at.desc(), keys.c.rank.desc(), keys.c.kind.desc(), keys.c.ref.desc())
+            .limit(limit)
+        ).all()
+        entries = _details(uow, initiative, [(str(k), int(ref), at) for k, ref, at in rows], None)
+        area_name = str(
+            uow.session.scalar(select(tables.areas.c.name).where(tables.areas.c.id == initiative.area_id))
+        )
+        shown = tuple(e for e in entries if e.visibility == Visibility.VISIBLE)
+        return Story(
+            initiative_id=initiative_id,
+            title=initiative.title,
+            description=initiative.description,
+            status=str(initiative.status),
+            area_name=area_name,
+            topic=initiative.topic,
+            created_at=initiative.created_at,
+            entries=shown,
         )

@@ -27,7 +27,15 @@ from core.presentation.payloads import build, int_arg, page_arg
 from core.services import flows, moderation
 from core.services.moderation import APPEAL_FLOW, REPORT_FLOW, DecisionResult, LogEntry, QueueEntry
 
-__all__ = ["TARGET_LETTERS", "decided_card", "reason_text", "report_action", "review_card", "target_text"]
+__all__ = [
+    "TARGET_LETTERS",
+    "action_text",
+    "decided_card",
+    "reason_text",
+    "report_action",
+    "review_card",
+    "target_text",
+]
 
 #: The type letters of report payloads (``v1:r:p:12`` reports post 12).
 TARGET_LETTERS: dict[str, TargetType] = {
@@ -356,7 +364,7 @@ def _my_decisions(ctx: Context) -> Reply:
                 id=d.decision_id,
                 date=d.created_at,
                 target=target_text(t, d.target_type, d.target_id),
-                action=_action_text(t, d.action, d.suspension_days),
+                action=action_text(t, d.action, d.suspension_days),
                 reason=reason_text(t, d.reason),
             )
         )
@@ -401,7 +409,8 @@ def appeal_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
 # --- the public log -------------------------------------------------------
 
 
-def _action_text(t: Translator, action: str, days: int | None) -> str:
+def action_text(t: Translator, action: str, days: int | None) -> str:
+    """A decision as people read it: "suspend (7 days)"."""
     text = t(f"moderation.action.{action}")
     if action == ModerationAction.SUSPEND.value:
         length = t("modlog.permanent") if not days else t("modlog.days", count=days)
@@ -414,7 +423,7 @@ def _log_line(t: Translator, entry: LogEntry) -> str:
         "modlog.line" if entry.reason else "modlog.line_without_reason",
         date=entry.created_at,
         target=target_text(t, entry.target_type, entry.target_id),
-        action=_action_text(t, entry.action, entry.suspension_days),
+        action=action_text(t, entry.action, entry.suspension_days),
         reason=reason_text(t, entry.reason),
     )
 

@@ -38,14 +38,16 @@ class LogPage:
     entries: tuple[LogEntry, ...]
     page: int
     total: int
+    page_size: int = LOG_PAGE
 
     @property
     def pages(self) -> int:
-        return page_count(self.total, LOG_PAGE)
+        return page_count(self.total, self.page_size)
 
 
-def moderation_log(uow: UnitOfWork, page: int = 0) -> LogPage:
-    """The public moderation log, newest first; anyone may read it."""
+def moderation_log(uow: UnitOfWork, page: int = 0, *, size: int = LOG_PAGE) -> LogPage:
+    """The public moderation log, newest first, ``size`` decisions a page;
+    anyone may read it."""
     d = tables.decisions.c
     page = max(0, page)
     with uow:
@@ -62,8 +64,8 @@ def moderation_log(uow: UnitOfWork, page: int = 0) -> LogPage:
                 d.appeal_of_id,
             )
             .order_by(d.created_at.desc(), d.id.desc())
-            .offset(page * LOG_PAGE)
-            .limit(LOG_PAGE)
+            .offset(page * size)
+            .limit(size)
         ).all()
     entries = tuple(
         LogEntry(
@@ -78,4 +80,4 @@ def moderation_log(uow: UnitOfWork, page: int = 0) -> LogPage:
         )
         for row in rows
     )
-    return LogPage(entries, page, total)
+    return LogPage(entries, page, total, size)

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bots.web import pages
+from bots.web import export, feeds, metrics, pages
 from bots.web.state import WebState
 from bots.web.templating import page, templates
 from core.bootstrap import Runtime
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 #: The ``routes`` functions of the modules the app serves, in order.
 ROUTES: tuple[Callable[[], list[BaseRoute]], ...] = (
     pages.routes,
+    feeds.routes,
+    export.routes,
+    metrics.routes,
 )
 
 #: No script at all (the pages need none), nothing from elsewhere, never in a frame.

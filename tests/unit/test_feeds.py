@@ -49,7 +49,7 @@ def test_an_initiative_feed_tells_its_story_newest_first(
     assert titles(result) == ["News from alice", "Comment by bob", "Proposed by alice"]
     news = result.entries[0]
     assert "We met the city gardeners" in (news.get("summary") or news.content[0].value)
-    assert news.link == f"http://localhost:8000/i/{initiative_id}"
+    assert news.link == f"{runtime.settings.public_base_url.rstrip('/')}/i/{initiative_id}"
     assert len({entry.id for entry in result.entries}) == 3
 
 

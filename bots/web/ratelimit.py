@@ -1,0 +1,48 @@
+"""A small token bucket per client, for what is costly to answer (the
+open-data exports): a client may take ``burst`` at once, then ``rate`` per
+second; beyond, 429 with Retry-After. Kept in memory, per process: it stops
+one client from hammering a worker, it is no quota."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+__all__ = ["TokenBuckets"]
+
+
+class TokenBuckets:
+    """``take(client)`` -> 0.0 when allowed, else the seconds to wait."""
+
+    def __init__(
+        self, rate: float, burst: int, *, clients: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("a bucket needs a positive rate and a burst of at least 1")
+        self.rate = rate
+        self.burst = float(burst)
+        self.clock = clock
+        self.clients = clients
+        #: client -> (tokens, when counted); the least recently seen are forgotten first.
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, client: str) -> float:
+        now = self.clock()
+        tokens, then = self._buckets.pop(client, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - then) * self.rate)
+        wait = 0.0
+        if tokens >= 1.0:
+            tokens -= 1.0
+        else:
+            wait = (1.0 - tokens) / self.rate
+        self._buckets[client] = (tokens, now)
+        while len(self._buckets) > self.clients:
+            self._buckets.popitem(last=False)
+        return wait
+
+    @staticmethod
+    def retry_after(wait: float) -> str:
+        """The Retry-After header's whole seconds (at least 1)."""
+        return str(max(1, math.ceil(wait)))

@@ -24,11 +24,13 @@ from bots.discord.render import NO_MENTIONS, Rendered, content_within, render_re
 from bots.discord.views import ANSWER_ID, TextModal, modal_values
 from core.domain.initiatives import DESCRIPTION_MAX, TITLE_MAX
 from core.domain.members import Identity, language_from_code
+from core.errors import PossiblesError
 from core.presentation.answers import Limits, answer_message, answer_press, error_line, shorten
 from core.presentation.cards import Action, ActionStyle, Card, Reply
 from core.presentation.chat import Chat
 from core.presentation.context import Speaker
 from core.presentation.i18n import translate
+from core.services import platform_roles
 
 __all__ = ["DEFER_AFTER", "LIMITS", "PLATFORM", "Interactions"]
 
@@ -76,6 +78,17 @@ class Interactions:
             private_link=None,
         )
 
+    def _held_roles(self, interaction: discord.Interaction[Any]) -> frozenset[str] | None:
+        """The server roles of the person, when a role of theirs may make them a
+        moderator (None: nothing to ask the core; outside a server, or a
+        server discord.py does not know, what they hold is not known)."""
+        if platform_roles.granting_role(self.chat.settings, PLATFORM) is None:
+            return None
+        user = interaction.user
+        if interaction.guild is None or not isinstance(user, discord.Member):
+            return None
+        return frozenset(str(role.id) for role in user.roles)
+
     def language(self, interaction: discord.Interaction[Any]) -> str:
         return language_from_code(str(interaction.locale), self.default_language)
 
@@ -93,7 +106,25 @@ class Interactions:
     ) -> Any:
         """The core's answer to ``call``; the interaction is deferred first when
         it takes longer than DEFER_AFTER."""
-        task = asyncio.ensure_future(asyncio.to_thread(call))
+        held = self._held_roles(interaction)
+        speaker = self.speaker(interaction, in_group=False)
+
+        def run() -> Any:
+            if held is not None:
+                try:
+                    platform_roles.reconcile(
+                        self.chat.uow_factory,
+                        speaker.identity,
+                        held,
+                        self.chat.settings,
+                        speaker.display_name,
+                        speaker.language_code,
+                    )
+                except PossiblesError as error:  # the core answers the call itself the same way
+                    log.info("platform roles of %s not read: %s", speaker.identity, error)
+            return call()
+
+        task = asyncio.ensure_future(asyncio.to_thread(run))
         done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
         if not done and not interaction.response.is_done():
             try:

@@ -495,3 +495,17 @@ processed_updates = Table(
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     Column("processed_at", UTCDateTime(), nullable=False, index=True),
 )
+
+#: Roles a platform's own role gave (core.services.platform_roles): the Discord
+#: moderator role's holders are moderators while they hold it. A role given by
+#: an admin has no row here and is never taken back with the platform's.
+platform_role_grants = Table(
+    "platform_role_grants",
+    metadata,
+    _id(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("platform", String(20), nullable=False),
+    Column("role", EnumText(Role, 20), nullable=False),
+    Column("granted_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("member_id", "platform", "role", name="uq_platform_role_grants_member_platform_role"),
+)

@@ -16,6 +16,7 @@ from bots.discord.app import INTENTS
 from bots.discord.interactions import Interactions
 from bots.discord.render import NO_MENTIONS
 from bots.discord.sender import DiscordSender, outcome_of
+from core.config import Settings
 from core.presentation.cards import Action, Card, CardKind, Reply
 from core.presentation.payloads import build
 from notifications.ports import OutcomeKind, Outgoing, PaceLimits
@@ -106,8 +107,13 @@ class StubInteraction:
 class StubChat:
     """The core's replies, fixed for the test; every entry point answers ``reply``."""
 
+    settings = Settings()
+
     def __init__(self, reply: Reply) -> None:
         self.reply = reply
+
+    def uow_factory(self) -> Any:
+        raise AssertionError("no database here: no platform role is configured")
 
     def invoke(self, *args: Any) -> Reply:
         return self.reply

@@ -389,6 +389,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("platform", "purpose", name="uq_platform_chats_platform_purpose"),
     )
     op.create_table(
+        "platform_role_grants",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("platform", sa.String(length=20), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("granted_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_platform_role_grants_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_platform_role_grants")),
+        sa.UniqueConstraint(
+            "member_id", "platform", "role", name="uq_platform_role_grants_member_platform_role"
+        ),
+    )
+    op.create_table(
         "points",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -654,6 +671,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_points_created_at"))
 
     op.drop_table("points")
+    op.drop_table("platform_role_grants")
     op.drop_table("platform_chats")
     op.drop_table("member_roles")
     with op.batch_alter_table("mandates", schema=None) as batch_op:

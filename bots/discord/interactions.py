@@ -24,12 +24,14 @@ from bots.discord.render import NO_MENTIONS, Rendered, content_within, render_re
 from bots.discord.views import ANSWER_ID, TextModal, modal_values
 from core.domain.initiatives import DESCRIPTION_MAX, TITLE_MAX
 from core.domain.members import Identity, language_from_code
+from core.domain.moderation import NOTE_MAX, ReportReason
 from core.errors import PossiblesError
 from core.presentation.answers import Limits, answer_message, answer_press, error_line, shorten
 from core.presentation.cards import Action, ActionStyle, Card, Reply
 from core.presentation.chat import Chat
 from core.presentation.context import Speaker
 from core.presentation.i18n import translate
+from core.presentation.payloads import build
 from core.services import platform_roles
 
 __all__ = ["DEFER_AFTER", "LIMITS", "PLATFORM", "Interactions"]
@@ -50,6 +52,8 @@ PROPOSE = "propose"
 MODAL_PREFIX = "possibles:modal:"
 #: The verb of the core's report button, looked for by the context menu.
 REPORT_PREFIX = "v1:r:"
+#: The report form's kind, followed by the report button's payload.
+REPORT = "report:"
 
 
 def _ephemeral_message(interaction: discord.Interaction[Any]) -> bool:
@@ -224,6 +228,9 @@ class Interactions:
     # ------------------------------------------------------------ buttons
 
     async def on_press(self, interaction: discord.Interaction[Any], payload: str) -> None:
+        if payload.startswith(REPORT_PREFIX):
+            await self.open_report(interaction, payload)
+            return
         ephemeral_card = _ephemeral_message(interaction)
         speaker = self.speaker(interaction, in_group=not ephemeral_card)
         try:
@@ -316,6 +323,8 @@ class Interactions:
                 return chat.text(speaker, values.get("description", ""))
             if kind == "answer":
                 return chat.text(speaker, values.get("text", ""))
+            if kind.startswith(REPORT):
+                return _report(chat, speaker, kind.removeprefix(REPORT), values)
             return Reply([Card(lines=(self.t(interaction, "error.stale_action"),))])
 
         try:
@@ -345,19 +354,22 @@ class Interactions:
         if payload is None:
             await self.send_text(interaction, self.t(interaction, "discord.report.nothing"))
             return
-        speaker = self.speaker(interaction, in_group=False)
-        try:
-            reply: Reply = await self._core(
-                interaction, lambda: self.chat.press(speaker, payload), ephemeral=True
-            )
-        except Exception:
-            log.exception("report from the context menu failed before the core answered")
-            await self._nothing_changed(interaction)
-            return
-        try:
-            await self._deliver(interaction, reply, ephemeral=interaction.guild is not None)
-        except Exception:
-            log.exception("report from the context menu handled, but its answer could not be delivered")
+        await self.open_report(interaction, payload)
+
+    async def open_report(self, interaction: discord.Interaction[Any], payload: str) -> None:
+        """The report form: the reason as a select, an optional note. On
+        submit the core's report flow runs with them (see on_modal_submit)."""
+        language = self.language(interaction)
+        modal = TextModal(REPORT + payload, translate(language, "discord.report.title"), [])
+        modal.add_choice(
+            "reason",
+            translate(language, "discord.report.reason"),
+            [(r.value, translate(language, f"moderation.reason_button.{r.value}")) for r in ReportReason],
+        )
+        modal.add_text(
+            "note", translate(language, "discord.report.note"), required=False, max_length=NOTE_MAX
+        )
+        await interaction.response.send_modal(modal)
 
     # ------------------------------------------------------------ errors
 
@@ -366,6 +378,24 @@ class Interactions:
             await self.send_text(interaction, self.t(interaction, "error.generic"))
         except discord.HTTPException as error:
             log.info("could not tell about the error: %s", error)
+
+
+def _report(chat: Chat, speaker: Speaker, payload: str, values: dict[str, str]) -> Reply:
+    """The core's report flow, driven with the form's answers: the card's own
+    report button, the reason, then the note or none. Each step is checked by
+    the core; the first refusal is the answer."""
+    steps: list[Callable[[], Reply]] = [
+        lambda: chat.press(speaker, payload),
+        lambda: chat.press(speaker, build("rr", values.get("reason", "") or "-")),
+    ]
+    note = values.get("note", "").strip()
+    steps.append((lambda: chat.text(speaker, note)) if note else (lambda: chat.press(speaker, build("rn"))))
+    reply = Reply()
+    for step in steps:
+        reply = step()
+        if error_line(reply) is not None:
+            break
+    return reply
 
 
 def _drop_none(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -113,6 +113,27 @@ class TextModal(discord.ui.Modal):
             self.fields[key] = text
             self.add_item(text)
 
+    def add_choice(self, key: str, label: str, options: list[tuple[str, str]]) -> None:
+        """A required select (value, label) under ``label``, read back as ``key``."""
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=key,
+            options=[
+                discord.SelectOption(label=text[:100], value=value[:100]) for value, text in options[:25]
+            ],
+            required=True,
+        )
+        self.add_item(discord.ui.Label(text=label[:45], component=select))
+
+    def add_text(self, key: str, label: str, *, required: bool, max_length: int) -> None:
+        """A paragraph under ``label`` (in a label, as the select beside it)."""
+        text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id=key,
+            style=discord.TextStyle.paragraph,
+            required=required,
+            max_length=min(max_length, 4000),
+        )
+        self.add_item(discord.ui.Label(text=label[:45], component=text))
+
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Nothing: submits are read from the raw interaction by custom_id
         (``modal_values``), so a modal filled in across a restart still counts."""

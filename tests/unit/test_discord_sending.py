@@ -337,3 +337,79 @@ def test_an_address_that_is_no_discord_id_is_rejected() -> None:
     sender, calls, _ = _sender()
     assert asyncio.run(sender.send(Outgoing(1, "bob", (_card(),)))).kind == OutcomeKind.REJECTED
     assert not calls.made
+
+
+# --- the forms ------------------------------------------------------------------
+
+
+def _modal_ids(modal: discord.ui.Modal) -> list[str]:
+    payload = modal.to_dict()
+    ids = [payload["custom_id"]]
+    for component in payload["components"]:
+        inner = component.get("component") or (component.get("components") or [{}])[0]
+        ids.append(inner["custom_id"])
+        assert len(component.get("label", inner.get("label")) or "") <= 45
+    return ids
+
+
+def test_the_report_button_opens_a_form_whose_ids_fit_discord() -> None:
+    payload = build("r", "i", 10**18 - 1)
+    interaction = StubInteraction(discord.InteractionType.component, message=True)
+    asyncio.run(_interactions(REPLIES["card"]).on_press(interaction, payload))  # type: ignore[arg-type]
+    ((name, kwargs),) = interaction.calls.made
+    assert name == "send_modal"
+    modal = kwargs["modal"]
+    assert len(modal.title) <= 45
+    ids = _modal_ids(modal)
+    assert ids[0] == "possibles:modal:report:" + payload and all(len(i) <= 100 for i in ids)
+    select = modal.to_dict()["components"][0]["component"]
+    assert 1 <= len(select["options"]) <= 25 and all(len(o["label"]) <= 100 for o in select["options"])
+
+
+class Recording(StubChat):
+    def __init__(self, replies: list[Reply]) -> None:
+        super().__init__(replies[-1])
+        self.replies = replies
+        self.calls: list[tuple[str, str]] = []
+
+    def _next(self, what: str, value: str) -> Reply:
+        self.calls.append((what, value))
+        return self.replies[len(self.calls) - 1]
+
+    def press(self, speaker: Any, payload: str) -> Reply:
+        return self._next("press", payload)
+
+    def text(self, speaker: Any, text: str) -> Reply:
+        return self._next("text", text)
+
+
+def _submit_report(chat: Recording, values: dict[str, Any]) -> StubInteraction:
+    interaction = StubInteraction(discord.InteractionType.modal_submit)
+    components = [
+        {"type": 18, "component": {"type": 3, "custom_id": "reason", "values": [values["reason"]]}},
+        {"type": 18, "component": {"type": 4, "custom_id": "note", "value": values.get("note", "")}},
+    ]
+    interaction.data = {"custom_id": "possibles:modal:report:v1:r:i:1", "components": components}
+    asyncio.run(Interactions(chat, "fr").on_modal_submit(interaction))  # type: ignore[arg-type]
+    return interaction
+
+
+def test_the_report_form_drives_the_cores_report_flow() -> None:
+    ok = Reply([Card(lines=("next",), kind=CardKind.PROMPT)])
+    done = Reply([Card(lines=("Thank you",), kind=CardKind.SUCCESS)])
+    chat = Recording([ok, ok, done])
+    interaction = _submit_report(chat, {"reason": "spam", "note": "ads"})
+    assert chat.calls == [("press", "v1:r:i:1"), ("press", "v1:rr:spam"), ("text", "ads")]
+    _check(interaction.calls)
+    chat = Recording([ok, ok, done])
+    _submit_report(chat, {"reason": "spam"})
+    assert chat.calls[-1] == ("press", "v1:rn")
+
+
+def test_a_refused_report_stops_at_the_refusal() -> None:
+    refusal = Reply([Card(lines=("You reported it already.",), kind=CardKind.ERROR)])
+    chat = Recording([refusal, refusal, refusal])
+    interaction = _submit_report(chat, {"reason": "spam", "note": "x"})
+    assert chat.calls == [("press", "v1:r:i:1")]
+    sent = interaction.calls.sends()
+    assert sent and all(kwargs.get("ephemeral") for _, kwargs in sent)

@@ -78,18 +78,8 @@ def _digests(quick: bool) -> list[Row]:
     ]
 
 
-def _load(quick: bool) -> list[Row]:
-    return [
-        Row(
-            "load: 200 members x 50 actions over real sockets",
-            "not measured: not built yet",
-            target="no error, none lost or twice, in order, p99 <= 100 ms",
-        )
-    ]
-
-
 def _benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], list[Row]]]:
-    from benchmarks import commands, reads, startup, statements
+    from benchmarks import commands, load, reads, startup, statements
 
     return {
         "commands": lambda: commands.rows(args.quick, args.postgresql),
@@ -99,7 +89,7 @@ def _benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], list[Row]]]:
         "digests": lambda: _digests(args.quick),
         "startup": startup.startup_rows,
         "memory": startup.memory_rows,
-        "load": lambda: _load(args.quick),
+        "load": lambda: load.rows(args.quick, args.postgresql),
     }
 
 
@@ -114,7 +104,7 @@ def main() -> None:
         "--postgresql",
         metavar="URL",
         default=os.environ.get("POSSIBLES_TEST_DATABASE_URL"),
-        help="a PostgreSQL server for the command benchmark (default: POSSIBLES_TEST_DATABASE_URL)",
+        help="a PostgreSQL server for the command and load benchmarks (default: POSSIBLES_TEST_DATABASE_URL)",
     )
     args = parser.parse_args()
     warnings.simplefilter("ignore")

@@ -209,7 +209,8 @@ async def serve_webhook(front_end: TelegramFrontEnd, stop: asyncio.Event) -> Non
     app.router.add_post(path, receive)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_listen, settings.webhook_port)
+    # reuse_port: several worker processes may serve one port, the kernel spreading the connections.
+    site = web.TCPSite(runner, settings.webhook_listen, settings.webhook_port, reuse_port=True)
     await site.start()
     try:
         await front_end.calls.call(

@@ -30,7 +30,12 @@ Reading: ``messages(chat_id)`` (current state after edits, deleted ones flagged)
 ``sent_log`` (every accepted write call, in order), ``requests`` (every request and
 its outcome), ``callback_answers``, ``inline_answers``, ``commands``, ``rate_limited``
 (every 429 given), ``faults_log``; waiting: ``await tg.wait_for(pred)`` and
-``tg.wait_for_sync(pred)``.
+``tg.wait_for_sync(pred)``; ``sent_since(n)`` reads only what is new, and
+``run_coroutine`` runs a coroutine (users acting at precise moments) in the fake's loop.
+
+Webhooks: once ``setWebhook`` is called, pending updates are POSTed to it, up to
+its ``max_connections`` (40) at once, one chat's updates one after the other and in
+order; a chat whose update failed waits ``webhook_retry_delay``, the others go on.
 
 Limits (``RateLimits``) default to Telegram's: 30 messages/s overall, 1/s per private
 chat, 20/min per group, sends and edits counted, sliding windows. Faults (``Faults``,

@@ -4,6 +4,7 @@ and limits, long polling and webhooks, and what a test reads back."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import copy
 import itertools
@@ -14,8 +15,8 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -54,6 +55,8 @@ from tests.fakes.telegram.records import (
 )
 from tests.fakes.telegram.users import SimulatedUsers
 
+T = TypeVar("T")
+
 
 class _Params:
     def __init__(self, raw: dict[str, Any]) -> None:
@@ -87,6 +90,21 @@ class _Params:
             except ValueError:
                 raise bad_request(error) from None
         return value
+
+
+def _lane(update: dict[str, Any]) -> int:
+    """The chat an update belongs to (the person, for inline queries), whose
+    updates a webhook receives one after the other."""
+    for key, value in update.items():
+        if key == "update_id" or not isinstance(value, dict):
+            continue
+        chat = value.get("chat") or (value.get("message") or {}).get("chat")
+        if isinstance(chat, dict):
+            return int(chat["id"])
+        sender = value.get("from") or value.get("user")
+        if isinstance(sender, dict):
+            return int(sender["id"])
+    return 0
 
 
 # ---------------------------------------------------------------- the server
@@ -266,6 +284,12 @@ class FakeTelegram(SimulatedUsers):
         if failure:
             raise failure[0]
         return self.base_url
+
+    def run_coroutine(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run ``coroutine`` in the fake's own loop (started with ``start_in_thread``),
+        from another thread: users acting at precise moments without a thread hop each."""
+        assert self._loop is not None, "start_in_thread() first"
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
 
     def stop_thread(self) -> None:
         if self._thread is None or self._loop is None:
@@ -484,36 +508,82 @@ class FakeTelegram(SimulatedUsers):
                 await asyncio.wait_for(event.wait(), remaining)
 
     async def _webhook_loop(self) -> None:
+        """Deliver pending updates to the webhook: up to its ``max_connections``
+        requests at once, one chat's updates one after the other and in order
+        (a chat waits while its update is in flight or being retried; other
+        chats go on)."""
         assert self._closing is not None
-        async with aiohttp.ClientSession() as session:
-            while not self._closing.is_set():
-                with self._lock:
-                    url, secret = self._webhook["url"], self._webhook.get("secret_token")
-                    update = copy.deepcopy(self._updates[0]) if url and self._updates else None
-                    event = self._wake_event
-                if update is None:
-                    assert event is not None
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(event.wait(), 1.0)
-                    continue
-                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-                status: int | None = None
-                try:
-                    timeout = aiohttp.ClientTimeout(total=10)
-                    async with session.post(url, json=update, headers=headers, timeout=timeout) as response:
-                        status = response.status
-                        error = f"Wrong response from the webhook: {status} {response.reason or ''}".strip()
-                        await response.read()
-                except (aiohttp.ClientError, TimeoutError) as exc:
-                    error = f"Connection failed: {exc.__class__.__name__}"
-                with self._lock:
-                    self._webhook_deliveries.append((update["update_id"], status))
-                    if status is not None and 200 <= status < 300:
-                        self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
-                        continue
+        busy: set[int] = set()  # lanes with an update in flight or waiting to be retried
+        deliveries: set[asyncio.Task[None]] = set()
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            try:
+                while not self._closing.is_set():
+                    with self._lock:
+                        url, secret = self._webhook["url"], self._webhook.get("secret_token")
+                        room = int(self._webhook.get("max_connections") or 40) - len(deliveries)
+                        chosen: list[tuple[int, dict[str, Any]]] = []
+                        passed: set[int] = set()  # lanes with an earlier update not chosen
+                        for update in self._updates if url else ():
+                            if len(chosen) >= room:
+                                break
+                            lane = _lane(update)
+                            if lane in busy or lane in passed:
+                                passed.add(lane)
+                                continue
+                            busy.add(lane)
+                            passed.add(lane)
+                            chosen.append((lane, copy.deepcopy(update)))
+                        event = self._wake_event
+                    for lane, update in chosen:
+                        task = asyncio.create_task(self._deliver(session, url, secret, update, lane, busy))
+                        deliveries.add(task)
+                        task.add_done_callback(deliveries.discard)
+                    if not chosen:
+                        assert event is not None
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(event.wait(), 1.0)
+            finally:
+                for task in list(deliveries):
+                    task.cancel()
+                await asyncio.gather(*deliveries, return_exceptions=True)
+
+    async def _deliver(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        secret: str | None,
+        update: dict[str, Any],
+        lane: int,
+        busy: set[int],
+    ) -> None:
+        """POST one update; on success it is no longer pending, otherwise its
+        chat waits ``webhook_retry_delay`` before it is tried again."""
+        assert self._closing is not None
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        status: int | None = None
+        try:
+            try:
+                timeout = aiohttp.ClientTimeout(total=10)
+                async with session.post(url, json=update, headers=headers, timeout=timeout) as response:
+                    status = response.status
+                    error = f"Wrong response from the webhook: {status} {response.reason or ''}".strip()
+                    await response.read()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                error = f"Connection failed: {exc.__class__.__name__}"
+            with self._lock:
+                self._webhook_deliveries.append((update["update_id"], status))
+                delivered = status is not None and 200 <= status < 300
+                if delivered:
+                    self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
+                else:
                     self._webhook.update(last_error_date=int(time.time()), last_error_message=error)
+            if not delivered:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), self.webhook_retry_delay)
+        finally:
+            busy.discard(lane)
+            self._wake_now()
 
     # ------------------------------------------------------------ validation helpers
 
@@ -951,6 +1021,11 @@ class FakeTelegram(SimulatedUsers):
     @property
     def sent_log(self) -> list[Call]:
         return list(self._copy(self._sent_log))
+
+    def sent_since(self, start: int) -> list[Call]:
+        """The accepted write calls from the ``start``-th on (cheap to poll while thousands arrive)."""
+        with self._lock:
+            return copy.deepcopy(self._sent_log[start:])
 
     @property
     def requests(self) -> list[Call]:

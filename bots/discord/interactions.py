@@ -25,9 +25,10 @@ from bots.discord.views import ANSWER_ID, TextModal, modal_values
 from core.domain.initiatives import DESCRIPTION_MAX, TITLE_MAX
 from core.domain.members import Identity, language_from_code
 from core.domain.moderation import NOTE_MAX, ReportReason
+from core.domain.responses import RESPONSE_MAX
 from core.errors import PossiblesError
 from core.presentation.answers import Limits, answer_message, answer_press, error_line, shorten
-from core.presentation.cards import Action, ActionStyle, Card, Reply
+from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
 from core.presentation.chat import Chat
 from core.presentation.context import Speaker
 from core.presentation.i18n import translate
@@ -54,6 +55,12 @@ MODAL_PREFIX = "possibles:modal:"
 REPORT_PREFIX = "v1:r:"
 #: The report form's kind, followed by the report button's payload.
 REPORT = "report:"
+#: An official's Respond button, the positions of the response, and its form.
+RESPOND_PREFIX = "v1:or:"
+POSITION_PREFIX = "v1:op:"
+RESPOND = "respond"
+#: Seconds the core may take before a form can no longer be the first answer.
+FORM_WITHIN = 2.0
 
 
 def _ephemeral_message(interaction: discord.Interaction[Any]) -> bool:
@@ -231,6 +238,8 @@ class Interactions:
         if payload.startswith(REPORT_PREFIX):
             await self.open_report(interaction, payload)
             return
+        if payload.startswith(RESPOND_PREFIX) and await self.open_respond(interaction, payload):
+            return
         ephemeral_card = _ephemeral_message(interaction)
         speaker = self.speaker(interaction, in_group=not ephemeral_card)
         try:
@@ -293,6 +302,40 @@ class Interactions:
         )
         await interaction.response.send_modal(modal)
 
+    async def open_respond(self, interaction: discord.Interaction[Any], payload: str) -> bool:
+        """An official's Respond button: the core begins the response (and
+        refuses whoever may not give it); its positions become a select in a
+        form with the text. False when the core's answer is not that prompt
+        (or came too late for a form): it is then delivered as any press's."""
+        speaker = self.speaker(interaction, in_group=False)
+        task = asyncio.ensure_future(asyncio.to_thread(self.chat.press, speaker, payload))
+        try:
+            reply: Reply = await asyncio.wait_for(asyncio.shield(task), timeout=FORM_WITHIN)
+        except TimeoutError:
+            reply = await task
+            await self._answer_press(interaction, reply, speaker, _ephemeral_message(interaction))
+            return True
+        positions = [
+            (action.payload, action.label)
+            for card in reply.cards
+            for action in card.actions
+            if action.payload.startswith(POSITION_PREFIX)
+        ]
+        if not positions or error_line(reply) is not None:
+            await self._answer_press(interaction, reply, speaker, _ephemeral_message(interaction))
+            return True
+        language = self.language(interaction)
+        prompt = " ".join(reply.cards[0].lines) if reply.cards else ""
+        modal = TextModal(RESPOND, translate(language, "discord.respond.title"), [])
+        modal.add_choice(
+            "position", translate(language, "discord.respond.position"), positions, description=prompt
+        )
+        modal.add_text(
+            "text", translate(language, "discord.respond.text"), required=True, max_length=RESPONSE_MAX
+        )
+        await interaction.response.send_modal(modal)
+        return True
+
     async def on_answer(self, interaction: discord.Interaction[Any]) -> None:
         """The button under a prompt: a modal whose text answers it."""
         prompt = None
@@ -314,6 +357,7 @@ class Interactions:
         speaker = self.speaker(interaction, in_group=False)
         ephemeral = interaction.guild is not None
         chat = self.chat
+        stale = Reply([Card(lines=(self.t(interaction, "error.stale_action"),), kind=CardKind.ERROR)])
 
         def run() -> Reply:
             if kind == PROPOSE:
@@ -323,9 +367,13 @@ class Interactions:
                 return chat.text(speaker, values.get("description", ""))
             if kind == "answer":
                 return chat.text(speaker, values.get("text", ""))
+            if kind == RESPOND:
+                if not values.get("position", "").startswith(POSITION_PREFIX):
+                    return stale  # not one of the positions the form offered
+                return _respond(chat, speaker, values)
             if kind.startswith(REPORT):
                 return _report(chat, speaker, kind.removeprefix(REPORT), values)
-            return Reply([Card(lines=(self.t(interaction, "error.stale_action"),))])
+            return stale
 
         try:
             reply: Reply = await self._core(interaction, run, ephemeral=ephemeral)
@@ -396,6 +444,16 @@ def _report(chat: Chat, speaker: Speaker, payload: str, values: dict[str, str]) 
         if error_line(reply) is not None:
             break
     return reply
+
+
+def _respond(chat: Chat, speaker: Speaker, values: dict[str, str]) -> Reply:
+    """The core's response flow, begun by the Respond button, driven with the
+    form's answers: the position chosen (one of the core's own buttons), then
+    the text; the answer is the core's preview to publish."""
+    reply = chat.press(speaker, values["position"])
+    if error_line(reply) is not None:
+        return reply
+    return chat.text(speaker, values.get("text", ""))
 
 
 def _drop_none(kwargs: dict[str, Any]) -> dict[str, Any]:

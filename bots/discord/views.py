@@ -113,8 +113,11 @@ class TextModal(discord.ui.Modal):
             self.fields[key] = text
             self.add_item(text)
 
-    def add_choice(self, key: str, label: str, options: list[tuple[str, str]]) -> None:
-        """A required select (value, label) under ``label``, read back as ``key``."""
+    def add_choice(
+        self, key: str, label: str, options: list[tuple[str, str]], description: str | None = None
+    ) -> None:
+        """A required select (value, label) under ``label``, read back as ``key``;
+        ``description`` (100 characters at most) says more under the label."""
         select: discord.ui.Select[Any] = discord.ui.Select(
             custom_id=key,
             options=[
@@ -122,7 +125,8 @@ class TextModal(discord.ui.Modal):
             ],
             required=True,
         )
-        self.add_item(discord.ui.Label(text=label[:45], component=select))
+        described = description[:99] + "…" if description and len(description) > 100 else description
+        self.add_item(discord.ui.Label(text=label[:45], component=select, description=described or None))
 
     def add_text(self, key: str, label: str, *, required: bool, max_length: int) -> None:
         """A paragraph under ``label`` (in a label, as the select beside it)."""

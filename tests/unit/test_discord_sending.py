@@ -413,3 +413,55 @@ def test_a_refused_report_stops_at_the_refusal() -> None:
     assert chat.calls == [("press", "v1:r:i:1")]
     sent = interaction.calls.sends()
     assert sent and all(kwargs.get("ephemeral") for _, kwargs in sent)
+
+
+def _position_prompt() -> Reply:
+    actions = tuple(Action(f"position {i}", build("op", i), row=i) for i in range(4))
+    return Reply([Card(lines=("Your position on #1?",), actions=actions, kind=CardKind.PROMPT)])
+
+
+def test_the_respond_button_opens_a_form_with_the_cores_positions() -> None:
+    chat = Recording([_position_prompt()])
+    interaction = StubInteraction(discord.InteractionType.component, guild=False, message=True)
+    asyncio.run(Interactions(chat, "fr").on_press(interaction, build("or", 1)))  # type: ignore[arg-type]
+    assert chat.calls == [("press", "v1:or:1")]
+    ((name, kwargs),) = interaction.calls.made
+    assert name == "send_modal"
+    select = kwargs["modal"].to_dict()["components"][0]
+    assert [o["value"] for o in select["component"]["options"]] == [build("op", i) for i in range(4)]
+    assert len(select["description"]) <= 100
+    assert all(len(i) <= 100 for i in _modal_ids(kwargs["modal"]))
+
+
+def test_someone_who_may_not_respond_is_refused_without_a_form() -> None:
+    refusal = Reply([Card(lines=("Only the officials of this area.",), kind=CardKind.ERROR)])
+    interaction = StubInteraction(discord.InteractionType.component, message=True)
+    asyncio.run(Interactions(Recording([refusal]), "fr").on_press(interaction, build("or", 1)))  # type: ignore[arg-type]
+    assert [name for name, _ in interaction.calls.made] == ["send_message"]
+    assert interaction.calls.made[0][1]["ephemeral"] is True
+    _check(interaction.calls)
+
+
+def test_the_respond_form_gives_the_position_then_the_text_and_refuses_a_forged_position() -> None:
+    preview = Reply([Card(lines=("Preview",), kind=CardKind.PROMPT)])
+    chat = Recording([preview, preview])
+    interaction = StubInteraction(discord.InteractionType.modal_submit, guild=False)
+    interaction.data = {
+        "custom_id": "possibles:modal:respond",
+        "components": [
+            {"type": 18, "component": {"type": 3, "custom_id": "position", "values": ["v1:op:2"]}},
+            {"type": 18, "component": {"type": 4, "custom_id": "text", "value": "We will."}},
+        ],
+    }
+    asyncio.run(Interactions(chat, "fr").on_modal_submit(interaction))  # type: ignore[arg-type]
+    assert chat.calls == [("press", "v1:op:2"), ("text", "We will.")]
+    _check(interaction.calls)
+    forged = Recording([Reply([Card(lines=("no longer valid",), kind=CardKind.ERROR)])])
+    data = interaction.data
+    data["components"][0]["component"]["values"] = ["v1:md:1:dismiss"]
+    interaction = StubInteraction(discord.InteractionType.modal_submit, guild=False)
+    interaction.data = data
+    asyncio.run(Interactions(forged, "fr").on_modal_submit(interaction))  # type: ignore[arg-type]
+    assert forged.calls == []  # a value the form never offered reaches no core press
+    ((name, kwargs),) = interaction.calls.made
+    assert name == "send_message" and "Ce bouton n'est plus valide." in str(kwargs["embeds"][0].description)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from core.config import Settings
 from core.domain.members import language_from_code
@@ -25,15 +26,24 @@ from core.presentation.inline import InlinePage, inline_results
 from core.presentation.parameters import Suggestion
 from core.presentation.payloads import parse
 from core.services import flows, members
-from core.storage.uow import UnitOfWork
+from core.storage.uow import UnitOfWork, in_one_transaction
 
 __all__ = ["Chat"]
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 class Chat:
     """``Chat(uow_factory, settings).command(speaker, "join", "42")``.
+
+    Each call is one transaction: the member behind the identity, the
+    handler and every service it calls share one unit of work, committed
+    once at the end (when a service asked for it). A refusal
+    (PossiblesError) rolls everything back before its reply is built, so an
+    error reply never follows a commit. Commands and presses whose handler
+    is ``@read_only`` run in a read transaction (no write lock on SQLite).
 
     ``catalog`` defaults to the project's (core.presentation.catalog.build_catalog).
     """
@@ -45,11 +55,11 @@ class Chat:
         self.settings = settings
         self.catalog = catalog if catalog is not None else default_catalog()
 
-    def _context(self, speaker: Speaker) -> Context:
+    def _context(self, uow: UnitOfWork, speaker: Speaker) -> Context:
         """The member speaking; PossiblesError when the platform's identity
         cannot be used (see members.enter)."""
         member = members.enter(
-            self.uow_factory(),
+            uow,
             speaker.identity,
             speaker.display_name,
             speaker.language_code,
@@ -62,10 +72,18 @@ class Chat:
             uow_factory=self.uow_factory,
             t=Translator(member.language, member.time_zone),
             catalog=self.catalog,
+            transaction=uow,
         )
 
     def _unknown(self, ctx: Context, name: str) -> Reply:
         return Reply([Card(lines=(ctx.t("error.unknown_command", name=name),), kind=CardKind.ERROR)])
+
+    def _command_writes(self, speaker: Speaker, name: str) -> bool:
+        spec = self.catalog.command(name)
+        if spec is None:
+            return False
+        # A private command typed in a group mints a hand-over token.
+        return spec.writes or (spec.private and speaker.in_group)
 
     def command(self, speaker: Speaker, name: str, args: str = "") -> Reply:
         """A typed command, without its slash: ``command(s, "show", "42")``;
@@ -80,7 +98,7 @@ class Chat:
                 return handover(ctx, spec.name, args.strip())
             return self.catalog.run_text(ctx, spec, args)
 
-        return self._run(speaker, go)
+        return self._run(speaker, go, writes=self._command_writes(speaker, name))
 
     def invoke(self, speaker: Speaker, name: str, values: Mapping[str, str]) -> Reply:
         """A command with its parameters already separated (Discord options,
@@ -97,23 +115,25 @@ class Chat:
                 return handover(ctx, spec.name, _as_text(spec, given))
             return self.catalog.run_values(ctx, spec, given)
 
-        return self._run(speaker, go)
+        return self._run(speaker, go, writes=self._command_writes(speaker, name))
 
     def complete(self, speaker: Speaker, name: str, parameter: str, prefix: str) -> list[Suggestion]:
         """Suggestions while ``parameter`` of ``name`` is typed (Discord's autocomplete)."""
-        try:
-            ctx = self._context(speaker)
-        except PossiblesError:
-            return []
-        return self.catalog.complete(ctx, clean_input(name), clean_input(parameter), clean_input(prefix))
+        name, parameter, prefix = clean_input(name), clean_input(parameter), clean_input(prefix)
+
+        def go(ctx: Context) -> list[Suggestion]:
+            return self.catalog.complete(ctx, name, parameter, prefix)
+
+        return self._within(speaker, go, writes=False, refused=lambda _t, _e: [])
 
     def inline(self, speaker: Speaker, query: str, offset: str = "") -> InlinePage:
         """Initiatives to share into any chat ("@bot words"), newest when ``query`` is empty."""
-        try:
-            ctx = self._context(speaker)
-        except PossiblesError:
-            return InlinePage(())
-        return inline_results(ctx, clean_input(query), clean_input(offset))
+        query, offset = clean_input(query), clean_input(offset)
+
+        def go(ctx: Context) -> InlinePage:
+            return inline_results(ctx, query, offset)
+
+        return self._within(speaker, go, writes=False, refused=lambda _t, _e: InlinePage(()))
 
     def text(self, speaker: Speaker, text: str) -> Reply:
         """Free text: the next answer of an open flow, or a hint."""
@@ -129,11 +149,15 @@ class Chat:
                 return Reply([Card(lines=(ctx.t("chat.no_flow"),))])
             return spec.on_text(ctx, conversation, text)
 
-        return self._run(speaker, go)
+        return self._run(speaker, go, writes=True)
 
     def press(self, speaker: Speaker, payload: str) -> Reply:
         """A button press; the payload is authorised again, never trusted."""
         payload = clean_input(payload)
+        try:
+            writes = self.catalog.press_writes(parse(payload)[0])
+        except PossiblesError:
+            writes = False  # refused below, in the member's language
 
         def go(ctx: Context) -> Reply:
             verb, args = parse(payload)
@@ -142,33 +166,61 @@ class Chat:
                 raise StaleAction()
             return handler(ctx, args)
 
-        return self._run(speaker, go)
+        return self._run(speaker, go, writes=writes)
 
     def hand_over(self, speaker: Speaker, payload: str, label: str | None = None) -> str | None:
         """The start parameter of a link to the private chat that lets ``speaker``
         go on with the button ``payload`` they pressed in a group (shown as
         ``label``): minted for them and that press only (see handlers.chats).
         None when the payload is not one of ours."""
-        try:
-            cleaned = clean_input(label) if label is not None else None
-            return hand_over_press(self._context(speaker), clean_input(payload), cleaned)
-        except PossiblesError as error:
+        payload = clean_input(payload)
+        cleaned = clean_input(label) if label is not None else None
+
+        def go(ctx: Context) -> str | None:
+            return hand_over_press(ctx, payload, cleaned)
+
+        def refused(_t: Translator, error: PossiblesError) -> str | None:
             log.info("no hand-over for %r: %s", speaker.identity, error)
             return None
 
-    def _run(self, speaker: Speaker, action: Callable[[Context], Reply]) -> Reply:
-        try:
-            ctx = self._context(speaker)
-        except PossiblesError as error:
-            # Refused before anyone is known: answer in the platform's language.
-            language = language_from_code(language_tag(speaker.language_code), self.settings.default_language)
-            log.info("refused unknown sender %r: %s", speaker.identity, error)
-            return Reply([error_card(Translator(language, self.settings.default_time_zone), error)])
-        try:
-            return action(ctx)
-        except PossiblesError as error:
-            log.info("refused for member %s: %s", ctx.member.id, error)
-            return Reply([error_card(ctx.t, error)])
+        return self._within(speaker, go, writes=True, refused=refused)
+
+    def _run(self, speaker: Speaker, action: Callable[[Context], Reply], *, writes: bool) -> Reply:
+        def refused(t: Translator, error: PossiblesError) -> Reply:
+            return Reply([error_card(t, error)])
+
+        return self._within(speaker, action, writes=writes, refused=refused)
+
+    def _within(
+        self,
+        speaker: Speaker,
+        action: Callable[[Context], T],
+        *,
+        writes: bool,
+        refused: Callable[[Translator, PossiblesError], T],
+    ) -> T:
+        """``action`` in one transaction from the member's lookup on; a
+        PossiblesError rolls it all back and answers ``refused(t, error)``."""
+
+        def work(uow: UnitOfWork) -> T:
+            try:
+                ctx = self._context(uow, speaker)
+            except PossiblesError as error:
+                uow.rollback()
+                # Refused before anyone is known: answer in the platform's language.
+                language = language_from_code(
+                    language_tag(speaker.language_code), self.settings.default_language
+                )
+                log.info("refused unknown sender %r: %s", speaker.identity, error)
+                return refused(Translator(language, self.settings.default_time_zone), error)
+            try:
+                return action(ctx)
+            except PossiblesError as error:
+                uow.rollback()
+                log.info("refused for member %s: %s", ctx.member.id, error)
+                return refused(ctx.t, error)
+
+        return in_one_transaction(self.uow_factory, work, writes=writes)
 
 
 def _as_text(spec: CommandSpec, values: Mapping[str, str]) -> str:

@@ -12,6 +12,12 @@ from what each handler module declares (``COMMANDS``, ``PRESSES``, ``FLOWS``):
 
 ``Catalog.commands``, ``Catalog.presses`` and ``Catalog.flows`` list all of
 them (the property-based test walks them).
+
+A handler that only reads is marked ``@read_only``: its command or press then
+runs in a read transaction, which on SQLite takes no write lock. Unmarked
+handlers run in a write transaction from the start. The mark only chooses
+the kind of transaction: a read-only handler that writes after all (a first
+contact creates the member) still works, run again holding the write lock.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.domain.members import Role, has_role
 from core.presentation.parameters import Parameter, Suggestion, complete, parse_text, parse_values, usage
@@ -40,6 +46,8 @@ __all__ = [
     "PressHandler",
     "TextHandler",
     "default_catalog",
+    "is_read_only",
+    "read_only",
     "visible_commands",
 ]
 
@@ -59,6 +67,20 @@ CommandHandler = Callable[..., "Reply"]
 PressHandler = Callable[["Context", list[str]], "Reply"]
 TextHandler = Callable[["Context", "Conversation", str], "Reply"]
 
+H = TypeVar("H", bound=Callable[..., Any])
+
+_READ_ONLY = "__possibles_read_only__"
+
+
+def read_only(handler: H) -> H:
+    """Mark a command or press handler that writes nothing (see the module's doc)."""
+    setattr(handler, _READ_ONLY, True)
+    return handler
+
+
+def is_read_only(handler: Callable[..., Any]) -> bool:
+    return bool(getattr(handler, _READ_ONLY, False))
+
 
 @dataclass(frozen=True)
 class CommandSpec:
@@ -70,6 +92,11 @@ class CommandSpec:
     private: bool = False
     #: Order in help menus.
     order: int = 100
+
+    @property
+    def writes(self) -> bool:
+        """False when the handler is marked ``@read_only``."""
+        return not is_read_only(self.handler)
 
     @property
     def help_key(self) -> str:
@@ -130,6 +157,11 @@ class Catalog:
 
     def command(self, name: str) -> CommandSpec | None:
         return self.commands.get(name.lower())
+
+    def press_writes(self, verb: str) -> bool:
+        """Whether the press ``verb`` may write (an unknown verb writes nothing)."""
+        handler = self.presses.get(verb)
+        return handler is not None and not is_read_only(handler)
 
     def visible_commands(self, roles: frozenset[str] | None = None) -> list[CommandSpec]:
         """The commands in help order; ``roles`` None lists every command."""

@@ -45,10 +45,16 @@ class Context:
     t: Translator
     #: The commands, presses and flows this chat answers (help lists them).
     catalog: Catalog = field(default_factory=default_catalog)
+    #: The command's unit of work, open from the member's lookup to the reply
+    #: (Chat opens it): every service the handler calls joins its transaction.
+    transaction: UnitOfWork | None = None
 
     @property
     def uow(self) -> UnitOfWork:
-        """A fresh unit of work (each service call opens its own transaction)."""
+        """The command's unit of work; outside a command (a notification being
+        rendered), a fresh one, each service call then a transaction of its own."""
+        if self.transaction is not None:
+            return self.transaction
         return self.uow_factory()
 
     @property

@@ -88,14 +88,17 @@ def follow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settings
         stored, label = _resolve(uow, member_id, target, key.strip(), settings)
         if _existing(uow, member_id, target, stored) is not None:
             return FollowResult(target, stored, label, changed=False)
-        uow.session.add(
-            Follow(member_id=member_id, target_type=target, target_key=stored, created_at=uow.now())
-        )
         try:
-            uow.commit()
+            # In a savepoint: the command's transaction stays usable when
+            # the unique constraint refuses the row.
+            with uow.session.begin_nested():
+                uow.session.add(
+                    Follow(member_id=member_id, target_type=target, target_key=stored, created_at=uow.now())
+                )
         except IntegrityError:
             # A double press raced us: the unique constraint kept one row.
             return FollowResult(target, stored, label, changed=False)
+        uow.commit()
         return FollowResult(target, stored, label, changed=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.config import Settings
@@ -111,6 +111,11 @@ def enter(
 ) -> MemberView:
     """Find the member behind ``identity``, creating them on first contact.
 
+    One statement reads the member, their identity and their roles; nothing
+    is written unless something changed (first contact, a new language code,
+    a member marked unreachable who writes again). Inside a command's unit of
+    work it joins its transaction, so it costs no transaction of its own.
+
     The language comes first from the platform's language code, until the
     member picks one with /lang. Safe when two first messages race: the
     unique (platform, external_id) decides, the loser reads the winner's row.
@@ -119,56 +124,99 @@ def enter(
     """
     _check_identity(identity)
     language_code = language_tag(language_code)
-    for _attempt in range(3):
-        with uow:
-            # The identity and its member in one statement.
-            found = uow.session.execute(
-                select(LinkedIdentity, Member)
-                .join(Member, tables.members.c.id == tables.identities.c.member_id)
-                .where(
-                    tables.identities.c.platform == identity.platform,
-                    tables.identities.c.external_id == identity.external_id,
-                )
-            ).one_or_none()
-            now = uow.now()
-            if found is not None:
-                linked, member = found
-                changed = False
-                if linked.unreachable:
-                    linked.unreachable = False  # they wrote again
-                    changed = True
-                if language_code and linked.language_code != language_code:
-                    linked.language_code = language_code
-                    changed = True
-                if changed:
-                    uow.commit()
-                return member_view(uow, member)
-            member = Member(
-                display_name=_display_name(display_name, identity),
-                language=language_from_code(language_code, settings.default_language),
-                time_zone=settings.default_time_zone,
-                created_at=now,
-                quiet_start=settings.notifications.quiet_start,
-                quiet_end=settings.notifications.quiet_end,
+    with uow:
+        found = _entered(uow, identity)
+        if found is None:
+            found = _first_contact(uow, identity, display_name, language_code, settings)
+        changes: dict[str, object] = {}
+        if found.unreachable:
+            changes["unreachable"] = False  # they wrote again
+        if language_code and found.language_code != language_code:
+            changes["language_code"] = language_code
+        if changes:
+            uow.session.execute(
+                update(tables.identities).where(tables.identities.c.id == found.identity_id).values(changes)
             )
+            uow.commit()
+        member = found.member
+        assert member.id is not None
+        uow.keep(member)  # the command's services read it from the session
+        return MemberView(
+            id=member.id,
+            display_name=member.display_name,
+            language=member.language,
+            time_zone=member.time_zone,
+            roles=found.roles,
+            home_area_id=member.home_area_id,
+            suspended=member.is_suspended(uow.now()),
+        )
+
+
+@dataclass(frozen=True)
+class _Entered:
+    member: Member
+    identity_id: int
+    language_code: str | None
+    unreachable: bool
+    roles: frozenset[str]
+
+
+def _entered(uow: UnitOfWork, identity: Identity) -> _Entered | None:
+    """The member behind ``identity`` with their roles, in one statement (one
+    row per role). The member is loaded as an entity: later services of the
+    same command find it in the session without asking the database again."""
+    i, r = tables.identities.c, tables.member_roles.c
+    rows = uow.session.execute(
+        select(Member, i.id, i.language_code, i.unreachable, r.role)
+        .join(tables.identities, i.member_id == tables.members.c.id)
+        .outerjoin(tables.member_roles, r.member_id == tables.members.c.id)
+        .where(i.platform == identity.platform, i.external_id == identity.external_id)
+    ).all()
+    if not rows:
+        return None
+    member, identity_id, code, unreachable, _role = rows[0]
+    roles = frozenset(str(row[4]) for row in rows if row[4] is not None)
+    return _Entered(member, identity_id, code, bool(unreachable), roles)
+
+
+def _first_contact(
+    uow: UnitOfWork, identity: Identity, display_name: str, language_code: str | None, settings: Settings
+) -> _Entered:
+    """Create the member behind ``identity``; when someone else just did (two
+    first messages at once), theirs. The savepoint keeps the command's
+    transaction usable after the unique constraint refused the second."""
+    now = uow.now()
+    member = Member(
+        display_name=_display_name(display_name, identity),
+        language=language_from_code(language_code, settings.default_language),
+        time_zone=settings.default_time_zone,
+        created_at=now,
+        quiet_start=settings.notifications.quiet_start,
+        quiet_end=settings.notifications.quiet_end,
+    )
+    linked = LinkedIdentity(
+        member_id=0,
+        platform=identity.platform,
+        external_id=identity.external_id,
+        created_at=now,
+        language_code=language_code,
+    )
+    try:
+        with uow.session.begin_nested():
             uow.session.add(member)
             uow.session.flush()
             assert member.id is not None
-            uow.session.add(
-                LinkedIdentity(
-                    member_id=member.id,
-                    platform=identity.platform,
-                    external_id=identity.external_id,
-                    created_at=now,
-                    language_code=language_code,
-                )
-            )
-            try:
-                uow.commit()
-            except IntegrityError:
-                continue  # someone else created it first: read theirs
-            return member_view(uow, member)
-    raise RuntimeError(f"could not register {identity}")
+            linked.member_id = member.id
+            uow.session.add(linked)
+            uow.session.flush()
+    except IntegrityError:
+        winner = _entered(uow, identity)
+        if winner is None:
+            raise RuntimeError(f"could not register {identity}") from None
+        return winner
+    uow.commit()
+    assert linked.id is not None
+    return _Entered(member, linked.id, language_code, False, frozenset())
 
 
 def find_member(uow: UnitOfWork, reference: str) -> Member:

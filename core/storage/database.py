@@ -14,19 +14,29 @@ from sqlalchemy.pool import StaticPool
 from core.storage.mapping import map_domain
 from core.storage.tables import metadata
 
-__all__ = ["Database"]
+__all__ = ["READS_FIRST", "Database", "is_refused_upgrade"]
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+#: The execution option of a connection whose transaction reads first: on
+#: SQLite it begins deferred (no write lock until it writes, if ever).
+READS_FIRST = "possibles_reads_first"
+
+#: SQLite's primary result code for "the database is locked".
+_SQLITE_BUSY = 5
+
 
 class Database:
     """An engine and its session factory.
 
-    SQLite runs in WAL mode with foreign keys on and a busy timeout, and every
-    transaction starts with BEGIN IMMEDIATE: writers queue on the lock instead
-    of failing when a read transaction tries to become a write one.
+    SQLite runs in WAL mode with foreign keys on and a busy timeout. A
+    transaction starts with BEGIN IMMEDIATE, so writers queue on the write lock
+    (busy timeout) instead of failing when a read transaction tries to become
+    a write one, except on a connection given the ``READS_FIRST`` execution
+    option: a plain (deferred) BEGIN, which takes no write lock, so a reader
+    never waits for a writer nor makes one wait.
     """
 
     def __init__(self, url: str, *, echo: bool = False, schema: str | None = None) -> None:
@@ -114,4 +124,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READS_FIRST):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_refused_upgrade(error: BaseException) -> bool:
+    """True when SQLite answered "database is locked" (SQLITE_BUSY or one of
+    its extended codes, such as SQLITE_BUSY_SNAPSHOT). In a deferred
+    transaction that wants to write, SQLite returns it at once, without
+    waiting out the busy timeout: the transaction can only be run again."""
+    original = getattr(error, "orig", None)
+    code = getattr(original, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == _SQLITE_BUSY

@@ -2,26 +2,45 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from core.clock import Clock, utcnow
 from core.domain.events import DomainEvent
 from core.storage import outbox
-from core.storage.database import Database
+from core.storage.database import READS_FIRST, Database, is_refused_upgrade
 
-__all__ = ["UnitOfWork"]
+__all__ = ["UnitOfWork", "in_one_transaction"]
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
     """``with uow: ...; uow.commit()`` — anything not committed is rolled back.
 
-    The same object is reused for successive commands (each ``with`` opens a
-    fresh session). ``emit`` writes a domain event to the outbox inside the
-    current transaction, so the event exists if and only if the change does.
+    The outermost ``with`` owns the transaction: it opens a session, and its
+    ``commit()`` commits. A ``with`` inside an open one joins it: a service
+    called by a command (``with uow: ...; uow.commit()``) then runs in the
+    command's transaction, its ``commit()`` only flushes and asks for a commit,
+    and the outermost ``with`` commits what was asked when it ends without an
+    exception (anything raised rolls the whole transaction back). So a command
+    that calls several services is one transaction, and a refusal raised by
+    the last one undoes what the first ones did.
+
+    ``transaction(writes=False)`` opens a read transaction: on SQLite a
+    deferred ``BEGIN`` that takes no write lock (``BEGIN IMMEDIATE`` otherwise).
+    The same object is reused for successive transactions (each outermost
+    ``with`` opens a fresh session). ``emit`` writes a domain event to the
+    outbox inside the current transaction, so the event exists if and only if
+    the change does.
     """
 
     session: Session
@@ -33,16 +52,37 @@ class UnitOfWork:
         #: begin at its midnight.
         self.time_zone = time_zone
         self.events: list[DomainEvent] = []
-        self._open = False
+        self._depth = 0
+        self._writes = True
+        self._commit_asked = False
+
+    @property
+    def is_open(self) -> bool:
+        return self._depth > 0
+
+    def transaction(self, *, writes: bool = True) -> Self:
+        """``with uow.transaction(writes=False): ...``: the next outermost
+        ``with`` opens a read transaction (``writes`` False) or a write one.
+
+        A read transaction may still write: on SQLite it then tries to take
+        the write lock, which fails at once when another connection holds it
+        or wrote since the transaction began (see ``in_one_transaction``)."""
+        if self._depth:
+            raise RuntimeError("this unit of work is already open")
+        self._writes = writes
+        return self
 
     def __enter__(self) -> Self:
-        if self._open:
-            # A second transaction from the same thread would wait on the first
-            # one's lock (SQLite) or see none of its writes: always a bug.
-            raise RuntimeError("this unit of work is already open; use a new one per use case")
-        self._open = True
+        self._depth += 1
+        if self._depth > 1:
+            return self  # joins the open transaction
         self.session = self.database.sessions()
         self.events = []
+        self._commit_asked = False
+        if not self._writes:
+            # Options are taken when the session procures its connection,
+            # before the database's "begin" hook runs: do it now.
+            self.session.connection(execution_options={READS_FIRST: True})
         return self
 
     def __exit__(
@@ -51,10 +91,25 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # close() rolls back whatever was not committed without expiring the
-        # objects read: they leave detached but readable.
-        self._open = False
-        self.session.close()
+        self._depth -= 1
+        if self._depth:
+            return  # the outermost ``with`` decides
+        self._writes = True
+        try:
+            if exc_type is None and self._commit_asked:
+                self.session.commit()
+        finally:
+            self._commit_asked = False
+            # close() rolls back whatever was not committed without expiring
+            # the objects read: they leave detached but readable.
+            self.session.close()
+
+    def keep(self, entity: object) -> None:
+        """Hold ``entity`` until the transaction ends. The session's identity
+        map holds its entities weakly: an entity nobody refers to is dropped
+        and read again by the next ``session.get``; one kept here (the member
+        speaking) is read once per command."""
+        self.session.info.setdefault("kept", []).append(entity)
 
     def now(self) -> datetime:
         return self.clock()
@@ -65,7 +120,45 @@ class UnitOfWork:
         self.events.append(event)
 
     def commit(self) -> None:
+        """Commit (outermost ``with``), or, inside a joined one, flush and
+        leave the commit to the outermost ``with`` when it ends well."""
+        if self._depth > 1:
+            self.session.flush()
+            self._commit_asked = True
+            return
+        self._commit_asked = False
         self.session.commit()
 
     def rollback(self) -> None:
+        """Roll the whole transaction back, whichever ``with`` asks: what an
+        enclosing service wrote goes too (a refusal undoes the command)."""
+        self._commit_asked = False
         self.session.rollback()
+
+
+def in_one_transaction(
+    uow_factory: Callable[[], UnitOfWork], work: Callable[[UnitOfWork], T], *, writes: bool
+) -> T:
+    """``work(uow)`` inside one transaction, committed at the end when asked.
+
+    ``writes`` False begins a read transaction. When such a transaction must
+    write after all (a first contact, say) and SQLite refuses it the write
+    lock (held by another connection, or taken and released since this
+    transaction read: SQLite does not wait in either case), everything is
+    rolled back and ``work`` runs again from the start in a write transaction,
+    which waits for the lock (busy timeout). Nothing of the first run stays.
+    """
+    uow = uow_factory()
+    if writes:
+        with uow.transaction(writes=True):
+            return work(uow)
+    try:
+        with uow.transaction(writes=False):
+            return work(uow)
+    except OperationalError as error:
+        if not is_refused_upgrade(error):
+            raise
+        log.info("a read transaction had to write and could not: running it again with the write lock")
+    uow = uow_factory()
+    with uow.transaction(writes=True):
+        return work(uow)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.presentation.cards import Action, Card, CardKind, Reply
-from core.presentation.commands import CommandSpec, PressHandler, TextHandler
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.common import notice
 from core.presentation.parameters import Kind, Parameter
@@ -39,6 +39,7 @@ def _home(ctx: Context) -> Reply:
     )
 
 
+@read_only
 def area(ctx: Context, query: str | None) -> Reply:
     """Without argument: the member's home area. With a name or code: the
     matching areas as buttons; pressing one makes it the home area."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.presentation.cards import Action, Card, CardKind, Reply
-from core.presentation.commands import CommandSpec, PressHandler, TextHandler
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.chats import run_start_token
 from core.presentation.handlers.common import notice
@@ -15,6 +15,7 @@ from core.services import flows, members
 __all__ = ["help_card"]
 
 
+@read_only
 def start(ctx: Context, token: str | None) -> Reply:
     """Welcome; a deep link ``start i42`` opens initiative 42, and a hand-over
     token (chats.run_start_token) asks to confirm what was begun in a group."""
@@ -46,10 +47,12 @@ def help_card(ctx: Context) -> Card:
     return Card(title=ctx.t("help.title"), lines=tuple(lines))
 
 
+@read_only
 def help_command(ctx: Context) -> Reply:
     return Reply([help_card(ctx)])
 
 
+@read_only
 def help_pressed(ctx: Context, args: list[str]) -> Reply:
     return Reply([help_card(ctx)])
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from core.domain.text import clean_text
 from core.errors import InvalidInput, StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, Reply
-from core.presentation.commands import CommandSpec, PressHandler, TextHandler
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.common import ensure_page
 from core.presentation.parameters import Kind, Parameter, parse_value
@@ -161,6 +161,7 @@ def _search_reply(ctx: Context, query: str) -> Reply:
     return browse_reply(ctx, Listing.WORDS, arg, typed=typed)
 
 
+@read_only
 def browse_command(ctx: Context, listing: str | None, query: str | None) -> Reply:
     chosen = Listing(listing) if listing else None
     if chosen is None:
@@ -175,10 +176,12 @@ def browse_command(ctx: Context, listing: str | None, query: str | None) -> Repl
     return browse_reply(ctx, chosen)
 
 
+@read_only
 def search_command(ctx: Context, words: str) -> Reply:
     return _search_reply(ctx, words)
 
 
+@read_only
 def page_pressed(ctx: Context, args: list[str]) -> Reply:
     """◀ ▶ and the list switches: the page replaces the one pressed."""
     try:

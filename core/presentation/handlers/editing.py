@@ -12,7 +12,7 @@ from core.domain.flows import Conversation
 from core.domain.moderation import TargetType
 from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
-from core.presentation.commands import CommandSpec, PressHandler, TextHandler
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.initiatives import show_initiative
 from core.presentation.handlers.timeline import clip
@@ -219,6 +219,7 @@ def history_card(ctx: Context, kind: TargetType, target_id: int) -> Card:
     )
 
 
+@read_only
 def history_pressed(ctx: Context, args: list[str]) -> Reply:
     """``hv:<p|c>:<id>``, the 🕘 of an edited timeline entry."""
     return Reply([history_card(ctx, _kind(args), int_arg(args, 1))])

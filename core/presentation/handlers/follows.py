@@ -12,7 +12,7 @@ from __future__ import annotations
 from core.domain.supports import FollowTarget
 from core.errors import InvalidInput, StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
-from core.presentation.commands import CommandSpec, PressHandler, TextHandler
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.initiatives import show_initiative
 from core.presentation.parameters import Kind, Parameter
@@ -95,6 +95,7 @@ def follows_card(ctx: Context) -> Card:
     return Card(title=ctx.t("follows.title"), lines=tuple(lines), actions=tuple(actions), ref="follows")
 
 
+@read_only
 def follows_command(ctx: Context) -> Reply:
     return Reply([follows_card(ctx)])
 

@@ -12,7 +12,7 @@ from core.domain.initiatives import Status, Visibility
 from core.domain.supports import SupportKind
 from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Field, Reply
-from core.presentation.commands import CommandSpec, PressHandler, TextHandler
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.areas import area_label
 from core.presentation.handlers.common import notice
@@ -104,10 +104,12 @@ def show_initiative(ctx: Context, initiative_id: int, *, edit: bool = False) -> 
     return Reply([initiative_card(ctx, view)], edit=edit)
 
 
+@read_only
 def show(ctx: Context, initiative: int) -> Reply:
     return show_initiative(ctx, initiative)
 
 
+@read_only
 def show_pressed(ctx: Context, args: list[str]) -> Reply:
     return show_initiative(ctx, int_arg(args))
 

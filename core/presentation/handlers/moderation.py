@@ -18,7 +18,7 @@ from core.domain.moderation import (
 )
 from core.errors import InvalidInput, StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
-from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler
+from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.common import ensure_page, member_label, notice
 from core.presentation.i18n import Translator
@@ -253,14 +253,17 @@ def _show_queue(ctx: Context, page: int, *, edit: bool = False) -> Reply:
     return Reply(cards, edit=edit, shared=True)
 
 
+@read_only
 def queue(ctx: Context, page: int | None) -> Reply:
     return _show_queue(ctx, (page or 1) - 1)
 
 
+@read_only
 def queue_pressed(ctx: Context, args: list[str]) -> Reply:
     return _show_queue(ctx, page_arg(args, 0))
 
 
+@read_only
 def item_pressed(ctx: Context, args: list[str]) -> Reply:
     entry = moderation.review_entry(ctx.uow, ctx.member.id, int_arg(args))
     return Reply([review_card(ctx.in_chat_language(), entry)], edit=True, shared=True)
@@ -453,10 +456,12 @@ def _show_log(ctx: Context, page: int, *, edit: bool = False) -> Reply:
     )
 
 
+@read_only
 def modlog(ctx: Context, page: int | None) -> Reply:
     return _show_log(ctx, (page or 1) - 1)
 
 
+@read_only
 def modlog_pressed(ctx: Context, args: list[str]) -> Reply:
     reply = _show_log(ctx, page_arg(args, 0), edit=True)
     reply.shared = True

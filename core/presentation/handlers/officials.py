@@ -13,7 +13,7 @@ from core.domain.flows import Conversation
 from core.domain.responses import OfficialRecord, Position
 from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Field, Reply
-from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler
+from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.common import member_label
 from core.presentation.parameters import Kind, Parameter
@@ -160,6 +160,7 @@ def respond_pressed(ctx: Context, args: list[str]) -> Reply:
     return _begin(ctx, int_arg(args))
 
 
+@read_only
 def awaiting_pressed(ctx: Context, args: list[str]) -> Reply:
     return awaiting_reply(ctx)
 
@@ -258,10 +259,12 @@ def _responses(ctx: Context, initiative_id: int) -> Reply:
     return Reply([header, *(response_card(ctx, r) for r in responses[:RESPONSES_SHOWN])])
 
 
+@read_only
 def responses(ctx: Context, initiative: int) -> Reply:
     return _responses(ctx, initiative)
 
 
+@read_only
 def responses_pressed(ctx: Context, args: list[str]) -> Reply:
     return _responses(ctx, int_arg(args))
 
@@ -300,14 +303,17 @@ def _record_card(ctx: Context, member: int | str) -> Reply:
     return Reply([card])
 
 
+@read_only
 def official(ctx: Context, member: int | None) -> Reply:
     return _record_card(ctx, member if member is not None else ctx.member.id)
 
 
+@read_only
 def official_pressed(ctx: Context, args: list[str]) -> Reply:
     return _record_card(ctx, int_arg(args))
 
 
+@read_only
 def officials_command(ctx: Context, area: int) -> Reply:
     t = ctx.t
     found = officials.officials_of_area(ctx.uow, f"#{area}")

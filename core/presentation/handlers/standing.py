@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.presentation.cards import Action, Card, Field, Reply
-from core.presentation.commands import CommandSpec, PressHandler, TextHandler
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.parameters import Kind, Parameter
 from core.presentation.payloads import build, int_arg
@@ -37,12 +37,14 @@ def _board(ctx: Context, period: Period, area_id: int | None) -> Reply:
     return Reply([Card(title=title, lines=tuple(lines), actions=actions, ref="leaderboard")])
 
 
+@read_only
 def top(ctx: Context, period: str | None, area: int | None) -> Reply:
     """/top [week|month|all] [AREA]: default this month, in the member's home area."""
     chosen = Period(period) if period else Period.MONTH
     return _board(ctx, chosen, area if area is not None else ctx.member.home_area_id)
 
 
+@read_only
 def top_pressed(ctx: Context, args: list[str]) -> Reply:
     try:
         period = Period(args[0])
@@ -80,6 +82,7 @@ def _me(ctx: Context) -> Reply:
     )
 
 
+@read_only
 def me(ctx: Context) -> Reply:
     return _me(ctx)
 

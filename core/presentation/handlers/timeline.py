@@ -11,7 +11,7 @@ from core.domain.flows import Conversation
 from core.domain.initiatives import Visibility
 from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
-from core.presentation.commands import CommandSpec, PressHandler, TextHandler
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.common import ensure_page
 from core.presentation.parameters import PAGE_MAX, Kind, Parameter
@@ -152,10 +152,12 @@ def _last_page(ctx: Context, initiative_id: int) -> Card:
     return timeline_card(ctx, last)
 
 
+@read_only
 def timeline_command(ctx: Context, initiative: int, page: int | None) -> Reply:
     return show_timeline(ctx, initiative, (page or 1) - 1)
 
 
+@read_only
 def timeline_pressed(ctx: Context, args: list[str]) -> Reply:
     """``tl:<id>:<page>`` from the initiative's card opens a new message;
     ◀ ▶ add a third part, "e", and edit the page in place."""

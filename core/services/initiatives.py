@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, literal, select
 
 from core.config import Settings
 from core.domain.areas import Area, goal_for_level
@@ -92,11 +93,19 @@ class SimilarInitiative:
 
 
 def get_initiative(uow: UnitOfWork, initiative_id: int, *, for_update: bool = False) -> Initiative:
-    """Inside an open unit of work. A removed initiative answers with its tombstone."""
-    stmt = select(Initiative).where(tables.initiatives.c.id == initiative_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    initiative = uow.session.scalars(stmt).one_or_none()
+    """Inside an open unit of work. A removed initiative answers with its tombstone.
+
+    ``for_update`` locks the row on PostgreSQL (SELECT ... FOR UPDATE). On
+    SQLite a writing transaction holds the database's write lock, which does
+    the same, and the initiative already read in this transaction is taken
+    from the session without another statement."""
+    initiative: Initiative | None
+    if for_update and not uow.database.is_sqlite:
+        initiative = uow.session.scalars(
+            select(Initiative).where(tables.initiatives.c.id == initiative_id).with_for_update()
+        ).one_or_none()
+    else:
+        initiative = uow.session.get(Initiative, initiative_id)
     if initiative is None:
         raise NotFound("error.initiative_not_found", id=initiative_id)
     if initiative.visibility == Visibility.REMOVED:
@@ -288,56 +297,65 @@ def other_supporters(uow: UnitOfWork, initiative: Initiative) -> int:
 
 def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None = None) -> InitiativeView:
     """The card's content. A hidden initiative is shown to its author and to
-    moderators only; removed ones are not found."""
-    i = tables.initiatives.c
+    moderators only; removed ones are not found.
+
+    One statement reads the initiative with its area, author's name, counts,
+    the initiative it answers, its responses and what the viewer did; the
+    counter-proposals, the viewer's mandates and the other supporters are read
+    only when there are some (or when they matter), so a card costs one or
+    two statements at any size."""
+    i, r = tables.initiatives.c, tables.responses.c
+    counters_table = tables.initiatives.alias("counters")
+    target = tables.initiatives.alias("counter_target")
+    k, m = tables.initiative_counts.c, tables.members.c
+    viewer = (
+        _viewer_columns(initiative_id, viewer_id)
+        if viewer_id is not None
+        else (literal(None), literal(False), literal(False))
+    )
     with uow:
-        initiative = get_initiative(uow, initiative_id)
+        row = uow.session.execute(
+            select(
+                Initiative,
+                Area,
+                m.display_name,
+                k.supporters,
+                k.volunteers,
+                target.c.id,
+                target.c.title,
+                select(func.count())
+                .where(r.initiative_id == i.id, r.visibility == Visibility.VISIBLE)
+                .scalar_subquery(),
+                exists().where(
+                    counters_table.c.counter_to_id == i.id, counters_table.c.visibility == Visibility.VISIBLE
+                ),
+                *viewer,
+            )
+            .join(Area, tables.areas.c.id == i.area_id)
+            .join(tables.members, m.id == i.author_id)
+            .outerjoin(tables.initiative_counts, k.initiative_id == i.id)
+            .outerjoin(
+                target, and_(target.c.id == i.counter_to_id, target.c.visibility == Visibility.VISIBLE)
+            )
+            .where(i.id == initiative_id)
+        ).first()
+        if row is None:
+            raise NotFound("error.initiative_not_found", id=initiative_id)
+        (initiative, area, author_name, supporters, volunteers, target_id, target_title, responses,
+         has_counters, viewer_support, viewer_follows, viewer_has_mandate) = row  # fmt: skip
+        if initiative.visibility == Visibility.REMOVED:
+            raise NotFound("error.initiative_removed", id=initiative_id)
         ensure_readable(uow, initiative, viewer_id)
-        area = get_area(uow, initiative.area_id)
-        author = get_member(uow, initiative.author_id)
-        counted = counts.counts_of(uow, initiative_id)
-        counter_to = None
-        if initiative.counter_to_id is not None:
-            row = uow.session.execute(
-                select(i.id, i.title).where(
-                    i.id == initiative.counter_to_id, i.visibility == Visibility.VISIBLE
+        counters: tuple[tuple[int, str], ...] = ()
+        if has_counters:
+            counters = tuple(
+                (int(c[0]), str(c[1]))
+                for c in uow.session.execute(
+                    select(i.id, i.title)
+                    .where(i.counter_to_id == initiative_id, i.visibility == Visibility.VISIBLE)
+                    .order_by(i.id)
+                    .limit(10)
                 )
-            ).first()
-            counter_to = (int(row[0]), str(row[1])) if row else None
-        counters = tuple(
-            (int(r[0]), str(r[1]))
-            for r in uow.session.execute(
-                select(i.id, i.title)
-                .where(i.counter_to_id == initiative_id, i.visibility == Visibility.VISIBLE)
-                .order_by(i.id)
-                .limit(10)
-            )
-        )
-        r = tables.responses.c
-        responses = int(
-            uow.session.scalar(
-                select(func.count()).where(
-                    r.initiative_id == initiative_id, r.visibility == Visibility.VISIBLE
-                )
-            )
-            or 0
-        )
-        viewer_support = None
-        viewer_follows = False
-        if viewer_id is not None:
-            s, f = tables.supports.c, tables.follows.c
-            viewer_support = uow.session.scalar(
-                select(s.kind).where(s.initiative_id == initiative_id, s.member_id == viewer_id)
-            )
-            viewer_follows = (
-                uow.session.scalar(
-                    select(f.id).where(
-                        f.member_id == viewer_id,
-                        f.target_type == FollowTarget.INITIATIVE,
-                        f.target_key == str(initiative_id),
-                    )
-                )
-                is not None
             )
         assert initiative.id is not None
         return InitiativeView(
@@ -351,23 +369,41 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
             status=initiative.status,
             visibility=initiative.visibility,
             goal=initiative.goal,
-            supporters=counted.supporters,
-            volunteers=counted.volunteers,
+            supporters=int(supporters or 0),
+            volunteers=int(volunteers or 0),
             author_id=initiative.author_id,
-            author_name=author.display_name,
+            author_name=author_name,
             created_at=initiative.created_at,
             expires_at=initiative.expires_at,
             awaiting_response_days=initiative.awaiting_response_days(uow.now()),
-            counter_to=counter_to,
+            counter_to=(int(target_id), str(target_title)) if target_id is not None else None,
             counters=counters,
-            responses=responses,
+            responses=int(responses or 0),
             viewer_support=viewer_support,
-            viewer_follows=viewer_follows,
+            viewer_follows=bool(viewer_follows),
             viewer_is_author=viewer_id == initiative.author_id,
-            viewer_is_official_here=viewer_id is not None and _official_over(uow, viewer_id, area),
+            viewer_is_official_here=viewer_id is not None
+            and bool(viewer_has_mandate)
+            and _official_over(uow, viewer_id, area),
             viewer_may_edit=viewer_id == initiative.author_id
             and initiative.editable(other_supporters(uow, initiative)),
         )
+
+
+def _viewer_columns(initiative_id: int, viewer_id: int) -> tuple[Any, Any, Any]:
+    """What the viewer did to the initiative, as columns of the card's
+    statement: their support's kind, whether they follow it, whether they
+    hold any active mandate (only then are their mandates read)."""
+    s, f, md = tables.supports.c, tables.follows.c, tables.mandates.c
+    return (
+        select(s.kind).where(s.initiative_id == initiative_id, s.member_id == viewer_id).scalar_subquery(),
+        exists().where(
+            f.member_id == viewer_id,
+            f.target_type == FollowTarget.INITIATIVE,
+            f.target_key == str(initiative_id),
+        ),
+        exists().where(md.member_id == viewer_id, md.revoked_at.is_(None)),
+    )
 
 
 def withdraw_initiative(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:

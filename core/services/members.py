@@ -140,7 +140,6 @@ def enter(
             uow.commit()
         member = found.member
         assert member.id is not None
-        uow.keep(member)  # the command's services read it from the session
         return MemberView(
             id=member.id,
             display_name=member.display_name,

@@ -14,7 +14,7 @@ from sqlalchemy.pool import StaticPool
 from core.storage.mapping import map_domain
 from core.storage.tables import metadata
 
-__all__ = ["READS_FIRST", "Database", "is_refused_upgrade"]
+__all__ = ["KEPT", "READS_FIRST", "Database", "is_refused_upgrade"]
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 #: The execution option of a connection whose transaction reads first: on
 #: SQLite it begins deferred (no write lock until it writes, if ever).
 READS_FIRST = "possibles_reads_first"
+
+#: The key of ``Session.info`` holding the entities a session keeps alive
+#: (UnitOfWork.transaction's keep_loaded): a list, present only where entities are kept.
+KEPT = "possibles_kept"
 
 #: SQLite's primary result code for "the database is locked".
 _SQLITE_BUSY = 5
@@ -57,6 +61,7 @@ class Database:
         elif schema:
             _use_schema(self.engine, schema)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.sessions, "loaded_as_persistent", _keep_loaded)
 
     @property
     def is_sqlite(self) -> bool:
@@ -94,6 +99,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _keep_loaded(session: Session, instance: object) -> None:
+    # The identity map holds entities weakly: without this, an entity read
+    # by one service and dropped would be read again by the next one.
+    kept = session.info.get(KEPT)
+    if kept is not None:
+        kept.append(instance)
 
 
 def _use_schema(engine: Engine, schema: str) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.clock import Clock, utcnow
 from core.domain.events import DomainEvent
 from core.storage import outbox
-from core.storage.database import READS_FIRST, Database, is_refused_upgrade
+from core.storage.database import KEPT, READS_FIRST, Database, is_refused_upgrade
 
 __all__ = ["UnitOfWork", "in_one_transaction"]
 
@@ -54,15 +54,20 @@ class UnitOfWork:
         self.events: list[DomainEvent] = []
         self._depth = 0
         self._writes = True
+        self._keeps = False
         self._commit_asked = False
 
     @property
     def is_open(self) -> bool:
         return self._depth > 0
 
-    def transaction(self, *, writes: bool = True) -> Self:
+    def transaction(self, *, writes: bool = True, keep_loaded: bool = False) -> Self:
         """``with uow.transaction(writes=False): ...``: the next outermost
         ``with`` opens a read transaction (``writes`` False) or a write one.
+
+        ``keep_loaded`` keeps every entity the transaction reads until it
+        ends, so reading one again (``session.get``) costs no statement: for
+        a command, which reads little; not for a job walking a large table.
 
         A read transaction may still write: on SQLite it then tries to take
         the write lock, which fails at once when another connection holds it
@@ -70,6 +75,7 @@ class UnitOfWork:
         if self._depth:
             raise RuntimeError("this unit of work is already open")
         self._writes = writes
+        self._keeps = keep_loaded
         return self
 
     def __enter__(self) -> Self:
@@ -77,6 +83,8 @@ class UnitOfWork:
         if self._depth > 1:
             return self  # joins the open transaction
         self.session = self.database.sessions()
+        if self._keeps:
+            self.session.info[KEPT] = []
         self.events = []
         self._commit_asked = False
         if not self._writes:
@@ -95,6 +103,7 @@ class UnitOfWork:
         if self._depth:
             return  # the outermost ``with`` decides
         self._writes = True
+        self._keeps = False
         try:
             if exc_type is None and self._commit_asked:
                 self.session.commit()
@@ -103,13 +112,6 @@ class UnitOfWork:
             # close() rolls back whatever was not committed without expiring
             # the objects read: they leave detached but readable.
             self.session.close()
-
-    def keep(self, entity: object) -> None:
-        """Hold ``entity`` until the transaction ends. The session's identity
-        map holds its entities weakly: an entity nobody refers to is dropped
-        and read again by the next ``session.get``; one kept here (the member
-        speaking) is read once per command."""
-        self.session.info.setdefault("kept", []).append(entity)
 
     def now(self) -> datetime:
         return self.clock()
@@ -139,7 +141,8 @@ class UnitOfWork:
 def in_one_transaction(
     uow_factory: Callable[[], UnitOfWork], work: Callable[[UnitOfWork], T], *, writes: bool
 ) -> T:
-    """``work(uow)`` inside one transaction, committed at the end when asked.
+    """``work(uow)`` inside one transaction, committed at the end when asked;
+    the entities it reads are kept until then (read once per command).
 
     ``writes`` False begins a read transaction. When such a transaction must
     write after all (a first contact, say) and SQLite refuses it the write
@@ -150,15 +153,15 @@ def in_one_transaction(
     """
     uow = uow_factory()
     if writes:
-        with uow.transaction(writes=True):
+        with uow.transaction(writes=True, keep_loaded=True):
             return work(uow)
     try:
-        with uow.transaction(writes=False):
+        with uow.transaction(writes=False, keep_loaded=True):
             return work(uow)
     except OperationalError as error:
         if not is_refused_upgrade(error):
             raise
         log.info("a read transaction had to write and could not: running it again with the write lock")
     uow = uow_factory()
-    with uow.transaction(writes=True):
+    with uow.transaction(writes=True, keep_loaded=True):
         return work(uow)

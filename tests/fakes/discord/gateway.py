@@ -57,6 +57,7 @@ class Gateway:
     ) -> None:
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.ack_delay = 0.05
         self.allowed_intents = allowed_intents
         self._ready = ready
         self._guilds_for = guilds_for
@@ -89,7 +90,10 @@ class Gateway:
                 self._remember(payload)
                 op = payload.get("op")
                 if op == HEARTBEAT:
-                    outbox.put_nowait({"op": HEARTBEAT_ACK})
+                    # Acknowledged after a network-like delay: an instant ACK can overtake
+                    # discord.py's own bookkeeping of the send and make it warn of a late one.
+                    loop = asyncio.get_running_loop()
+                    loop.call_later(self.ack_delay, outbox.put_nowait, {"op": HEARTBEAT_ACK})
                 elif op == IDENTIFY:
                     session = self._identify(payload.get("d") or {}, outbox)
                     if session is None:

@@ -1,0 +1,288 @@
+"""``possibles run`` as a subprocess against the fake Discord (REST and gateway):
+an admin makes a channel the moderators' channel; Alice proposes through the
+modal, Bob joins with the card's button, three people report it; the review
+item arrives in the moderators' channel; the process is restarted, a
+non-moderator's press on the old card is refused, the moderator's Dismiss
+edits it for everyone and the initiative is visible again. Every message,
+edit and follow-up goes out with mentions disabled. Then one initiative seen
+from Telegram and Discord through one database."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.console import possibles
+from tests.fakes.discord import Channel, FakeDiscord, Guild, Interaction, Member, StoredMessage
+from tests.fakes.telegram import FakeTelegramThread
+from tests.fakes.telegram import StoredMessage as TelegramMessage
+
+GUILD = 700_000_000_000_000_001
+GENERAL, MODERATORS = 700_000_000_000_000_010, 700_000_000_000_000_011
+ALICE, BOB, MIA, ROOT, NOSY = 601, 602, 603, 604, 605
+REPORTERS = (611, 612, 613)
+TITLE = "Trees @everyone come"
+NO_MENTIONS = {"parse": []}
+
+
+def server() -> Guild:
+    english = [Member(user, f"user{user}", locale="en-US") for user in (NOSY, *REPORTERS)]
+    return Guild(
+        GUILD,
+        name="Quartier",
+        channels=[Channel(GENERAL, "general"), Channel(MODERATORS, "moderators")],
+        members=[
+            Member(ALICE, "alice", global_name="Alice", locale="en-US"),
+            Member(BOB, "bob", global_name="Bob", locale="fr"),
+            Member(MIA, "mia", global_name="Mia", locale="en-US"),
+            Member(ROOT, "root", global_name="Root", locale="en-US", owner=True),
+            *english,
+        ],
+    )
+
+
+class Run:
+    """One ``possibles run`` process talking to the fake Discord (and the fake Telegram when given)."""
+
+    def __init__(self, tmp_path: Path, fake: FakeDiscord, telegram: Any = None) -> None:
+        self.tmp_path = tmp_path
+        self.fake = fake
+        self.telegram = telegram
+        self.database = f"sqlite:///{tmp_path / 'possibles.db'}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.runs = 0
+
+    def start(self) -> None:
+        """Every role (Discord, Telegram when configured, the scheduler, the sender, the web pages);
+        ready once its gateway session is up and its commands are registered."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
+        env.update(self.fake.env(), PYTHONUTF8="1", POSSIBLES_LOG_LEVEL="INFO", POSSIBLES_WEB__PORT="0")
+        if self.telegram is not None:
+            env.update(self.telegram.env())
+        self.runs += 1
+        sessions_before = len(self.fake.gateway.sessions)
+        log = (self.tmp_path / f"run{self.runs}.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from bots.cli import main; main()", "run", "--database", self.database],
+            cwd=self.tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait(
+            lambda: (
+                len(self.fake.gateway.sessions) > sessions_before
+                and self.fake.sessions()
+                and self.fake.commands()
+            ),
+            90,
+        )
+        if self.telegram is not None:
+            self.wait(lambda: any(c.method == "getUpdates" for c in self.telegram.requests), 60)
+
+    def stop(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(60)
+        self.process = None
+        return code
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.tmp_path.glob("run*.log")))
+
+    def wait(self, predicate: Callable[[], Any], timeout: float = 30) -> Any:
+        try:
+            return self.fake.wait_for_sync(predicate, timeout)
+        except TimeoutError as error:
+            raise AssertionError(f"{error}\nthe bot said:\n{self.logs()[-5000:]}") from None
+
+    def cli(self, *args: str) -> str:
+        return possibles(*args, "--database", self.database, cwd=self.tmp_path).stdout
+
+    # --- acting as members ----------------------------------------------------------
+
+    def answered(self, ix: Interaction) -> Interaction:
+        """Wait until the bot has answered ``ix`` and sent what it answers with."""
+        self.wait(lambda: ix.callbacks and (ix.callbacks[0].type in (6, 7, 8, 9) or ix.replies))
+        self.wait(lambda: not (ix.response and ix.response.flags & 128))  # not still "thinking…"
+        return ix
+
+    def run(self, user: int, command: str, channel: int = GENERAL, **options: Any) -> Interaction:
+        return self.answered(self.fake.slash(user, command, options, guild_id=GUILD, channel_id=channel))
+
+    def press(self, user: int, message: StoredMessage, prefix: str) -> Interaction:
+        """``user`` presses the button whose custom_id starts with ``prefix`` on ``message`` as it is now."""
+        current = self.fake.message(message.id)
+        custom_id = next((c for c in current.custom_ids if c.startswith(prefix)), None)
+        assert custom_id is not None, f"no {prefix}… button on {current.custom_ids}"
+        return self.answered(self.fake.press(user, current, custom_id))
+
+    def answer(self, user: int, prompt: StoredMessage, text: str) -> Interaction:
+        """The prompt's Answer button, then its modal, filled with ``text``."""
+        opened = self.press(user, prompt, "possibles:answer")
+        assert opened.modal is not None
+        return self.answered(self.fake.submit_modal(user, opened, {"text": text}))
+
+
+def latest(ix: Interaction) -> StoredMessage:
+    """What the member sees now: the last message of the answer, or the message it edited."""
+    if ix.replies:
+        return ix.replies[-1]
+    assert ix.response is not None, ix.callbacks
+    return ix.response
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[Run]:
+    # Discord allows 3 s before the first answer (the fake's own tests hold it to that: 10062);
+    # a loaded test machine may be slower than any server, so the story allows 10.
+    with FakeDiscord([server()], callback_deadline=10.0) as fake:
+        runner = Run(tmp_path, fake)
+        try:
+            yield runner
+        finally:
+            runner.kill()
+
+
+def propose(run: Run, user: int, title: str, description: str) -> StoredMessage:
+    """/initiative propose: the modal, then the area (typed in the answer modal, then picked),
+    the topic and Publish; the published card."""
+    opened = run.run(user, "initiative propose")
+    assert opened.modal is not None and [c.type for c in opened.callbacks] == [9]
+    where = latest(
+        run.answered(run.fake.submit_modal(user, opened, {"title": title, "description": description}))
+    )
+    assert "Where?" in where.text()
+    areas = latest(run.answer(user, where, "Rhône"))
+    topics = latest(run.press(user, areas, "v1:pa:89"))
+    assert "Which topic?" in topics.text()
+    confirm = latest(run.press(user, topics, "v1:pt:0"))
+    assert "Ready to publish" in confirm.text() and "Rhône" in confirm.text()
+    return latest(run.press(user, confirm, "v1:pc"))
+
+
+def test_the_moderation_story_on_discord(run: Run) -> None:
+    fake = run.fake
+    run.start()
+    assert {"initiative", "possibles", "queue", "Report to moderators"} <= {
+        c["name"] for c in fake.commands()
+    }
+
+    # An admin makes #moderators the moderators' channel; Mia is a moderator.
+    for member in (ROOT, MIA):
+        run.run(member, "start")
+    run.cli("admin", "grant", f"discord:{ROOT}", "admin")
+    run.cli("admin", "grant", f"discord:{MIA}", "moderator")
+    assert "moderators' group" in latest(run.run(ROOT, "possibles modchannel", MODERATORS)).text()
+
+    # Alice proposes through the modal; the "@everyone" of her title pings no one.
+    card = propose(run, ALICE, TITLE, "Ten lime trees and two benches on the square.")
+    assert "Published! Initiative #1 is online." in card.text() and TITLE in card.text()
+    assert card.ephemeral and card.allowed_mentions == NO_MENTIONS
+
+    # Bob (French) shows it in #general and joins with the card's button.
+    shown = latest(run.run(BOB, "initiative show", initiative="1"))
+    assert not shown.ephemeral and shown.channel_id == GENERAL and TITLE in shown.text()
+    joined = latest(run.press(BOB, shown, "v1:j:"))
+    assert joined.ephemeral and "Vous soutenez n°1" in joined.text() and "2 soutiens" in joined.text()
+
+    # The moderators' channel answers one 429 first: the review item still arrives, once.
+    fake.fail_next(429, method="POST", path=rf"/channels/{MODERATORS}/messages", retry_after=0.5)
+    # Two report with the card's button, one with the message menu: a form, the reason and a note.
+    for reporter in REPORTERS:
+        if reporter == REPORTERS[-1]:
+            form = run.answered(
+                fake.message_command(reporter, "Report to moderators", fake.message(shown.id))
+            )
+        else:
+            form = run.press(reporter, shown, "v1:r:")
+        assert form.modal is not None, form.callbacks
+        values: dict[str, str | list[str]] = {"reason": ["spam"]}
+        if reporter == REPORTERS[0]:
+            values["note"] = "Copied from an ad @here"
+        thanks = latest(run.answered(fake.submit_modal(reporter, form, values)))
+        assert "Thank you, the moderators will look at it." in thanks.text()
+
+    def review_items() -> list[StoredMessage]:
+        return [m for m in fake.messages(MODERATORS) if any(c.startswith("v1:md:") for c in m.custom_ids)]
+
+    (review,) = run.wait(review_items, 60)
+    assert "spam ×3" in review.text() and TITLE in review.text() and review.allowed_mentions == NO_MENTIONS
+    assert [r.status for r in fake.requests if r.route.startswith(f"POST /channels/{MODERATORS}/")] == [
+        429,
+        200,
+    ]
+    assert (
+        "hidden pending the moderators' review"
+        in latest(run.run(NOSY, "initiative show", initiative="1")).text()
+    )
+
+    # The process stops cleanly and starts again: the old card's buttons still answer.
+    assert run.stop() == 0
+    run.start()
+
+    # Someone who is not a moderator presses Dismiss: refused to them alone, nothing changes.
+    refused = run.press(NOSY, review, "v1:md:1:dismiss")
+    (alert,) = refused.replies
+    assert alert.ephemeral and "This is for moderators only." in alert.text()
+    assert fake.message(review.id).edits == 0
+    assert "hidden pending" in latest(run.run(NOSY, "initiative show", initiative="1")).text()
+
+    # Mia dismisses: the item is edited for everyone, naming her, its buttons gone.
+    run.press(MIA, review, "v1:md:1:dismiss")
+    decided = run.wait(lambda: (m := fake.message(review.id)).edits and m)
+    assert "Mia" in decided.text() and decided.custom_ids == [] and decided.allowed_mentions == NO_MENTIONS
+    visible = latest(run.run(NOSY, "initiative show", initiative="1")).text()
+    assert "hidden" not in visible.lower() and TITLE in visible
+
+    # Bob's card from before the restart: its Join still works, for someone new.
+    rejoined = latest(run.press(NOSY, shown, "v1:j:"))
+    assert "You support #1" in rejoined.text() and "3 supporters" in rejoined.text()
+
+    assert run.stop() == 0
+    sent = [(m.id, body) for m in fake.all_messages() for body in m.history]
+    assert sent and all(body.get("allowed_mentions") == NO_MENTIONS for _, body in sent), [
+        (i, b) for i, b in sent if b.get("allowed_mentions") != NO_MENTIONS
+    ]
+    refusals = [r for r in fake.requests if r.status >= 400 and r.fault is None]
+    assert refusals == [], refusals
+    assert "Traceback" not in run.logs()
+
+
+def test_one_initiative_seen_from_telegram_and_discord(tmp_path: Path) -> None:
+    """Both front ends in one process on one database: a Telegram member and a Discord member
+    support the same initiative, and each sees the other's support counted."""
+    with FakeTelegramThread() as tg, FakeDiscord([server()], callback_deadline=10.0) as fake:
+        run = Run(tmp_path, fake, telegram=tg)
+        try:
+            run.start()
+            propose(run, ALICE, "Shared benches on the square", "Benches for everyone, on both apps.")
+            shown = latest(run.run(NOSY, "initiative show", initiative="1"))
+            assert "You support #1" in latest(run.press(NOSY, shown, "v1:j:")).text()
+
+            count = len(tg.messages(42))
+            tg.user_sends(42, "/join 1", language_code="en", first_name="Tess")
+            run.wait(lambda: any("You support #1" in (m.text or "") for m in tg.messages(42)[count:]))
+            said: TelegramMessage = next(
+                m for m in tg.messages(42)[count:] if "You support #1" in (m.text or "")
+            )
+            assert "3 supporters" in (said.text or "")
+
+            seen = latest(run.run(BOB, "initiative show", initiative="1")).text()
+            assert re.search(r"\b3 soutiens\b", seen), seen
+            assert run.stop() == 0
+        finally:
+            run.kill()

@@ -465,3 +465,19 @@ def test_the_respond_form_gives_the_position_then_the_text_and_refuses_a_forged_
     assert forged.calls == []  # a value the form never offered reaches no core press
     ((name, kwargs),) = interaction.calls.made
     assert name == "send_message" and "Ce bouton n'est plus valide." in str(kwargs["embeds"][0].description)
+
+
+def test_configured_shards_make_an_auto_sharded_client_for_this_process_share() -> None:
+    from pydantic import SecretStr
+
+    from bots.discord.app import DiscordFrontEnd
+    from core.bootstrap import Runtime
+    from core.config import DiscordSettings
+
+    plain = DiscordSettings(token=SecretStr("x"))
+    sharded = DiscordSettings(token=SecretStr("x"), shard_count=4, shard_ids=[2, 3])
+    one = DiscordFrontEnd(Runtime.open(Settings(database_url="sqlite://", discord=plain)))
+    assert type(one.client) is discord.Client
+    two = DiscordFrontEnd(Runtime.open(Settings(database_url="sqlite://", discord=sharded)))
+    assert isinstance(two.client, discord.AutoShardedClient)
+    assert two.client.shard_count == 4 and two.client.shard_ids == [2, 3]

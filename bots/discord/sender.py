@@ -76,6 +76,8 @@ def outcome_of(error: BaseException) -> Outcome:
     if isinstance(error, discord.HTTPException):
         if error.status == 429:
             return Outcome(OutcomeKind.RETRY_AFTER, retry_after=_retry_after(error), error=text)
+        if error.status == 401:  # the token, refused: nothing was sent, an operator must act
+            return Outcome(OutcomeKind.TRANSIENT, error=text)
         if error.code in UNREACHABLE_CODES or isinstance(error, discord.Forbidden):
             return Outcome(OutcomeKind.UNREACHABLE, error=text)
         if isinstance(error, discord.DiscordServerError) or error.status >= 500:
@@ -90,9 +92,9 @@ def outcome_of(error: BaseException) -> Outcome:
         return Outcome(OutcomeKind.TRANSIENT, error=text)
     if isinstance(error, aiohttp.ClientError | OSError | discord.GatewayNotFound):
         return Outcome(OutcomeKind.TRANSIENT, error=text)
-    if isinstance(error, discord.LoginFailure):
-        return Outcome(OutcomeKind.TRANSIENT, error=text)
-    return Outcome(OutcomeKind.REJECTED, error=text)
+    # Anything else (the client closing at shutdown, a bug): Discord never said
+    # no, so it is tried again later, up to the attempts allowed.
+    return Outcome(OutcomeKind.TRANSIENT, error=text)
 
 
 def _partial(channel: discord.abc.Messageable, message_id: int) -> discord.PartialMessage:
@@ -113,15 +115,22 @@ class DiscordSender:
         self.client = client
         self.limits = limits
         #: Set for a sender of its own: it logs in (REST only) at its first send.
+        #: Without it the client is the front end's, logged in by its serve().
         self._token = token
         self._login = asyncio.Lock()
 
-    async def _ready(self) -> None:
-        if self._token is None or self.client.user is not None:
-            return
+    async def _ready(self) -> bool:
+        """Whether the client can call Discord (logged in); a sender of its own logs in."""
+        if self.client.is_closed() and self._token is None:
+            return False  # the front end stopped: what is left goes after the next start
+        if self.client.user is not None:
+            return True
+        if self._token is None:
+            return False
         async with self._login:
             if self.client.user is None:
                 await self.client.login(self._token)
+        return True
 
     async def _channel(self, message: Outgoing) -> discord.abc.Messageable:
         target = int(message.address)
@@ -145,7 +154,9 @@ class DiscordSender:
         parts = render_cards(message.cards)
         ids: list[int] = []
         try:
-            await self._ready()
+            if not await self._ready():
+                # The front end is not logged in yet: nothing left; later, it will be.
+                return Outcome(OutcomeKind.TRANSIENT, error="not connected to Discord yet")
             channel = await self._channel(message)
             if message.edit_ref:
                 old = _refs(message.edit_ref)
@@ -173,7 +184,7 @@ class DiscordSender:
                     len(parts),
                     error,
                 )
-            if outcome.kind == OutcomeKind.REJECTED and not isinstance(error, discord.HTTPException):
+            if not isinstance(error, discord.HTTPException | OSError | TimeoutError):
                 log.exception("delivery %s failed unexpectedly", message.delivery_id)
             return outcome
         return Outcome(OutcomeKind.SENT, ref=",".join(map(str, ids)))

@@ -261,7 +261,10 @@ class StubClient:
     def __init__(self, channel: StubChannel) -> None:
         self.channel = channel
         self.dms: list[int] = []
-        self.user = object()
+        self.user: object | None = object()
+
+    def is_closed(self) -> bool:
+        return False
 
     async def create_dm(self, user: discord.abc.Snowflake) -> StubChannel:
         self.dms.append(user.id)
@@ -316,6 +319,7 @@ def _http_error(kind: type[discord.HTTPException], status: int, code: int, heade
         (_http_error(discord.Forbidden, 403, 50007), OutcomeKind.UNREACHABLE),
         (_http_error(discord.NotFound, 404, 10003), OutcomeKind.UNREACHABLE),
         (_http_error(discord.HTTPException, 400, 50035), OutcomeKind.REJECTED),
+        (_http_error(discord.HTTPException, 401, 0), OutcomeKind.TRANSIENT),
         (_http_error(discord.DiscordServerError, 502, 0), OutcomeKind.TRANSIENT),
         (_http_error(discord.HTTPException, 429, 0, {"Retry-After": "2.5"}), OutcomeKind.RETRY_AFTER),
         (TimeoutError(), OutcomeKind.UNCERTAIN),
@@ -331,6 +335,13 @@ def test_discord_errors_become_outcomes_and_the_sender_never_raises(error: BaseE
 def test_retry_after_is_read_from_discords_header() -> None:
     outcome = outcome_of(_http_error(discord.HTTPException, 429, 0, {"Retry-After": "2.5"}))
     assert outcome.retry_after == 2.5
+
+
+def test_before_the_front_end_is_logged_in_nothing_is_sent_and_it_is_retried_later() -> None:
+    sender, calls, client = _sender()
+    client.user = None
+    outcome = asyncio.run(sender.send(Outgoing(1, "555", (_card(),))))
+    assert outcome.kind == OutcomeKind.TRANSIENT and not calls.made and not client.dms
 
 
 def test_an_address_that_is_no_discord_id_is_rejected() -> None:

@@ -312,6 +312,11 @@ class Interactions:
         try:
             reply: Reply = await asyncio.wait_for(asyncio.shield(task), timeout=FORM_WITHIN)
         except TimeoutError:
+            # Too late for a form: acknowledged now, the core's prompt follows (with buttons).
+            try:
+                await interaction.response.defer()
+            except discord.HTTPException as error:
+                log.warning("could not defer interaction %s: %s", interaction.id, error)
             reply = await task
             await self._answer_press(interaction, reply, speaker, _ephemeral_message(interaction))
             return True

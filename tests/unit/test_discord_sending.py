@@ -492,3 +492,24 @@ def test_configured_shards_make_an_auto_sharded_client_for_this_process_share() 
     two = DiscordFrontEnd(Runtime.open(Settings(database_url="sqlite://", discord=sharded)))
     assert isinstance(two.client, discord.AutoShardedClient)
     assert two.client.shard_count == 4 and two.client.shard_ids == [2, 3]
+
+
+def test_a_slow_respond_is_acknowledged_in_time_and_its_prompt_follows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from bots.discord import interactions as module
+
+    monkeypatch.setattr(module, "FORM_WITHIN", 0.01)
+
+    class Slow(Recording):
+        def press(self, speaker: Any, payload: str) -> Reply:
+            time.sleep(0.2)
+            return super().press(speaker, payload)
+
+    interaction = StubInteraction(discord.InteractionType.component, message=True)
+    asyncio.run(Interactions(Slow([_position_prompt()]), "fr").on_press(interaction, build("or", 1)))  # type: ignore[arg-type]
+    names = [name for name, _ in interaction.calls.made]
+    assert names[0] == "defer" and "send_modal" not in names and "followup" in names
+    _check(interaction.calls)

@@ -293,7 +293,7 @@ def run(
         port = _free_port()
         env.update(
             POSSIBLES_TELEGRAM__WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
-            POSSIBLES_TELEGRAM__WEBHOOK_PORT=str(port),
+            POSSIBLES_WEB__PORT=str(port),  # the webhook is a route of the web server
         )
     for action in the_plan.writes + the_plan.warm_up:
         tg.add_user(action.user, language_code="fr")

@@ -12,7 +12,7 @@ Registration; bots/README.md lists the steps of adding one.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -21,7 +21,7 @@ from core.config import Settings
 from core.presentation.answers import Limits
 from notifications.ports import Sender
 
-__all__ = ["FrontEnd", "FrontEndUnavailable", "Registration"]
+__all__ = ["FrontEnd", "FrontEndUnavailable", "Registration", "Webhook", "WebhookFrontEnd"]
 
 
 @runtime_checkable
@@ -39,6 +39,28 @@ class FrontEnd(Protocol):
 
     def sender(self) -> Sender:
         """The notifications' Sender on the same bot (one sender per token)."""
+        ...
+
+
+class Webhook(Protocol):
+    """Updates a platform posts to us (Telegram's webhook), received by the
+    web server (bots.web.webhook) at ``path``, on the web's one port."""
+
+    #: The path it answers POST requests on ("/telegram/hook").
+    path: str
+
+    async def receive(self, headers: Mapping[str, str], body: bytes) -> int:
+        """Check and handle one request; the HTTP status to answer (200 once
+        handled; 403 for a wrong secret, with nothing handled)."""
+        ...
+
+
+@runtime_checkable
+class WebhookFrontEnd(Protocol):
+    """A front end that may take its updates by webhook."""
+
+    def webhook(self) -> Webhook | None:
+        """Its webhook receiver, or None when it fetches updates itself."""
         ...
 
 

@@ -11,11 +11,11 @@ The web is not a chat front end (it sends nothing, so it has no Sender):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from bots.front_end import FrontEnd, FrontEndUnavailable, Registration
+from bots.front_end import FrontEnd, FrontEndUnavailable, Registration, Webhook
 from core.bootstrap import Runtime
 from core.config import Settings
 from notifications.ports import Sender
@@ -85,10 +85,17 @@ def sender_only(name: str, settings: Settings) -> Sender:
     return FRONT_ENDS[name].sender(settings)
 
 
-def web_server(runtime: Runtime) -> WebServer:
-    """The public web pages' server on ``runtime`` (bots.web), not yet listening."""
+def web_server(runtime: Runtime, webhooks: Sequence[Webhook] = (), *, pages: bool = True) -> WebServer:
+    """The web server on ``runtime`` (bots.web), not yet listening: the public
+    pages (unless ``pages`` is False: then only /healthz and /metrics) and
+    the platforms' ``webhooks``."""
     try:
+        from bots.web import metrics
+        from bots.web.app import ROUTES
         from bots.web.server import WebServer
+        from bots.web.webhook import webhook_routes
     except ImportError as error:
         raise FrontEndUnavailable("web", "starlette, uvicorn and jinja2", error) from error
-    return WebServer(runtime)
+    return WebServer(
+        runtime, routes_from=ROUTES if pages else (metrics.routes,), extra_routes=webhook_routes(webhooks)
+    )

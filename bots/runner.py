@@ -6,7 +6,10 @@ token), web (the public pages, on Settings.web's host and port), scheduler
 the outbox and drains deliveries through each platform's sender). With no
 platform token at all, the terminal chat takes the place of the front ends.
 Front ends plug their Sender into notifications here; nothing
-in notifications imports a front end.
+in notifications imports a front end. A front end taking its updates by
+webhook (Telegram with ``webhook_url``) hands its receiver to the web
+server, which then listens even under ``--only telegram`` (the webhook,
+/healthz and /metrics, without the pages).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bots.console import ConsoleSession
+from bots.front_end import Webhook, WebhookFrontEnd
 from bots.registry import FRONT_ENDS, front_end, sender_only, web_server
 from core.bootstrap import Runtime
 from notifications.ports import Sender
@@ -54,6 +58,9 @@ class Plan:
                 log.warning("a %s token is set but possibles has no %s front end yet", name, name)
         #: The public pages, wanted unless --only leaves them out.
         self.web = "web" in wanted
+        #: Telegram takes its updates by webhook: the web server listens for
+        #: them, with the pages or alone (``--only telegram``).
+        self.webhook = "telegram" in self.front_ends and settings.telegram.webhook_url is not None
         self.scheduler = "scheduler" in wanted
         self.sender = "sender" in wanted
         #: No token at all and no --only: talk in the terminal.
@@ -65,6 +72,8 @@ class Plan:
             parts.append("terminal chat")
         if self.web:
             parts.append("web")
+        elif self.webhook:
+            parts.append("webhook")
         if self.scheduler:
             parts.append("scheduler")
         if self.sender:
@@ -102,20 +111,23 @@ async def serve(
     tasks: list[Callable[[asyncio.Event], Coroutine[Any, Any, Any]]] = []
     senders: list[Sender] = []
 
+    webhooks: list[Webhook] = []
     for name in plan.front_ends:
         serving = front_end(name, runtime)
         tasks.append(serving.serve)
         senders.append(serving.sender())
+        if isinstance(serving, WebhookFrontEnd) and (webhook := serving.webhook()) is not None:
+            webhooks.append(webhook)
     if plan.sender:
         # A sender-only process still needs one sender per platform token.
         for name, has_token in plan.tokens.items():
             if has_token and name in FRONT_ENDS and name not in plan.front_ends:
                 senders.append(sender_only(name, runtime.settings))
 
-    if plan.web:
-        web = web_server(runtime)
+    if plan.web or webhooks:
+        web = web_server(runtime, webhooks, pages=plan.web)
         address = web.bind()
-        (announce or log.info)(f"web pages at {address}")
+        (announce or log.info)(f"web pages at {address}" if plan.web else f"webhooks at {address}")
         tasks.append(web.serve)
 
     if plan.console:

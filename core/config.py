@@ -97,10 +97,8 @@ class TelegramSettings(BaseModel):
     #: same address with ``/file/bot`` instead of ``/bot``.
     api_base_url: str = "https://api.telegram.org/bot"
     #: The public HTTPS address Telegram posts updates to; unset: long polling.
+    #: The web server (``web.host``:``web.port``) takes them at its path.
     webhook_url: str | None = None
-    #: Where the webhook server listens (usually behind a reverse proxy).
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = 8443
     #: Checked on every webhook request (X-Telegram-Bot-Api-Secret-Token);
     #: unset: derived from the token, so every worker agrees.
     webhook_secret: SecretStr | None = None

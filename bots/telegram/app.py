@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
@@ -35,6 +35,9 @@ from core.presentation.commands import CommandSpec, visible_commands
 from core.presentation.i18n import LANGUAGES, translate
 from core.services import platform_chats
 from core.services import updates as processed
+
+if TYPE_CHECKING:
+    from bots.telegram.polling import TelegramWebhook
 
 __all__ = ["ALLOWED_UPDATES", "LIMITS", "TelegramFrontEnd"]
 
@@ -82,6 +85,7 @@ class TelegramFrontEnd:
             lambda: self.private_link,
             self.set_commands,
         )
+        self._webhook: TelegramWebhook | None = None
         self._register()
 
     # ------------------------------------------------------------ wiring
@@ -104,6 +108,15 @@ class TelegramFrontEnd:
         """The notifications' Sender, on the same Bot (one per token)."""
         return TelegramSender(self.application.bot)
 
+    def webhook(self) -> TelegramWebhook | None:
+        """With ``webhook_url`` set, the receiver the web server serves at its
+        path (bots.front_end.Webhook); None when updates come by long polling."""
+        if self._webhook is None and self.settings.webhook_url:
+            from bots.telegram.polling import TelegramWebhook
+
+            self._webhook = TelegramWebhook(self)
+        return self._webhook
+
     @property
     def private_link(self) -> str | None:
         return f"https://t.me/{self.username}?start=" if self.username else None
@@ -115,8 +128,9 @@ class TelegramFrontEnd:
         if not await self.start(stop):
             return
         try:
-            if self.settings.webhook_url:
-                await polling.serve_webhook(self, stop)
+            webhook = self.webhook()
+            if webhook is not None:
+                await polling.serve_webhook(self, webhook, stop)
             else:
                 await polling.poll(self, stop)
         finally:

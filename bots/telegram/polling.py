@@ -8,11 +8,13 @@ confirmed by the next getUpdates. An update delivered again after a crash (its
 offset never confirmed) is recognised by core.services.updates and skipped.
 Updates of one chat are handled in order; different chats at the same time.
 
-Webhook: a small aiohttp server (aiohttp comes with discord.py) listening on
-``telegram.webhook_listen``:``webhook_port`` at the path of ``webhook_url``,
-behind the HTTPS reverse proxy that ``webhook_url`` names. Telegram's requests
-are checked with the secret token; an update is answered 200 once handled, so
-Telegram sends it again if we die first, and the same dedupe skips repeats.
+Webhook: a route of the web server (bots.web, on ``web.host``:``web.port``)
+at the path of ``webhook_url``, behind the HTTPS reverse proxy that
+``webhook_url`` names — one port for the pages and the updates; several
+``possibles run --only telegram`` workers may share it (SO_REUSEPORT).
+Telegram's requests are checked with the secret token; an update is answered
+200 once handled, so Telegram sends it again if we die first, and the same
+dedupe skips repeats.
 """
 
 from __future__ import annotations
@@ -22,28 +24,40 @@ import contextlib
 import datetime as dtm
 import hashlib
 import hmac
+import json
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
-from aiohttp import web
 from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bots.metrics import update_handled
 from bots.telegram.app import ALLOWED_UPDATES
-from bots.telegram.sender import retry_after_seconds
+from bots.telegram.sender import PLATFORM, retry_after_seconds
 from core.services import updates as processed
 
 if TYPE_CHECKING:
     from bots.telegram.app import TelegramFrontEnd
 
-__all__ = ["lane_of", "poll", "process_batch", "serve_webhook", "webhook_secret"]
+__all__ = [
+    "SECRET_HEADER",
+    "TelegramWebhook",
+    "lane_of",
+    "poll",
+    "process_batch",
+    "serve_webhook",
+    "webhook_secret",
+]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: The header Telegram sends the webhook's secret token in.
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 #: Forget handled update ids this often.
 PRUNE_EVERY = 3600.0
@@ -69,6 +83,7 @@ async def process_batch(front_end: TelegramFrontEnd, batch: list[Update]) -> boo
     async def run(lane: list[Update]) -> None:
         for update in lane:
             await front_end.process(update)
+            update_handled(PLATFORM)
 
     results = await asyncio.gather(*(run(lane) for lane in lanes.values()), return_exceptions=True)
     failures = [r for r in results if isinstance(r, BaseException)]
@@ -177,55 +192,62 @@ class _Lanes:
                 self.locks[lane] = (lock, users - 1)
 
 
-async def serve_webhook(front_end: TelegramFrontEnd, stop: asyncio.Event) -> None:
-    """Receive updates on a webhook until ``stop``; see the module docstring."""
-    settings = front_end.settings
-    assert settings.webhook_url is not None
-    secret = webhook_secret(front_end)
-    path = urlparse(settings.webhook_url).path or "/"
-    lanes = _Lanes()
-    bot = front_end.application.bot
+class TelegramWebhook:
+    """Telegram's webhook requests, served by the web server (bots.web.webhook)
+    at the path of ``telegram.webhook_url``: the secret token checked first
+    (403, nothing read, when it is wrong), then the update handled in its
+    chat's lane and answered 200 once handled — 500 otherwise, so that
+    Telegram sends it again. Until the bot is initialised, 503: Telegram
+    retries."""
 
-    async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
-            return web.Response(status=403)
+    def __init__(self, front_end: TelegramFrontEnd) -> None:
+        settings = front_end.settings
+        assert settings.webhook_url is not None
+        self.front_end = front_end
+        self.path = urlparse(settings.webhook_url).path or "/"
+        self.secret = webhook_secret(front_end)
+        self.lanes = _Lanes()
+        self.ready = False
+
+    async def receive(self, headers: Mapping[str, str], body: bytes) -> int:
+        """The HTTP status to answer Telegram with, once the update is handled."""
+        given = headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode("utf-8", "replace"), self.secret.encode()):
+            return 403
+        if not self.ready:
+            return 503
         try:
-            data: Any = await request.json()
-            update = Update.de_json(data, bot)
+            data: Any = json.loads(body)
+            update = Update.de_json(data, self.front_end.application.bot)
         except Exception:
             log.warning("a webhook request that is not an update", exc_info=True)
-            return web.Response(status=400)
+            return 400
         try:
-            await lanes.run(lane_of(update), lambda: front_end.process(update))
+            await self.lanes.run(lane_of(update), lambda: self.front_end.process(update))
         except Exception:
             log.error(
                 "update %s could not be handled; Telegram will send it again", update.update_id, exc_info=True
             )
-            return web.Response(status=500)
-        return web.Response(text="ok")
+            return 500
+        update_handled(PLATFORM)
+        return 200
 
-    app = web.Application()
-    app.router.add_post(path, receive)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    # reuse_port: several worker processes may serve one port, the kernel spreading the connections.
-    site = web.TCPSite(runner, settings.webhook_listen, settings.webhook_port, reuse_port=True)
-    await site.start()
+
+async def serve_webhook(front_end: TelegramFrontEnd, webhook: TelegramWebhook, stop: asyncio.Event) -> None:
+    """Tell Telegram where to post updates, and take them (through the web
+    server, which serves ``webhook``) until ``stop``."""
+    settings = front_end.settings
+    bot = front_end.application.bot
+    webhook.ready = True
     try:
         await front_end.calls.call(
             lambda: bot.set_webhook(
-                settings.webhook_url or "", secret_token=secret, allowed_updates=ALLOWED_UPDATES
+                settings.webhook_url or "", secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES
             )
         )
-        log.info(
-            "Telegram webhook at %s (listening on %s:%s)",
-            settings.webhook_url,
-            settings.webhook_listen,
-            settings.webhook_port,
-        )
+        log.info("Telegram webhook at %s (the web server takes it at %s)", settings.webhook_url, webhook.path)
         await _prune(front_end)
         await stop.wait()
     finally:
         # The webhook stays set: Telegram keeps the updates until we are back.
-        await runner.cleanup()
+        webhook.ready = False

@@ -101,10 +101,14 @@ async def _crash(request: Request, error: Exception) -> Response:
 
 
 def build_app(
-    runtime: Runtime, *, routes_from: Sequence[Callable[[], list[BaseRoute]]] = ROUTES
+    runtime: Runtime,
+    *,
+    routes_from: Sequence[Callable[[], list[BaseRoute]]] = ROUTES,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """The public web app on ``runtime`` (its settings, database and clock)."""
-    routes = [route for module_routes in routes_from for route in module_routes()]
+    """The public web app on ``runtime`` (its settings, database and clock).
+    ``extra_routes`` come first: the platforms' webhooks (bots.web.webhook)."""
+    routes = [*extra_routes, *(route for module_routes in routes_from for route in module_routes())]
     routes.append(Mount("/static", app=StaticFiles(packages=[("bots.web", "static")]), name="static"))
     app = Starlette(
         routes=routes,

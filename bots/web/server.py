@@ -7,11 +7,12 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import uvicorn
+from starlette.routing import BaseRoute
 
-from bots.web.app import build_app
+from bots.web.app import ROUTES, build_app
 from bots.web.errors import WebUnavailable
 from core.bootstrap import Runtime
 
@@ -34,8 +35,18 @@ class WebServer:
 
     name = "web"
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        routes_from: Sequence[Callable[[], list[BaseRoute]]] = ROUTES,
+        extra_routes: Sequence[BaseRoute] = (),
+    ) -> None:
         self.runtime = runtime
+        #: What build_app mounts (see there): all the pages, or less for a
+        #: process that only takes a platform's webhook.
+        self.routes_from = routes_from
+        self.extra_routes = extra_routes
         self._socket: socket.socket | None = None
 
     @property
@@ -58,6 +69,10 @@ class WebServer:
                 listening = socket.socket(family, kind, proto)
                 try:
                     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    if hasattr(socket, "SO_REUSEPORT"):
+                        # Several workers (possibles run --only telegram, with a
+                        # webhook) listen on one port; the kernel spreads the connections.
+                        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
                     listening.bind(address)
                     listening.listen(2048)
                 except OSError:
@@ -77,7 +92,7 @@ class WebServer:
         self.bind()
         assert self._socket is not None
         config = uvicorn.Config(
-            build_app(self.runtime),
+            build_app(self.runtime, routes_from=self.routes_from, extra_routes=self.extra_routes),
             log_config=None,  # the project's logging, not uvicorn's
             access_log=False,
             lifespan="off",

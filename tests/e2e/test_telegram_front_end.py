@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bots.registry import web_server
 from bots.telegram import TelegramFrontEnd
 from bots.telegram.polling import poll, process_batch, webhook_secret
 from core.bootstrap import Runtime
@@ -461,41 +462,56 @@ def _free_port() -> int:
 
 
 def test_webhook_mode_receives_updates_checks_the_secret_and_skips_repeats(tmp_path: Path) -> None:
+    """The webhook is a route of the web server: one port for the pages and the updates."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/telegram/hook"
 
     async def test() -> None:
-        telegram = {"webhook_url": url, "webhook_port": port}
-        async with bot(tmp_path, telegram=telegram) as (tg, runtime):
-            await tg.wait_for(lambda: tg.webhook.get("url") == url)
-            tg.user_sends(42, "/start", language_code="en")
-            assert "Welcome" in (await reply_to(tg, 42, 1)).text
-            ((update_id, status),) = await tg.wait_for(lambda: tg.webhook_deliveries)
-            assert status == 200  # answered once handled
+        async with FakeTelegram(rate_limits=NO_LIMITS) as tg:
+            runtime = open_runtime(tg, tmp_path, webhook_url=url)
+            runtime.settings.web.port = port
             front_end = TelegramFrontEnd(runtime)
-            secret = webhook_secret(front_end)
-            assert tg.webhook["secret_token"] == secret
-            update = {
-                "update_id": update_id,
-                "message": {
-                    "message_id": 1,
-                    "date": 0,
-                    "chat": {"id": 42, "type": "private"},
-                    "from": {"id": 42, "is_bot": False, "first_name": "Ada", "language_code": "en"},
-                    "text": "/start",
-                    "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-                },
-            }
-            async with httpx.AsyncClient() as http:
-                wrong = await http.post(
-                    url, content=json.dumps(update), headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
-                )
-                assert wrong.status_code == 403
-                again = await http.post(
-                    url, content=json.dumps(update), headers={"X-Telegram-Bot-Api-Secret-Token": secret}
-                )
-                assert again.status_code == 200
-            await asyncio.sleep(0.3)
-            assert len(tg.texts(42)) == 1  # Telegram's repeat was recognised
+            webhook = front_end.webhook()
+            assert webhook is not None and webhook.path == "/telegram/hook"
+            web = web_server(runtime, [webhook])
+            web.bind()
+            stop = asyncio.Event()
+            tasks = [asyncio.create_task(front_end.serve(stop)), asyncio.create_task(web.serve(stop))]
+            try:
+                await tg.wait_for(lambda: tg.webhook.get("url") == url)
+                tg.user_sends(42, "/start", language_code="en")
+                assert "Welcome" in (await reply_to(tg, 42, 1)).text
+                ((update_id, status),) = await tg.wait_for(lambda: tg.webhook_deliveries)
+                assert status == 200  # answered once handled
+                secret = webhook_secret(front_end)
+                assert tg.webhook["secret_token"] == secret
+                update = {
+                    "update_id": update_id + 1,
+                    "message": {
+                        "message_id": 1,
+                        "date": 0,
+                        "chat": {"id": 42, "type": "private"},
+                        "from": {"id": 42, "is_bot": False, "first_name": "Ada", "language_code": "en"},
+                        "text": "/start",
+                        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                    },
+                }
+                async with httpx.AsyncClient() as http:
+                    for wrong in ({"X-Telegram-Bot-Api-Secret-Token": "x"}, {}):
+                        refused = await http.post(url, content=json.dumps(update), headers=wrong)
+                        assert refused.status_code == 403
+                    # The same pages and probes on the same port.
+                    assert (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+                    assert (await http.get(f"http://127.0.0.1:{port}/")).status_code == 200
+                    update["update_id"] = update_id  # Telegram's repeat of the first update
+                    good = {"X-Telegram-Bot-Api-Secret-Token": secret}
+                    again = await http.post(url, content=json.dumps(update), headers=good)
+                    assert again.status_code == 200
+                # Neither the refused requests nor the repeat were handled.
+                assert len(tg.texts(42)) == 1
+            finally:
+                stop.set()
+                await asyncio.wait_for(asyncio.gather(*tasks), 15)
+                runtime.close()
 
     run(test)

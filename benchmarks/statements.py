@@ -68,6 +68,7 @@ COMMANDS: dict[str, str] = {
     "officials": "Lyon",
     "top": "",
     "me": "",
+    "profile": "alice",
     "area": "Lyon",
     "modchat": "",
 }

@@ -25,6 +25,7 @@ class Runtime:
         self.settings = settings
         self.database = database
         self.clock = clock
+        self.badges = settings.badge_book()
 
     @classmethod
     def open(
@@ -36,7 +37,12 @@ class Runtime:
         return cls(settings, Database(settings.database_url), clock)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.database, self.clock, time_zone=self.settings.default_time_zone)
+        return UnitOfWork(
+            self.database,
+            self.clock,
+            time_zone=self.settings.default_time_zone,
+            badges=self.badges,
+        )
 
     @property
     def uow_factory(self) -> Callable[[], UnitOfWork]:

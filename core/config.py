@@ -16,7 +16,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -25,8 +25,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from core.domain.badges import BadgeBook, BadgeRule, Measure
+
 __all__ = [
     "CONFIG_DIR",
+    "BadgeSettings",
     "GoalSettings",
     "LimitSettings",
     "ModerationSettings",
@@ -156,6 +159,28 @@ class NotificationSettings(BaseModel):
     poll_seconds: float = 1.0
 
 
+class BadgeSettings(BaseModel):
+    """One badge (core.domain.badges): its stable key, the measure it counts,
+    its thresholds (one level each), its name and description by language."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    measure: Measure
+    thresholds: list[int] = Field(min_length=1)
+    name: dict[str, str]
+    description: dict[str, str]
+
+    @field_validator("name", "description")
+    @classmethod
+    def _in_both_languages(cls, texts: dict[str, str]) -> dict[str, str]:
+        missing = {"fr", "en"} - {k for k, v in texts.items() if v.strip()}
+        if missing:
+            raise ValueError(f"missing in {', '.join(sorted(missing))}")
+        return texts
+
+    def rule(self) -> BadgeRule:
+        return BadgeRule(self.key, self.measure, tuple(self.thresholds), self.name, self.description)
+
+
 class DiscordSettings(BaseModel):
     """The Discord front end (bots/discord). The token also comes from
     POSSIBLES_DISCORD_TOKEN, with one underscore (see Settings). Direct
@@ -216,6 +241,8 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    #: The badges and their levels ([[badges]] in config/possibles.toml).
+    badges: list[BadgeSettings] = Field(default_factory=list)
     #: POSSIBLES_TELEGRAM_TOKEN, one underscore: the name people are told. An alias
     #: only reaches a top-level field, so it lands here and fills telegram.token
     #: when neither POSSIBLES_TELEGRAM__TOKEN nor a config file set it.
@@ -234,6 +261,15 @@ class Settings(BaseSettings):
         if self.discord_token_alias is not None and self.discord.token is None:
             self.discord.token = self.discord_token_alias
         return self
+
+    @model_validator(mode="after")
+    def _check_badges(self) -> Settings:
+        self.badge_book()  # thresholds going up, keys unique: refused at start-up
+        return self
+
+    def badge_book(self) -> BadgeBook:
+        """The configured badges, as the domain reads them."""
+        return BadgeBook(tuple(b.rule() for b in self.badges))
 
     @classmethod
     def settings_customise_sources(

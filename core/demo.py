@@ -144,7 +144,12 @@ class _Demo:
         self.summary = DemoSummary()
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.database, self.clock, time_zone=self.settings.default_time_zone)
+        return UnitOfWork(
+            self.database,
+            self.clock,
+            time_zone=self.settings.default_time_zone,
+            badges=self.settings.badge_book(),
+        )
 
     def person(self, name: str) -> int:
         if name not in self.people:

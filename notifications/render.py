@@ -30,6 +30,7 @@ from core.domain.delivery_payloads import (
 from core.domain.event_codec import Unreadable
 from core.domain.events import (
     AppealDecided,
+    BadgeEarned,
     DecisionTaken,
     DomainEvent,
     GoalReached,
@@ -44,6 +45,7 @@ from core.presentation.context import Context, Speaker
 from core.presentation.handlers.initiatives import initiative_card
 from core.presentation.handlers.moderation import decided_card, reason_text, review_card, target_text
 from core.presentation.handlers.officials import awaiting_reply, response_card
+from core.presentation.handlers.profiles import badge_card
 from core.presentation.i18n import Translator
 from core.presentation.payloads import build
 from core.services import deliveries, digests, initiatives, notices, officials
@@ -184,6 +186,22 @@ def _volunteer_alert(ctx: Context, delivery: DeliveryView, event: VolunteerJoine
     return _with_initiative(ctx, line, event.initiative_id)
 
 
+def _badge_alert(ctx: Context, delivery: DeliveryView, event: BadgeEarned) -> Result:
+    t = ctx.t
+    card = badge_card(ctx, event.badge, event.level)
+    if card is None:
+        return Skip(f"the badge {event.badge!r} is no longer configured")
+    rule = ctx.settings.badge_book().get(event.badge)
+    assert rule is not None
+    intro = Card(
+        title=t("badges.earned.title"),
+        lines=(t("badges.earned.body", badge=rule.name_in(ctx.language), level=event.level),),
+        actions=(Action(t("badges.button.profile"), build("pf", event.member_id)),),
+        kind=CardKind.SUCCESS,
+    )
+    return Rendered((intro, card))
+
+
 #: The events the router alerts people of, and how each alert reads.
 ALERT_RENDERERS: dict[type[DomainEvent], Renderer] = {
     DecisionTaken: _decision_alert,
@@ -191,6 +209,7 @@ ALERT_RENDERERS: dict[type[DomainEvent], Renderer] = {
     ResponsePosted: _response_alert,
     GoalReached: _goal_alert,
     VolunteerJoined: _volunteer_alert,
+    BadgeEarned: _badge_alert,
 }
 
 

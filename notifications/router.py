@@ -25,7 +25,7 @@ Who hears what:
   platform has none): content hidden by reports, flagged by the word lists,
   an appeal, a report on a member.
 
-Badges do not exist yet: nothing to route for them.
+- a badge level you earned (an instant alert, held by your quiet hours).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from core.domain.event_codec import Unreadable
 from core.domain.events import (
     AppealDecided,
     AppealFiled,
+    BadgeEarned,
     CommentDeleted,
     CommentEdited,
     CommentPosted,
@@ -246,6 +247,11 @@ def _content_reported(r: Routing, event: ContentReported) -> list[DeliveryDraft]
     return r.review(item_id) if item_id is not None else []
 
 
+def _badge_earned(r: Routing, event: BadgeEarned) -> list[DeliveryDraft]:
+    """The member who earned it, on every front end they use."""
+    return r.alert([event.member_id], topic=f"badge:{event.badge}:{event.level}")
+
+
 def _no_one(r: Routing, event: DomainEvent) -> list[DeliveryDraft]:
     """Nobody hears of it at once: digests and the timeline read these from
     the tables when they are built."""
@@ -263,6 +269,7 @@ EVENT_HANDLERS: dict[type[DomainEvent], Handler] = {
     ContentFlagged: _to_review,
     AppealFiled: _to_review,
     ContentReported: _content_reported,
+    BadgeEarned: _badge_earned,
     InitiativeProposed: _no_one,
     CounterProposed: _no_one,
     SupportAdded: _no_one,

@@ -17,6 +17,11 @@ from core.storage.tables import metadata
 from tests.support import Clock, People, load_small_tree
 
 PG_URL = os.environ.get("POSSIBLES_TEST_DATABASE_URL")
+
+# No badges unless a test asks for them (tests.support.with_badges): a test
+# that counts the messages a member gets is not about the badge the act also
+# earns. The measures are kept all the same (core.services.badges).
+os.environ.setdefault("POSSIBLES_BADGES", "[]")
 PG_SKIP = "PostgreSQL tests need POSSIBLES_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
 
 def pytest_report_header() -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 
 from core.bootstrap import Runtime
 from core.clock import ManualClock
+from core.config import CONFIG_DIR, BadgeSettings, Settings
 from core.domain.members import Identity
 from core.presentation.cards import Action, Card, CardKind, Reply
 from core.presentation.chat import Chat
@@ -13,7 +15,7 @@ from core.presentation.context import Speaker
 from core.services import area_import
 from core.services.area_import import AreaRow
 
-__all__ = ["SMALL_TREE", "Clock", "People", "Person", "text_of"]
+__all__ = ["SMALL_TREE", "Clock", "People", "Person", "text_of", "with_badges"]
 
 #: A small tree with real INSEE codes.
 SMALL_TREE = [
@@ -27,6 +29,16 @@ SMALL_TREE = [
     AreaRow("75", "Paris", "R11", "department"),
     AreaRow("75056", "Paris", "75", "commune"),
 ]
+
+
+def with_badges(settings: Settings | None = None) -> Settings:
+    """``settings`` (default: the shipped ones) with the badges of
+    config/possibles.toml, which the test suite otherwise leaves out (see
+    tests/conftest.py)."""
+    base = settings or Settings()
+    shipped = tomllib.loads(CONFIG_DIR.joinpath("possibles.toml").read_text(encoding="utf-8"))
+    badges = [BadgeSettings.model_validate(b) for b in shipped["badges"]]
+    return base.model_copy(update={"badges": badges})
 
 
 #: The tests' clock: moved by hand.

@@ -86,11 +86,13 @@ def _echo_holder(holder: RoleHolder) -> None:
 
 @app.command()
 def rescore(database: DatabaseOption = None) -> None:
-    """Rebuild the leaderboards from the points and the supporter counts from the supports."""
-    from core.services import leaderboards
+    """Rebuild the leaderboards from the points, the supporter counts from the
+    supports, and the badge measures from both (adding the levels they reach)."""
+    from core.services import badges, leaderboards
 
     rows = _call(database, lambda rt: leaderboards.rescore(rt.uow()))
-    typer.echo(f"leaderboards rebuilt: {rows} rows; supporter counts recounted")
+    added = _call(database, lambda rt: badges.rescore(rt.uow()))
+    typer.echo(f"leaderboards rebuilt: {rows} rows; supporter counts recounted; badge levels added: {added}")
 
 
 @app.command()

@@ -22,6 +22,7 @@ from core.domain.supports import SupportKind
 __all__ = [
     "AppealDecided",
     "AppealFiled",
+    "BadgeEarned",
     "CommentDeleted",
     "CommentEdited",
     "CommentPosted",
@@ -235,6 +236,19 @@ class CommentDeleted(DomainEvent):
     initiative_id: int
     comment_id: int
     author_id: int
+
+
+# --- standing out -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BadgeEarned(DomainEvent):
+    """A member reached a level of a badge (core.domain.badges), once."""
+
+    name: ClassVar[str] = "badge_earned"
+    member_id: int
+    badge: str
+    level: int
 
 
 def event_classes() -> tuple[type[DomainEvent], ...]:

@@ -16,6 +16,7 @@ from core.presentation.handlers import (
     moderation,
     notifications,
     officials,
+    profiles,
     standing,
     timeline,
 )
@@ -32,6 +33,7 @@ _MODULES = (
     notifications,
     moderation,
     officials,
+    profiles,
     standing,
     areas,
     chats,

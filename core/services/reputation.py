@@ -1,5 +1,6 @@
 """Points: written as things happen, taken back when undone, summed by leaderboards
-(kept in the same transaction, core.services.leaderboards).
+(kept in the same transaction, core.services.leaderboards), counted by badges
+(core.services.badges, same transaction).
 
 An act earns its points once: (member, reason, ref) is unique in the
 database, and ``award`` inserts nothing when the line exists already, so a
@@ -12,7 +13,7 @@ from sqlalchemy import ColumnElement, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain.reputation import POINTS, PointReason
-from core.services import leaderboards
+from core.services import badges, leaderboards
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
@@ -44,6 +45,7 @@ def award(uow: UnitOfWork, member_id: int, area_id: int, reason: PointReason, re
     if row is None:
         return False
     leaderboards.earned(uow, member_id, str(row[1]), bool(row[2]), POINTS[reason], uow.now())
+    badges.counted(uow, member_id, reason)
     return True
 
 
@@ -63,6 +65,9 @@ def _delete(uow: UnitOfWork, *where: ColumnElement[bool]) -> None:
     p = tables.points.c
     path, _listed = leaderboards.ledger_columns()
     gone = uow.session.execute(
-        delete(tables.points).where(*where).returning(p.member_id, path, p.points, p.created_at)
+        delete(tables.points)
+        .where(*where)
+        .returning(p.member_id, path, p.points, p.created_at, p.reason)
     ).all()
     leaderboards.taken_back(uow, ((int(r[0]), str(r[1]), int(r[2]), r[3]) for r in gone))
+    badges.taken(uow, ((int(r[0]), PointReason(r[4])) for r in gone))

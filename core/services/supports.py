@@ -18,7 +18,7 @@ from core.domain.initiatives import Status
 from core.domain.reputation import PointReason, initiative_ref, support_ref
 from core.domain.supports import FollowTarget, Support, SupportKind
 from core.errors import Conflict, InvalidState, NotFound
-from core.services import counts, reputation
+from core.services import badges, counts, reputation
 from core.services.initiatives import get_initiative
 from core.services.members import get_member
 from core.storage import tables
@@ -77,6 +77,10 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
         _follow(uow, member_id, initiative_id)
         uow.session.flush()
         supporters = now_counts.supporters
+        if existing is None and initiative.counter_to_id is not None:
+            badges.counter_supported(
+                uow, initiative_id, initiative.author_id, initiative.counter_to_id, supporters
+            )
         if kind is SupportKind.VOLUNTEER:
             # The author volunteers from the start and is not news.
             author_kind = uow.session.scalar(

@@ -365,6 +365,43 @@ Index(
     leaderboard_points.c.member_id,
 )
 
+# Badges (core.services.badges): each level a member earned, once (the
+# unique key); ``badge`` is a key of config/possibles.toml's [[badges]].
+badges = Table(
+    "badges",
+    metadata,
+    _id(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("badge", String(32), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("earned_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("member_id", "badge", "level", name="uq_badges_member_badge_level"),
+)
+
+# What each badge measure of a member stands at, kept in the transaction of
+# the fact that moves it (a points line written or taken back, a fact of
+# ``badge_facts``): a level is checked against one row, whatever the history.
+badge_progress = Table(
+    "badge_progress",
+    metadata,
+    Column("member_id", Id, ForeignKey("members.id"), primary_key=True, autoincrement=False),
+    Column("measure", String(24), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+# Facts a badge counts that are not points lines (a counter-proposal that
+# overtook the initiative it answered: ref "i<counter id>"), once each.
+badge_facts = Table(
+    "badge_facts",
+    metadata,
+    _id(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("measure", String(24), nullable=False),
+    Column("ref", String(40), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    UniqueConstraint("member_id", "measure", "ref", name="uq_badge_facts_member_measure_ref"),
+)
+
 conversations = Table(
     "conversations",
     metadata,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from core.clock import Clock, utcnow
+from core.domain.badges import BadgeBook
 from core.domain.events import DomainEvent
 from core.storage import outbox
 from core.storage.database import KEPT, READS_FIRST, Database, is_refused_upgrade
@@ -45,12 +46,22 @@ class UnitOfWork:
 
     session: Session
 
-    def __init__(self, database: Database, clock: Clock = utcnow, *, time_zone: str = "UTC") -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock = utcnow,
+        *,
+        time_zone: str = "UTC",
+        badges: BadgeBook | None = None,
+    ) -> None:
         self.database = database
         self.clock = clock
         #: The deployment's time zone: weeks and months of the leaderboards
         #: begin at its midnight.
         self.time_zone = time_zone
+        #: The deployment's badges: levels are awarded in the transaction of
+        #: the fact that reaches them (core.services.badges).
+        self.badges = badges if badges is not None else BadgeBook()
         self.events: list[DomainEvent] = []
         self._depth = 0
         self._writes = True

@@ -93,6 +93,8 @@ WORST: dict[str, list[tuple[object, ...]]] = {
     + [("topic", LONGEST_TOPIC, LAST_PAGE), ("words", LONGEST_WORDS, LAST_PAGE)],
     "tp": [(period.value, BIG) for period in Period],
     "lb": [(0,), (1,)],
+    "pf": [(BIG,)],
+    "mx": [("d",), ("q",)],
     "ha": [(BIG,)],
     "or": [(BIG,)],
     "oa": [()],

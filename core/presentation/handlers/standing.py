@@ -1,8 +1,8 @@
-"""/top (leaderboards) and /me (your standing)."""
+"""/top: leaderboards (/me and /profile: handlers.profiles)."""
 
 from __future__ import annotations
 
-from core.presentation.cards import Action, Card, Field, Reply
+from core.presentation.cards import Action, Card, Reply
 from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.parameters import Kind, Parameter
@@ -56,44 +56,6 @@ def top_pressed(ctx: Context, args: list[str]) -> Reply:
     return reply
 
 
-def _me(ctx: Context) -> Reply:
-    mine = standing.standing(ctx.uow, ctx.member.id)
-    t = ctx.t
-    toggle = (
-        Action(t("standing.opt_in"), build("lb", 0))
-        if mine.opted_out
-        else Action(t("standing.opt_out"), build("lb", 1))
-    )
-    return Reply(
-        [
-            Card(
-                title=mine.name,
-                lines=(t(f"standing.rung.{mine.rung.value}"),),
-                fields=(
-                    Field(t("standing.points"), str(mine.points)),
-                    Field(t("field.area"), mine.home_area or t("standing.no_home")),
-                    Field(t("standing.language"), ctx.member.language),
-                    Field(t("standing.time_zone"), ctx.member.time_zone),
-                ),
-                actions=(toggle,) if not ctx.shared else (),  # the speaker's own switch
-                ref="me",
-            )
-        ]
-    )
-
-
-@read_only
-def me(ctx: Context) -> Reply:
-    return _me(ctx)
-
-
-def opt_out_pressed(ctx: Context, args: list[str]) -> Reply:
-    standing.set_opt_out(ctx.uow, ctx.member.id, bool(int_arg(args)))
-    reply = _me(ctx)
-    reply.edit = True
-    return reply
-
-
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "top",
@@ -104,7 +66,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ),
         order=60,
     ),
-    CommandSpec("me", me, order=61),
 )
-PRESSES: dict[str, PressHandler] = {"tp": top_pressed, "lb": opt_out_pressed}
+PRESSES: dict[str, PressHandler] = {"tp": top_pressed}
 FLOWS: dict[str, TextHandler] = {}

@@ -111,6 +111,47 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_members")),
     )
     op.create_table(
+        "badge_facts",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("measure", sa.String(length=24), nullable=False),
+        sa.Column("ref", sa.String(length=40), nullable=False),
+        sa.Column("at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_badge_facts_member_id_members")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_badge_facts")),
+        sa.UniqueConstraint("member_id", "measure", "ref", name="uq_badge_facts_member_measure_ref"),
+    )
+    op.create_table(
+        "badge_progress",
+        sa.Column(
+            "member_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
+        sa.Column("measure", sa.String(length=24), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_badge_progress_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("member_id", "measure", name=op.f("pk_badge_progress")),
+    )
+    op.create_table(
+        "badges",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("badge", sa.String(length=32), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("earned_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_badges_member_id_members")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_badges")),
+        sa.UniqueConstraint("member_id", "badge", "level", name="uq_badges_member_badge_level"),
+    )
+    op.create_table(
         "conversations",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -720,6 +761,9 @@ def downgrade() -> None:
 
     op.drop_table("decisions")
     op.drop_table("conversations")
+    op.drop_table("badges")
+    op.drop_table("badge_progress")
+    op.drop_table("badge_facts")
     op.drop_table("members")
     with op.batch_alter_table("area_postal_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_area_postal_codes_area_id"))

@@ -271,7 +271,8 @@ def seed_demo(
     initiatives.progress(demo.uow(), demo.person("Camille"), trees, "in_action")
     demo.post("Camille", trees, "Les travaux ont commencé lundi. Merci à toutes et tous !")
 
-    # 3. Achieved.
+    # 3. Achieved, the whole way: proposed, goal reached, answered by the
+    # department, in action, achieved, with news at each step (its feed tells it).
     compost = demo.propose(
         "Léa",
         "Un composteur partagé par quartier",
@@ -279,11 +280,16 @@ def seed_demo(
         "69266",
         "environment",
     )
-    demo.join(compost, crowd[10:22], volunteers=4)
+    demo.join(compost, crowd[8:60], volunteers=4)
+    demo.post("Léa", compost, "Objectif atteint ! Dites-nous où vous voudriez un composteur.")
+    clock.advance(days=5)
+    demo.respond("Noa", compost, "supports", "Le Département financera les trois premiers composteurs.")
+    clock.advance(days=10)
     initiatives.progress(demo.uow(), demo.person("Léa"), compost, "in_action")
+    demo.post("Léa", compost, "Les bacs sont commandés : installation samedi avec les volontaires.")
     clock.advance(days=20)
     initiatives.progress(demo.uow(), demo.person("Léa"), compost, "achieved")
-    demo.post("Léa", compost, "Trois composteurs sont installés et déjà bien remplis !")
+    demo.post("Léa", compost, "Trois composteurs sont installés et déjà bien remplis !")
 
     # 4. Goal reached, awaiting the mayor's response.
     bikes = demo.propose(

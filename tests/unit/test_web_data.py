@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from typing import Any
 
 import feedparser
@@ -16,6 +17,7 @@ from bots.metrics import update_handled
 from bots.web import export
 from bots.web.app import build_app
 from bots.web.ratelimit import TokenBuckets
+from bots.web.webhook import MAX_BODY, webhook_routes
 from core.bootstrap import Runtime
 from core.services import admin, moderation
 from core.storage.database import Database
@@ -218,3 +220,35 @@ def test_metrics_are_prometheus_text_with_the_figures(
     assert samples[("possibles_digest_lag_seconds", ())] == 0
     assert samples[("possibles_updates_handled_total", (("platform", "telegram"),))] >= 1
     assert "possibles_deliveries" in {family.name for family in families}
+
+
+# --- webhooks ---------------------------------------------------------------------
+
+
+class _Hook:
+    """A receiver that accepts one secret and records what it handled."""
+
+    path = "/hooks/test"
+
+    def __init__(self) -> None:
+        self.handled: list[bytes] = []
+
+    async def receive(self, headers: Mapping[str, str], body: bytes) -> int:
+        if headers.get("X-Secret") != "s3cret":
+            return 403
+        self.handled.append(body)
+        return 200
+
+
+def test_a_webhook_route_answers_with_its_receivers_status(runtime: Runtime) -> None:
+    hook = _Hook()
+    app = build_app(runtime, extra_routes=webhook_routes([hook]))
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.post(hook.path, content=b"{}", headers={"X-Secret": "nope"}).status_code == 403
+    assert hook.handled == []
+    assert client.post(hook.path, content=b"{}", headers={"X-Secret": "s3cret"}).status_code == 200
+    assert hook.handled == [b"{}"]
+    too_big = b"x" * (MAX_BODY + 1)
+    assert client.post(hook.path, content=too_big, headers={"X-Secret": "s3cret"}).status_code == 413
+    assert client.get(hook.path).status_code == 405
+    assert hook.handled == [b"{}"]

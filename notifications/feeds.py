@@ -243,7 +243,8 @@ def moderation_feed(uow: UnitOfWork, settings: Settings, language: str) -> Feed:
     never who reported, never which moderator."""
     t = Translator(language)
     base = _base(settings)
-    log = moderation.moderation_log(uow, 0, size=open_data.FEED_SIZE)
+    with uow.transaction(writes=False):  # a reader takes no write lock
+        log = moderation.moderation_log(uow, 0, size=open_data.FEED_SIZE)
     entries = tuple(
         FeedEntry(
             id=f"{base}/moderation#decision-{entry.decision_id}",

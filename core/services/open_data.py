@@ -124,7 +124,7 @@ def _newest(uow: UnitOfWork, stmt: Select[Any], limit: int) -> tuple[PublicIniti
 
 def new_initiatives(uow: UnitOfWork, limit: int = FEED_SIZE) -> tuple[PublicInitiative, ...]:
     """The newest visible initiatives, whatever their status."""
-    with uow:
+    with uow.transaction(writes=False):
         return _newest(uow, _listing(), limit)
 
 
@@ -132,7 +132,7 @@ def area_initiatives(uow: UnitOfWork, area_id: int, limit: int = FEED_SIZE) -> A
     """The newest visible initiatives of an area and of the areas inside it
     (the area-subtree rule of the leaderboards); NotFound for an unknown area."""
     i = tables.initiatives.c
-    with uow:
+    with uow.transaction(writes=False):
         area = get_area(uow, area_id)
         assert area.id is not None
         found = _newest(uow, _listing().where(subtree_filter(uow, area.id, i.area_id)), limit)
@@ -146,7 +146,7 @@ def topic_initiatives(
     a topic that is not one of ``settings.topics``."""
     key = validate_topic(topic, settings)
     i = tables.initiatives.c
-    with uow:
+    with uow.transaction(writes=False):
         return key, _newest(uow, _listing().where(i.topic == key), limit)
 
 
@@ -172,7 +172,7 @@ def _targets(mandates: Sequence[tuple[Mandate, Area, str]], area: Area) -> tuple
 def all_initiatives(uow: UnitOfWork) -> tuple[PublicInitiative, ...]:
     """Every visible initiative, oldest first, each with its targets."""
     i = tables.initiatives.c
-    with uow:
+    with uow.transaction(writes=False):
         mandates = _active_mandates(uow)
         found = []
         for row in uow.session.execute(_listing().order_by(i.id)):
@@ -205,7 +205,7 @@ class OfficialsRecord:
 def officials_record(uow: UnitOfWork) -> OfficialsRecord:
     """Officials and their mandates, for the Popolo export."""
     m, a, mb = tables.mandates.c, tables.areas.c, tables.members.c
-    with uow:
+    with uow.transaction(writes=False):
         rows = uow.session.execute(
             select(m.id, m.member_id, m.title, a.code, a.name, m.verified_at, m.revoked_at, mb.display_name)
             .join(tables.areas, a.id == m.area_id)

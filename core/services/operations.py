@@ -23,7 +23,7 @@ __all__ = ["Gauges", "database_reachable", "gauges"]
 def database_reachable(uow: UnitOfWork) -> bool:
     """True when the database answers a trivial query."""
     try:
-        with uow:
+        with uow.transaction(writes=False):
             uow.session.execute(text("SELECT 1"))
     except Exception:  # any failure to answer is "not reachable"; the caller says 503
         return False
@@ -43,7 +43,7 @@ class Gauges:
 def gauges(uow: UnitOfWork) -> Gauges:
     """The figures of ``/metrics``: a few aggregate queries."""
     d, r = tables.deliveries.c, tables.review_items.c
-    with uow:
+    with uow.transaction(writes=False):
         now = uow.now()
         deliveries = {
             (str(platform), str(state)): int(count)

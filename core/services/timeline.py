@@ -247,7 +247,7 @@ def latest(uow: UnitOfWork, initiative_id: int, limit: int) -> Story:
     """The ``limit`` newest entries anyone may read, newest first. The
     initiative itself is read as an anonymous viewer reads it: a hidden one
     is not found, like a removed one."""
-    with uow:
+    with uow.transaction(writes=False):
         initiative = get_initiative(uow, initiative_id)
         ensure_readable(uow, initiative, None)
         keys = _keys(initiative_id).subquery("entries")

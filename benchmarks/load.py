@@ -209,7 +209,7 @@ class _Bots:
 
     def __init__(self, workdir: Path, database: str, env: dict[str, str], count: int) -> None:
         base = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
-        base.update(env, PYTHONUTF8="1", POSSIBLES_LOG_LEVEL="INFO")
+        base.update(env, PYTHONUTF8="1", POSSIBLES_LOG_LEVEL="WARNING")
         self.logs = [workdir / f"bot{n}.log" for n in range(count)]
         self.processes = [
             subprocess.Popen(
@@ -249,7 +249,7 @@ class _Bots:
         lines = []
         for log in self.logs:
             text = log.read_text(errors="replace") if log.exists() else ""
-            lines += [line for line in text.splitlines() if " ERROR " in line or line.startswith("Traceback")]
+            lines += [line for line in text.splitlines() if line.startswith(("ERROR", "CRITICAL", "Traceback"))]
         return lines
 
     def tail(self) -> str:

@@ -2,7 +2,8 @@
 handlers (bots.telegram.updates), the command menus, serving until stopped.
 
 Updates are fetched by bots.telegram.polling (long polling or a webhook),
-which hands each one to ``process`` exactly once (see core.services.updates).
+which hands each one to ``process``; an update handled before is skipped
+(bots.telegram.updates, core.services.updates).
 Replies are sent by bots.telegram.calls; notifications by
 bots.telegram.sender.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, BotCommandScope, BotCommandScopeChat, Update
@@ -34,7 +36,6 @@ from core.presentation.chat import Chat
 from core.presentation.commands import CommandSpec, visible_commands
 from core.presentation.i18n import LANGUAGES, translate
 from core.services import platform_chats
-from core.services import updates as processed
 
 if TYPE_CHECKING:
     from bots.telegram.polling import TelegramWebhook
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
 #: Telegram's limits on an alert (a callback answer) and on a command's description.
 LIMITS = Limits(alert=200, command_description=256)
+#: Threads running the core's calls on a database server (each holds a connection while it runs).
+CORE_THREADS = 4
 
 
 def _configured(chat_id: int | None) -> str | None:
@@ -77,8 +80,16 @@ class TelegramFrontEnd:
         )
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.calls = BotCalls(self.application.bot)
+        # The core's calls leave the event loop for these threads. On SQLite one:
+        # it takes one writer at a time, and a second thread would only wait for
+        # the lock in SQLite's busy handler, which sleeps up to 100 ms a time.
+        self.executor = ThreadPoolExecutor(
+            1 if runtime.database.is_sqlite else CORE_THREADS, thread_name_prefix="telegram-core"
+        )
         self.updates = Updates(
             self.chat,
+            runtime.uow,
+            self.executor,
             self.calls,
             LIMITS,
             runtime.settings.default_language,
@@ -135,6 +146,7 @@ class TelegramFrontEnd:
                 await polling.poll(self, stop)
         finally:
             await self.application.shutdown()
+            self.executor.shutdown(wait=False)
 
     async def start(self, stop: asyncio.Event) -> bool:
         """Initialise (getMe), retried while the network fails; False when stopped first."""
@@ -195,13 +207,9 @@ class TelegramFrontEnd:
     # ------------------------------------------------------------ the updates
 
     async def process(self, update: Update) -> None:
-        """Handle one update unless it was handled before; remember it after."""
-        uow = self.runtime.uow
-        if await asyncio.to_thread(processed.seen, uow(), PLATFORM, update.update_id):
-            log.info("update %s was handled before; skipped", update.update_id)
-            return
+        """Handle one update; its handler skips it when it was handled before
+        and records it with its core call (Updates.once)."""
         await self.application.process_update(update)
-        await asyncio.to_thread(processed.record, uow(), PLATFORM, update.update_id)
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

@@ -2,6 +2,11 @@
 (a command, typed text in a private chat, a button press, an inline query),
 off the event loop; the core's reply goes where core.presentation.answers
 says. Nothing here decides a rule.
+
+Each update is handled once (core.services.updates): in the same worker
+thread as its core call, the update is looked for before it and recorded
+right after it, before the answer is sent — one hop off the event loop per
+update, and no network call between what the person did and the record of it.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+from typing import TypeVar
 
 from telegram import (
     CallbackQuery,
@@ -31,10 +38,14 @@ from core.presentation.cards import Card, Reply
 from core.presentation.chat import Chat
 from core.presentation.context import Speaker
 from core.presentation.i18n import translate
+from core.services import updates as processed
+from core.storage.uow import UnitOfWork
 
 __all__ = ["Updates"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def _pressed_label(query: CallbackQuery) -> str | None:
@@ -54,6 +65,8 @@ class Updates:
     def __init__(
         self,
         chat: Chat,
+        uow: Callable[[], UnitOfWork],
+        executor: Executor | None,
         calls: BotCalls,
         limits: Limits,
         default_language: str,
@@ -61,6 +74,9 @@ class Updates:
         commands_changed: Callable[[], Awaitable[None]],
     ) -> None:
         self.chat = chat
+        self.uow = uow
+        #: Where the core's calls run (None: the event loop's default executor).
+        self.executor = executor
         self.calls = calls
         self.limits = limits
         self.default_language = default_language
@@ -83,6 +99,28 @@ class Updates:
     def _language(self, speaker: Speaker) -> str:
         return language_from_code(speaker.language_code, self.default_language)
 
+    async def off_loop(self, call: Callable[[], T]) -> T:
+        """``call()`` in the core's worker thread(s)."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
+
+    async def once(self, update: Update, call: Callable[[], T]) -> T | None:
+        """``call()`` (the core) in a worker thread, unless ``update`` was
+        handled before (None then); the update is recorded as handled right
+        after the call returns, in the same thread."""
+        update_id = update.update_id
+
+        def run() -> T | None:
+            if processed.seen(self.uow(), PLATFORM, update_id):
+                return None
+            result = call()
+            processed.record(self.uow(), PLATFORM, update_id)
+            return result
+
+        result = await self.off_loop(run)
+        if result is None:
+            log.info("update %s was handled before; skipped", update_id)
+        return result
+
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
         if message is None or message.from_user is None or not message.text:
@@ -93,7 +131,9 @@ class Updates:
             args = f"{more} {args}".strip()
         name = head[1:].split("@", 1)[0]
         speaker = self.speaker(message.from_user, message.chat)
-        reply = await asyncio.to_thread(self.chat.command, speaker, name, args)
+        reply = await self.once(update, lambda: self.chat.command(speaker, name, args))
+        if reply is None:
+            return
         reply_to = message.message_id if speaker.in_group else None
         answer = answer_message(reply)
         await self.calls.deliver(message.chat.id, Reply(list(answer.chat)), reply_to=reply_to)
@@ -108,7 +148,10 @@ class Updates:
         if message is None or message.from_user is None or message.text is None:
             return
         speaker = self.speaker(message.from_user, message.chat)
-        reply = await asyncio.to_thread(self.chat.text, speaker, message.text)
+        text = message.text
+        reply = await self.once(update, lambda: self.chat.text(speaker, text))
+        if reply is None:
+            return
         await self.calls.deliver(message.chat.id, Reply(list(answer_message(reply).chat)))
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -118,7 +161,10 @@ class Updates:
         pressed = query.message
         chat = pressed.chat if pressed is not None else None
         speaker = self.speaker(query.from_user, chat)
-        reply = await asyncio.to_thread(self.chat.press, speaker, query.data or "")
+        data = query.data or ""
+        reply = await self.once(update, lambda: self.chat.press(speaker, data))
+        if reply is None:
+            return
         try:
             await self._answer_press(query, reply, speaker)
         except Exception:  # the core's change is saved: never "nothing was changed" now
@@ -147,9 +193,8 @@ class Updates:
             link = self.private_link()
             token = None
             if link:
-                token = await asyncio.to_thread(
-                    self.chat.hand_over, speaker, query.data or "", _pressed_label(query)
-                )
+                data, label = query.data or "", _pressed_label(query)
+                token = await self.off_loop(lambda: self.chat.hand_over(speaker, data, label))
             url = f"{link}{token}" if link and token else None
             await self.calls.answer(
                 query, translate(language, "telegram.open_private_chat"), show_alert=url is None, url=url
@@ -166,7 +211,9 @@ class Updates:
         if query is None:
             return
         speaker = self.speaker(query.from_user, None)
-        page = await asyncio.to_thread(self.chat.inline, speaker, query.query, query.offset)
+        page = await self.once(update, lambda: self.chat.inline(speaker, query.query, query.offset))
+        if page is None:
+            return
         results = []
         for item in page.items:
             parts = render_cards([item.card])

@@ -249,7 +249,8 @@ class _Bots:
         lines = []
         for log in self.logs:
             text = log.read_text(errors="replace") if log.exists() else ""
-            lines += [line for line in text.splitlines() if line.startswith(("ERROR", "CRITICAL", "Traceback"))]
+            failing = ("ERROR", "CRITICAL", "Traceback")
+            lines += [line for line in text.splitlines() if line.startswith(failing)]
         return lines
 
     def tail(self) -> str:

@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import TypeVar
 
 from telegram import (
@@ -38,10 +39,8 @@ from core.presentation.cards import Card, Reply
 from core.presentation.chat import Chat
 from core.presentation.context import Speaker
 from core.presentation.i18n import translate
-from core.services import updates as processed
-from core.storage.uow import UnitOfWork
 
-__all__ = ["Updates"]
+__all__ = ["HandledUpdates", "Updates"]
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +58,22 @@ def _pressed_label(query: CallbackQuery) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class HandledUpdates:
+    """Whether an update was handled before, and remembering that it was
+    (core.services.updates, bound to a database by the front end)."""
+
+    seen: Callable[[int], bool]
+    record: Callable[[int], None]
+
+
 class Updates:
     """The handlers python-telegram-bot calls, one per kind of update."""
 
     def __init__(
         self,
         chat: Chat,
-        uow: Callable[[], UnitOfWork],
+        handled: HandledUpdates,
         executor: Executor | None,
         calls: BotCalls,
         limits: Limits,
@@ -74,7 +82,7 @@ class Updates:
         commands_changed: Callable[[], Awaitable[None]],
     ) -> None:
         self.chat = chat
-        self.uow = uow
+        self.handled = handled
         #: Where the core's calls run (None: the event loop's default executor).
         self.executor = executor
         self.calls = calls
@@ -110,10 +118,10 @@ class Updates:
         update_id = update.update_id
 
         def run() -> T | None:
-            if processed.seen(self.uow(), PLATFORM, update_id):
+            if self.handled.seen(update_id):
                 return None
             result = call()
-            processed.record(self.uow(), PLATFORM, update_id)
+            self.handled.record(update_id)
             return result
 
         result = await self.off_loop(run)

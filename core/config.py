@@ -137,6 +137,8 @@ class NotificationSettings(BaseModel):
     recall_time: str = Field(default="09:00", pattern=_CLOCK)
     summary_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
     summary_time: str = Field(default="09:30", pattern=_CLOCK)
+    #: When each area's participation ladder is recounted, nightly (HH:MM).
+    ladder_time: str = Field(default="04:00", pattern=_CLOCK)
     #: An alert routed later than this after its event (the notifications were
     #: down for days) is dropped: old news is for the digest, not an alert.
     alert_expiry_hours: float = 48.0

@@ -4,7 +4,8 @@ the project's database (SQLAlchemyJobStore, table ``apscheduler_jobs``).
 Jobs: the digest tick (every few minutes, builds the digests that are due;
 idempotent, one digest per member and period), the daily recall of review
 items waiting for more than a day, the officials' weekly summary, and the
-expiry of initiatives past their term. When the recall and the summary go is
+expiry of initiatives past their term, and the nightly count of each area's
+participation ladder (shown on officials' records). When the recall and the summary go is
 configured (``notifications.recall_time``, ``summary_day``, ``summary_time``).
 An error in a job is APScheduler's to log, with its traceback; the job runs
 again at its next time.
@@ -33,12 +34,13 @@ from core.bootstrap import Runtime
 from core.domain.deliveries import DeliveryKind
 from core.domain.delivery_payloads import Recall, Summary
 from core.errors import Forbidden, NotFound
-from core.services import audiences, digests, initiatives, notices, officials
+from core.services import area_ladder, audiences, digests, initiatives, notices, officials
 from core.services.leadership import LeaderLock
 from notifications.router import drafts_for
 
 __all__ = [
     "JOBS",
+    "count_area_ladders",
     "create_scheduler",
     "digest_tick",
     "expire_initiatives",
@@ -135,6 +137,11 @@ def expire_initiatives() -> int:
             return total
 
 
+def count_area_ladders() -> int:
+    """Each area's members per rung of the participation ladder, recounted."""
+    return area_ladder.count_all(_current().uow())
+
+
 def _at(clock: str, zone: str, **days: str) -> CronTrigger:
     """A daily (or, given ``day_of_week``, weekly) trigger at "HH:MM"."""
     hour, _, minute = clock.partition(":")
@@ -150,11 +157,12 @@ def _jobs(runtime: Runtime) -> dict[str, tuple[Any, Any]]:
         "recall_reviews": (recall_reviews, _at(n.recall_time, zone)),
         "officials_summaries": (officials_summaries, _at(n.summary_time, zone, day_of_week=n.summary_day)),
         "expire_initiatives": (expire_initiatives, IntervalTrigger(hours=1)),
+        "count_area_ladders": (count_area_ladders, _at(n.ladder_time, zone)),
     }
 
 
 #: The jobs' ids, in the job store.
-JOBS = ("digest_tick", "recall_reviews", "officials_summaries", "expire_initiatives")
+JOBS = ("digest_tick", "recall_reviews", "officials_summaries", "expire_initiatives", "count_area_ladders")
 
 
 def create_scheduler(runtime: Runtime) -> AsyncIOScheduler:

@@ -87,12 +87,17 @@ def _echo_holder(holder: RoleHolder) -> None:
 @app.command()
 def rescore(database: DatabaseOption = None) -> None:
     """Rebuild the leaderboards from the points, the supporter counts from the
-    supports, and the badge measures from both (adding the levels they reach)."""
-    from core.services import badges, leaderboards
+    supports, the badge measures from both (adding the levels they reach), and
+    each area's participation ladder."""
+    from core.services import area_ladder, badges, leaderboards
 
     rows = _call(database, lambda rt: leaderboards.rescore(rt.uow()))
     added = _call(database, lambda rt: badges.rescore(rt.uow()))
-    typer.echo(f"leaderboards rebuilt: {rows} rows; supporter counts recounted; badge levels added: {added}")
+    ladders = _call(database, lambda rt: area_ladder.count_all(rt.uow()))
+    typer.echo(
+        f"leaderboards rebuilt: {rows} rows; supporter counts recounted; badge levels added: {added}; "
+        f"area ladders: {ladders} rows"
+    )
 
 
 @app.command()

@@ -26,8 +26,9 @@ from core.domain.reputation import PointReason, initiative_ref
 from core.domain.responses import RESPONSE_MAX, OfficialRecord, Position, Response, ResponseRevision
 from core.domain.text import clean_text
 from core.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
-from core.services import flows, reputation, screening
+from core.services import area_ladder, flows, reputation, screening
 from core.services.admin import MemberRef, active_mandates, add_role, resolve_member
+from core.services.area_ladder import AreaLadder
 from core.services.areas import find_area, get_area
 from core.services.initiatives import ensure_readable, get_initiative
 from core.services.members import get_member
@@ -484,6 +485,8 @@ class OfficialProfile:
     #: (title, area name, active), active mandates first.
     mandates: tuple[tuple[str, str, bool], ...]
     record: OfficialRecord
+    #: How engaged each area of an active mandate is: (area name, its ladder).
+    engagement: tuple[tuple[str, AreaLadder], ...] = ()
 
 
 def official_profile(uow: UnitOfWork, member: MemberRef) -> OfficialProfile:
@@ -497,11 +500,14 @@ def official_profile(uow: UnitOfWork, member: MemberRef) -> OfficialProfile:
         ).all()
         if not mandates:
             raise NotFound("error.officials_no_record", name=target.display_name)
+        covered = list(dict.fromkeys(x.area_id for x in mandates if x.active))
+        ladders = area_ladder.ladders_of(uow, covered)
         return OfficialProfile(
             member_id=target.id,
             name=target.display_name,
             mandates=tuple((x.title, get_area(uow, x.area_id).name, x.active) for x in mandates),
             record=_record(uow, target.id),
+            engagement=tuple((get_area(uow, a).name, ladders[a]) for a in covered),
         )
 
 

@@ -402,6 +402,17 @@ badge_facts = Table(
     UniqueConstraint("member_id", "measure", "ref", name="uq_badge_facts_member_measure_ref"),
 )
 
+# Members per rung of the participation ladder in each area (its sub-areas
+# included), rebuilt nightly from the last 90 days (core.services.area_ladder).
+area_ladder = Table(
+    "area_ladder",
+    metadata,
+    Column("area_id", Id, primary_key=True, autoincrement=False),
+    Column("rung", String(12), primary_key=True),
+    Column("members", Integer, nullable=False),
+    Column("counted_at", UTCDateTime(), nullable=False),
+)
+
 conversations = Table(
     "conversations",
     metadata,

@@ -16,9 +16,11 @@ from core.presentation.cards import Action, ActionStyle, Card, CardKind, Field, 
 from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.common import member_label
+from core.presentation.i18n import Translator
 from core.presentation.parameters import Kind, Parameter
 from core.presentation.payloads import build, int_arg
 from core.services import flows, initiatives, officials
+from core.services.area_ladder import AreaLadder
 from core.services.officials import RESPOND_FLOW, ResponseView
 
 __all__ = ["awaiting_reply", "response_card"]
@@ -278,6 +280,14 @@ def _median(ctx: Context, record: OfficialRecord) -> str:
     return ctx.t("officials.median_days", count=record.median_days)
 
 
+def engagement_line(t: Translator, area: str, ladder: AreaLadder) -> str:
+    """How engaged an area is: its members per rung over the last 90 days."""
+    counts = {rung.value: n for rung, n in ladder.members.items()}
+    if ladder.counted_at is None:
+        return t("profiles.engagement_none", area=area)
+    return t("profiles.engagement", area=area, **counts)
+
+
 def _record_card(ctx: Context, member: int | str) -> Reply:
     t = ctx.t
     profile = officials.official_profile(ctx.uow, member)
@@ -286,6 +296,8 @@ def _record_card(ctx: Context, member: int | str) -> Reply:
         for title, area, active in profile.mandates
     ]
     lines.append(t("officials.record_explained"))
+    for area, ladder in profile.engagement:
+        lines.append(engagement_line(t, area, ladder))
     record = profile.record
     card = Card(
         title=t("officials.record_title", name=profile.name),

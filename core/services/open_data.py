@@ -83,7 +83,7 @@ def _listing() -> Select[Any]:
             i.topic,
             i.status,
             i.goal,
-            func.coalesce(n.supporters, 0),
+            func.coalesce(n.supporters, 0).label("supporters"),
             i.created_at,
             i.status_changed_at,
             i.goal_reached_at,
@@ -98,18 +98,18 @@ def _listing() -> Select[Any]:
 
 
 def _public(row: Any, targets: tuple[str, ...] = ()) -> PublicInitiative:
-    created = row[9]
-    changes = [at for at in (created, row[10], row[11], row[12]) if at is not None]
+    created = row.created_at
+    changes = [at for at in (created, row.status_changed_at, row.goal_reached_at, row.last_news_at) if at]
     return PublicInitiative(
-        id=int(row[0]),
-        title=str(row[1]),
-        description=str(row[2]),
-        area_code=str(row[3]),
-        area_name=str(row[4]),
-        topic=str(row[5]),
-        status=str(row[6]),
-        goal=int(row[7]),
-        supporters=int(row[8]),
+        id=int(row.id),
+        title=str(row.title),
+        description=str(row.description),
+        area_code=str(row.code),
+        area_name=str(row.name),
+        topic=str(row.topic),
+        status=str(row.status),
+        goal=int(row.goal),
+        supporters=int(row.supporters),
         created_at=created,
         modified_at=max(changes),
         targets=targets,
@@ -177,7 +177,7 @@ def all_initiatives(uow: UnitOfWork) -> tuple[PublicInitiative, ...]:
         found = []
         for row in uow.session.execute(_listing().order_by(i.id)):
             # The area as the rule reads it: only its id and path matter.
-            area = Area(code=str(row[3]), name=str(row[4]), level="", search_key="", path=str(row[13]))
+            area = Area(code=str(row.code), name=str(row.name), level="", search_key="", path=str(row.path))
             found.append(_public(row, _targets(mandates, area)))
         return tuple(found)
 

@@ -29,7 +29,16 @@ from core.services.initiatives import ensure_readable, get_initiative
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["PAGE_SIZE", "EntryKind", "Story", "TimelineEntry", "TimelinePage", "latest", "timeline"]
+__all__ = [
+    "PAGE_SIZE",
+    "EntryKind",
+    "Story",
+    "TimelineEntry",
+    "TimelinePage",
+    "latest",
+    "story_order",
+    "timeline",
+]
 
 PAGE_SIZE = 5
 
@@ -79,6 +88,12 @@ class TimelineEntry:
     edited: bool = False
     #: The viewer wrote it (a post or comment): they may edit it.
     mine: bool = False
+
+
+def story_order(entry: TimelineEntry) -> tuple[datetime, int]:
+    """The timeline's order, for entries gathered from elsewhere too (a
+    status history): by date, then what was written before the milestones."""
+    return (entry.at, _RANK[EntryKind(entry.kind)])
 
 
 @dataclass(frozen=True)

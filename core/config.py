@@ -88,6 +88,9 @@ class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     #: 0: any free port (said at start), for tests and side-by-side runs.
     port: int = Field(default=8080, ge=0, le=65535)
+    #: The Discord server's invite (https://discord.gg/...), for the "Join on
+    #: Discord" link of initiative pages; Telegram's comes from its bot_username.
+    discord_invite_url: str | None = None
 
 
 class TelegramSettings(BaseModel):

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bots.web import export, feeds, metrics, pages
+from bots.web import export, feeds, metrics, pages, preview
 from bots.web.state import WebState
 from bots.web.templating import page, templates
 from core.bootstrap import Runtime
@@ -36,6 +36,7 @@ ROUTES: tuple[Callable[[], list[BaseRoute]], ...] = (
     feeds.routes,
     export.routes,
     metrics.routes,
+    preview.routes,
 )
 
 #: No script at all (the pages need none), nothing from elsewhere, never in a frame.

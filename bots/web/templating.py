@@ -13,7 +13,7 @@ from bots.web.language import language_of
 from bots.web.state import web_state
 from core.presentation.i18n import LANGUAGES, Translator, format_number
 
-__all__ = ["page", "templates"]
+__all__ = ["page", "templates", "translator"]
 
 
 def templates() -> Environment:
@@ -28,6 +28,12 @@ def templates() -> Environment:
     return environment
 
 
+def translator(request: Request) -> Translator:
+    """The request's language (``?lang=``, Accept-Language) in the deployment's time zone."""
+    settings = web_state(request).settings
+    return Translator(language_of(request, settings.default_language), settings.default_time_zone)
+
+
 def page(request: Request, name: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     """The template ``name`` rendered in the request's language.
 
@@ -35,14 +41,14 @@ def page(request: Request, name: str, context: dict[str, Any], *, status_code: i
     number written the language's way), ``base_url``, ``path`` and
     ``languages`` (links to this page in each language)."""
     state = web_state(request)
-    lang = language_of(request, state.settings.default_language)
-    translator = Translator(lang, state.settings.default_time_zone)
+    t = translator(request)
+    lang = t.language
     languages = []
     for code in LANGUAGES:
         url = request.url.include_query_params(lang=code)
         languages.append((code, f"{url.path}?{url.query}"))
     body = state.templates.get_template(name).render(
-        t=translator,
+        t=t,
         lang=lang,
         number=lambda value: format_number(value, lang),
         base_url=state.base_url,

@@ -20,7 +20,7 @@ from core.config import Settings
 from core.domain.initiatives import Status, Visibility
 from core.domain.text import fold
 from core.errors import InvalidInput, InvalidState
-from core.services.areas import name_words, near_area_ids
+from core.services.areas import name_words, near_area_ids, subtree_filter
 from core.services.initiatives import validate_topic
 from core.services.members import get_member
 from core.storage import tables
@@ -34,6 +34,7 @@ __all__ = [
     "BrowseItem",
     "BrowsePage",
     "Listing",
+    "browse_area",
     "browse_near",
     "browse_new",
     "browse_topic",
@@ -181,6 +182,15 @@ def browse_near(uow: UnitOfWork, member_id: int, page: int = 0, *, size: int = P
             raise InvalidState("error.browse_no_home_area")
         ids = near_area_ids(uow, member.home_area_id)
         return _page(uow, _newest_first(_listing(i.area_id.in_(ids))), page, size)
+
+
+def browse_area(uow: UnitOfWork, area_id: int, page: int = 0, *, size: int = PAGE_SIZE) -> BrowsePage:
+    """Live initiatives of an area and of every area inside it, newest first
+    (the area's public page). NotFound for an unknown area."""
+    i = tables.initiatives.c
+    with uow:
+        inside = subtree_filter(uow, area_id, i.area_id)
+        return _page(uow, _newest_first(_listing(inside)), page, size)
 
 
 def browse_topic(

@@ -155,6 +155,20 @@ initiatives = Table(
     Column("last_news_at", UTCDateTime(), nullable=True),
 )
 
+#: Every status an initiative went through, in order: its public page's
+#: history and its feed. Written in the transaction of each
+#: InitiativeStatusChanged (core.storage.history), never edited; like the
+#: outbox it records, it holds the event as told (no foreign key).
+status_changes = Table(
+    "status_changes",
+    metadata,
+    _id(),
+    Column("initiative_id", Id, nullable=False, index=True),
+    Column("old", EnumText(Status, 20), nullable=False),
+    Column("new", EnumText(Status, 20), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
 supports = Table(
     "supports",
     metadata,

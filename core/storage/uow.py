@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.clock import Clock, utcnow
 from core.domain.badges import BadgeBook
 from core.domain.events import DomainEvent
-from core.storage import outbox
+from core.storage import history, outbox
 from core.storage.database import KEPT, READS_FIRST, Database, is_refused_upgrade
 
 __all__ = ["UnitOfWork", "in_one_transaction"]
@@ -130,6 +130,7 @@ class UnitOfWork:
     def emit(self, event: DomainEvent) -> None:
         self.session.flush()
         outbox.append(self, event)
+        history.record(self, event)
         self.events.append(event)
 
     def commit(self) -> None:

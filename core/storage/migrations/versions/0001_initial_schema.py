@@ -94,6 +94,20 @@ def upgrade() -> None:
         batch_op.create_index("ix_revisions_target", ["target_type", "target_id"], unique=False)
 
     op.create_table(
+        "status_changes",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("initiative_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("old", sa.String(length=20), nullable=False),
+        sa.Column("new", sa.String(length=20), nullable=False),
+        sa.Column("at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_status_changes")),
+    )
+    with op.batch_alter_table("status_changes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_status_changes_initiative_id"), ["initiative_id"], unique=False)
+
+    op.create_table(
         "area_postal_codes",
         sa.Column("postal_code", sa.String(length=10), nullable=False),
         sa.Column("area_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -782,6 +796,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_area_postal_codes_area_id"))
 
     op.drop_table("area_postal_codes")
+    with op.batch_alter_table("status_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_status_changes_initiative_id"))
+
+    op.drop_table("status_changes")
     with op.batch_alter_table("revisions", schema=None) as batch_op:
         batch_op.drop_index("ix_revisions_target")
 

@@ -20,9 +20,10 @@ from enum import StrEnum
 from feedgen.feed import FeedGenerator
 
 from core.config import Settings
+from core.domain.initiatives import Status
 from core.presentation.handlers.moderation import action_text, reason_text, target_text
 from core.presentation.i18n import Translator
-from core.services import moderation, open_data, timeline
+from core.services import moderation, open_data, public_pages, timeline
 from core.services.open_data import PublicInitiative
 from core.services.timeline import EntryKind, TimelineEntry
 from core.storage.uow import UnitOfWork
@@ -151,8 +152,8 @@ def _story_entry(t: Translator, base: str, initiative_id: int, entry: TimelineEn
     else:  # a counter-proposal: its own page
         title = t("feed.entry.counter", author=entry.author, title=entry.text, id=entry.ref_id)
         link = f"{base}/i/{entry.ref_id}"
-    # A status entry is one per status reached: its id says which.
-    tail = entry.status if kind is EntryKind.STATUS else entry.ref_id
+    # A status entry is one per status reached: its id says which, and when.
+    tail = f"{entry.status}-{int(entry.at.timestamp())}" if kind is EntryKind.STATUS else entry.ref_id
     return FeedEntry(
         id=f"{base}/i/{initiative_id}#{kind.value}-{tail}",
         title=title,
@@ -168,7 +169,19 @@ def initiative_feed(uow: UnitOfWork, initiative_id: int, settings: Settings, lan
     t = Translator(language)
     base = _base(settings)
     story = timeline.latest(uow, initiative_id, open_data.FEED_SIZE)
-    entries = tuple(_story_entry(t, base, initiative_id, entry) for entry in story.entries)
+    told = list(story.entries)
+    changes = public_pages.status_history(uow, initiative_id)
+    if changes:
+        # The timeline tells only the current status; the history, each one
+        # (reaching the goal has its own entry already).
+        told = [entry for entry in told if entry.kind != EntryKind.STATUS]
+        told += [
+            TimelineEntry(kind=EntryKind.STATUS.value, at=change.at, ref_id=initiative_id, status=change.new)
+            for change in changes
+            if change.new is not Status.GOAL_REACHED
+        ]
+    told.sort(key=timeline.story_order, reverse=True)
+    entries = tuple(_story_entry(t, base, initiative_id, entry) for entry in told[: open_data.FEED_SIZE])
     return Feed(
         path=f"/i/{initiative_id}/feed",
         title=t("feed.initiative.title", id=initiative_id, title=story.title),

@@ -148,3 +148,20 @@ def test_a_feed_is_the_same_document_until_something_changes(
     assert empty.body == feeds.render(
         feeds.moderation_feed(runtime.uow(), runtime.settings, "en"), FeedFormat.RSS, runtime.settings
     ).body
+
+
+def test_every_status_an_initiative_went_through_is_an_entry(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    from core.services import initiatives
+
+    initiative_id = propose(people, "alice")
+    alice = people["alice"].member_id
+    clock.advance(days=1)
+    initiatives.progress(runtime.uow(), alice, initiative_id, "in_action")
+    clock.advance(days=1)
+    initiatives.progress(runtime.uow(), alice, initiative_id, "achieved")
+    feed = feeds.initiative_feed(runtime.uow(), initiative_id, runtime.settings, "en")
+    result = parsed(runtime, feed, FeedFormat.ATOM)
+    assert titles(result) == ["Status: achieved", "Status: in action", "Proposed by alice"]
+    assert len({entry.id for entry in result.entries}) == 3

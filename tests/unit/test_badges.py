@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import delete, select
 
 from core.bootstrap import Runtime
-from core.config import BadgeSettings, Settings
+from core.config import BadgeSettings, GoalSettings, Settings
 from core.domain.badges import BadgeBook, BadgeRule, Measure
-from core.services import badges, leaderboards
+from core.domain.reputation import PointReason
+from core.services import badges, leaderboards, reputation
+from core.services.areas import find_area
 from core.storage import tables
 from core.storage.database import Database
 from tests.support import Clock, People, load_small_tree, propose, with_badges
@@ -26,7 +28,7 @@ def settings() -> Settings:
         name={"fr": "Rassembleur", "en": "Gatherer"},
         description={"fr": "Soutiens rassemblés.", "en": "Supporters gathered."},
     )
-    shipped = with_badges()
+    shipped = with_badges(Settings(goals=GoalSettings(commune=3, department=5, region=8, nation=10)))
     return shipped.model_copy(update={"badges": [small, *(b for b in shipped.badges if b.key != "gatherer")]})
 
 
@@ -92,6 +94,42 @@ def test_farmed_acts_earn_nothing(runtime: Runtime, people: People) -> None:
         people["bob"].say(f"/withdraw {idea}")
     assert not any(badge == "gatherer" for _, badge, _ in _levels(runtime))
     assert (alice, "supporters", 1) not in _progress(runtime)
+
+
+def test_an_achievement_counts_only_when_it_moved_something(runtime: Runtime, people: People) -> None:
+    alice = people["alice"].member_id
+    alone = propose(people, "alice")
+    people["alice"].say(f"/progress {alone} in_action")
+    people["alice"].say(f"/progress {alone} achieved")  # no goal, no response: no points, no badge
+    assert not any(badge == "achiever" for _, badge, _ in _levels(runtime))
+    reached = propose(people, "alice", title="Bike lanes downtown")
+    people["bob"].say(f"/join {reached}")
+    people["carol"].say(f"/join {reached}")  # 3 of 3: the goal
+    people["alice"].say(f"/progress {reached} in_action")
+    people["alice"].say(f"/progress {reached} achieved")
+    assert (alice, "achiever", 1) in _levels(runtime)
+    assert (alice, "achieved", 1) in _progress(runtime)
+
+
+def test_an_overturned_decision_takes_its_report_back_from_the_measure_not_the_level(
+    runtime: Runtime, people: People
+) -> None:
+    erin = people["erin"].member_id
+    with runtime.uow() as uow:
+        lyon = find_area(uow, "69123").id
+        assert lyon is not None
+        reputation.award(uow, erin, lyon, PointReason.REPORT_UPHELD, "d998")
+        uow.commit()
+    assert (erin, "watchful", 1) in _levels(runtime)
+    with runtime.uow() as uow:
+        reputation.void(uow, "d998")
+        uow.commit()
+    assert not any(m == erin and k == "reports_upheld" for m, k, _ in _progress(runtime))
+    with runtime.uow() as uow:
+        reputation.award(uow, erin, lyon, PointReason.REPORT_UPHELD, "d999")
+        uow.commit()
+    assert (erin, "reports_upheld", 1) in _progress(runtime)
+    assert [e["badge"] for e in _announced(runtime) if e["member_id"] == erin] == ["watchful"]
 
 
 def test_a_counter_proposal_ahead_of_what_it_answers_earns_its_badge_once(

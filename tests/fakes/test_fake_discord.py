@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -665,5 +666,32 @@ def test_forum_post_with_tags_created_then_changed() -> None:
                     json={"name": "x", "message": {}},
                 )
             assert empty.value.code == 50006
+
+    run(test)
+
+
+def test_files_are_recorded_with_the_message_that_carries_them() -> None:
+    async def test() -> None:
+        def setup(bot: Bot) -> None:
+            @bot.tree.command(description="My data")
+            async def mydata(interaction: discord.Interaction) -> None:
+                document = discord.File(io.BytesIO(b'{"member": 1}'), filename="possibles-mydata-1.json")
+                await interaction.response.send_message(
+                    "Your data", file=document, ephemeral=True, allowed_mentions=NONE
+                )
+
+        async with connected(setup) as (fake, bot):
+            ix = fake.slash(ALICE, "mydata", guild_id=GUILD, channel_id=GENERAL)
+            reply = await answered(fake, ix, "response")
+            (attached,) = reply.attachments
+            assert attached.filename == "possibles-mydata-1.json" and attached.data == b'{"member": 1}'
+            assert reply.ephemeral and reply.content == "Your data"
+            channel = bot.get_channel(GENERAL)
+            assert isinstance(channel, discord.TextChannel)
+            with pytest.raises(discord.HTTPException) as too_big:
+                big = discord.File(io.BytesIO(b"x" * (10 * 1024 * 1024 + 1)), filename="big.json")
+                await channel.send("big", file=big, allowed_mentions=NONE)
+            assert too_big.value.status == 413 and too_big.value.code == 40005
+            assert fake.messages(GENERAL) == []
 
     run(test)

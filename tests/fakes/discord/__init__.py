@@ -43,6 +43,7 @@ from tests.fakes.discord.api import DEFAULT_TOKEN, DiscordError, error_paths
 from tests.fakes.discord.records import (
     ADMINISTRATOR,
     MANAGE_GUILD,
+    Attachment,
     Callback,
     Channel,
     Guild,
@@ -58,6 +59,7 @@ __all__ = [
     "ADMINISTRATOR",
     "DEFAULT_TOKEN",
     "MANAGE_GUILD",
+    "Attachment",
     "Callback",
     "Channel",
     "DiscordError",

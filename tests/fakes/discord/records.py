@@ -99,6 +99,27 @@ class Request:
 
 
 @dataclass
+class Attachment:
+    """A file the bot uploaded with a message."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    id: int = 0
+
+    def payload(self) -> dict[str, Any]:
+        url = f"https://cdn.discordapp.com/attachments/0/{self.id}/{self.filename}"
+        return {
+            "id": str(self.id),
+            "filename": self.filename,
+            "size": len(self.data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": self.content_type,
+        }
+
+
+@dataclass
 class StoredMessage:
     """A message as it stands now (after edits), with the JSON the bot sent for it."""
 
@@ -119,6 +140,7 @@ class StoredMessage:
     deleted: bool = False
     #: Every body the bot sent for this message: the creation, then each edit.
     history: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
 
     @property
     def ephemeral(self) -> bool:
@@ -181,7 +203,7 @@ class StoredMessage:
             "content": self.content,
             "embeds": self.embeds,
             "components": self.components,
-            "attachments": [],
+            "attachments": [a.payload() for a in self.attachments],
             "mentions": [],
             "mention_roles": [],
             "mention_everyone": False,

@@ -69,6 +69,7 @@ from tests.fakes.discord.records import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
     EVERYONE_PERMISSIONS,
+    Attachment,
     Callback,
     Guild,
     Interaction,
@@ -78,6 +79,8 @@ from tests.fakes.discord.records import (
 )
 
 FOLLOWUP_WINDOW = 15 * 60.0
+#: A bot's upload limit per file without server boosts.
+MAX_ATTACHMENT = 10 * 1024 * 1024
 #: What the bot's own role lets it do by default: view, send, embed, history, threads, manage threads.
 BOT_PERMISSIONS = EVERYONE_PERMISSIONS | (1 << 34) | (1 << 13)
 _EDITABLE = ("content", "embeds", "components", "allowed_mentions", "attachments")
@@ -148,6 +151,7 @@ class FakeDiscord(People):
         self._by_token: dict[str, Interaction] = {}
         self._requests: list[Request] = []
         self._faults: deque[Fault] = deque()
+        self._pending_files: list[Attachment] = []  # the files of the request being handled
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -328,7 +332,7 @@ class FakeDiscord(People):
     async def _http(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         method = request.method
-        body = await self._read_body(request)
+        body, files = await self._read_body(request)
         for verb, pattern, handler, auth in self._routes:
             match = pattern.fullmatch(path)
             if verb != method or match is None:
@@ -339,8 +343,14 @@ class FakeDiscord(People):
             fault = self._draw_fault(method, path)
             if fault is not None:
                 return self._fault_response(fault, method, path, body)
+            too_big = next((f for f in files if len(f.data) > MAX_ATTACHMENT), None)
+            if too_big is not None:
+                error = DiscordError(413, 40005, "Request entity too large")
+                self._log(Request(method, path, body, time.time(), 413, 40005, None, error.body()))
+                return self._json(error.body(), 413, path)
             try:
                 with self._lock:
+                    self._pending_files = files
                     result = handler(_Body(body, request.query), *match.groups())
             except DiscordError as error:
                 self._log(
@@ -354,23 +364,32 @@ class FakeDiscord(People):
         self._log(Request(method, path, body, time.time(), 404, 0))
         return self._json({"message": "404: Not Found", "code": 0}, 404, path)
 
-    async def _read_body(self, request: web.Request) -> Any:
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[Attachment]]:
+        """The JSON body, and the files of a multipart one (``payload_json`` and ``files[n]``)."""
         if request.content_type == "multipart/form-data":
             reader = await request.multipart()
             payload: Any = None
+            files: list[Attachment] = []
             while (part := await reader.next()) is not None:
                 if getattr(part, "name", None) == "payload_json":
                     payload = json.loads(await part.text())  # type: ignore[union-attr]
                 else:
-                    await part.read()  # type: ignore[union-attr]
-            return payload
+                    data = bytes(await part.read())  # type: ignore[union-attr]
+                    files.append(
+                        Attachment(
+                            filename=getattr(part, "filename", None) or "file",
+                            content_type=part.headers.get("Content-Type", "application/octet-stream"),
+                            data=data,
+                        )
+                    )
+            return payload, files
         raw = await request.read()
         if not raw:
-            return None
+            return None, []
         try:
-            return json.loads(raw)
+            return json.loads(raw), []
         except ValueError:
-            return raw.decode(errors="replace")
+            return raw.decode(errors="replace"), []
 
     def _limit_headers(self, path: str) -> dict[str, str]:
         bucket = hashlib.sha1(re.sub(r"\d{5,}", "{id}", path).encode()).hexdigest()[:32]
@@ -1158,6 +1177,7 @@ class FakeDiscord(People):
             webhook_id=None if interaction is None else self.application_id,
             guild_id=None if guild_id is None else int(guild_id),
             history=[] if empty_ok and not data else [copy.deepcopy(data)],
+            attachments=self._take_files(),
         )
         self._messages[message.id] = message
         if channel:
@@ -1173,11 +1193,20 @@ class FakeDiscord(People):
             message.components = copy.deepcopy(data["components"] or [])
         if "allowed_mentions" in data:
             message.allowed_mentions = copy.deepcopy(data["allowed_mentions"])
+        if "attachments" in data:
+            kept = {str(a.get("id")) for a in data["attachments"] or []}
+            message.attachments = [a for a in message.attachments if str(a.id) in kept] + self._take_files()
         message.flags &= ~LOADING
         message.edits += 1
         message.edited_timestamp = iso()
         message.history.append(copy.deepcopy(data))
         return message
+
+    def _take_files(self) -> list[Attachment]:
+        files, self._pending_files = self._pending_files, []
+        for file in files:
+            file.id = self._ids.next()
+        return files
 
     def _delete(self, message: StoredMessage) -> None:
         message.deleted = True

@@ -5,7 +5,8 @@ item arrives in the moderators' channel; the process is restarted, a
 non-moderator's press on the old card is refused, the moderator's Dismiss
 edits it for everyone and the initiative is visible again. Every message,
 edit and follow-up goes out with mentions disabled. Then one initiative seen
-from Telegram and Discord through one database."""
+from Telegram and Discord through one database, and two processes splitting
+the shards of one bot."""
 
 from __future__ import annotations
 
@@ -52,10 +53,22 @@ def server() -> Guild:
 class Run:
     """One ``possibles run`` process talking to the fake Discord (and the fake Telegram when given)."""
 
-    def __init__(self, tmp_path: Path, fake: FakeDiscord, telegram: Any = None) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        fake: FakeDiscord,
+        telegram: Any = None,
+        *,
+        name: str = "run",
+        env: dict[str, str] | None = None,
+        only: tuple[str, ...] = (),
+    ) -> None:
         self.tmp_path = tmp_path
         self.fake = fake
         self.telegram = telegram
+        self.name = name
+        self.env = env or {}
+        self.only = [arg for role in only for arg in ("--only", role)]
         self.database = f"sqlite:///{tmp_path / 'possibles.db'}"
         self.process: subprocess.Popen[bytes] | None = None
         self.runs = 0
@@ -67,11 +80,14 @@ class Run:
         env.update(self.fake.env(), PYTHONUTF8="1", POSSIBLES_LOG_LEVEL="INFO", POSSIBLES_WEB__PORT="0")
         if self.telegram is not None:
             env.update(self.telegram.env())
+        env.update(self.env)
         self.runs += 1
         sessions_before = len(self.fake.gateway.sessions)
-        log = (self.tmp_path / f"run{self.runs}.log").open("wb")
+        this_run = self.tmp_path / f"{self.name}{self.runs}.log"
+        log = this_run.open("wb")
+        command = [sys.executable, "-c", "from bots.cli import main; main()", "run", *self.only]
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from bots.cli import main; main()", "run", "--database", self.database],
+            [*command, "--database", self.database],
             cwd=self.tmp_path,
             env=env,
             stdout=log,
@@ -87,7 +103,6 @@ class Run:
         )
         # discord.py's "ready" comes 2 s after the last GUILD_CREATE; a stop before it makes discord.py
         # dispatch it on a closed client (a logged traceback that is not the bot's).
-        this_run = self.tmp_path / f"run{self.runs}.log"
         self.wait(lambda: "connected to Discord as" in this_run.read_text(errors="replace"), 60)
         if self.telegram is not None:
             self.wait(lambda: any(c.method == "getUpdates" for c in self.telegram.requests), 60)
@@ -105,7 +120,8 @@ class Run:
             self.process.wait(10)
 
     def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in sorted(self.tmp_path.glob("run*.log")))
+        logs = sorted(self.tmp_path.glob(f"{self.name}*.log"))
+        return "\n".join(p.read_text(errors="replace") for p in logs)
 
     def wait(self, predicate: Callable[[], Any], timeout: float = 30) -> Any:
         try:
@@ -124,8 +140,10 @@ class Run:
         self.wait(lambda: not (ix.response and ix.response.flags & 128))  # not still "thinking…"
         return ix
 
-    def run(self, user: int, command: str, channel: int = GENERAL, **options: Any) -> Interaction:
-        return self.answered(self.fake.slash(user, command, options, guild_id=GUILD, channel_id=channel))
+    def run(
+        self, user: int, command: str, channel: int = GENERAL, guild: int = GUILD, **options: Any
+    ) -> Interaction:
+        return self.answered(self.fake.slash(user, command, options, guild_id=guild, channel_id=channel))
 
     def press(self, user: int, message: StoredMessage, prefix: str) -> Interaction:
         """``user`` presses the button whose custom_id starts with ``prefix`` on ``message`` as it is now."""
@@ -294,3 +312,69 @@ def test_one_initiative_seen_from_telegram_and_discord(tmp_path: Path) -> None:
             assert run.stop() == 0
         finally:
             run.kill()
+
+
+OTHER_GUILD, OTHER_GENERAL = 700_000_000_004_194_305, 700_000_000_004_194_310  # on shard 0 of 2; GUILD on 1
+
+
+def test_two_processes_split_the_shards(tmp_path: Path) -> None:
+    """Two ``possibles run --only discord`` on one database, each with its shards: each answers
+    the servers of its shards, both see the same initiatives; one stopped, its servers wait."""
+    other = Guild(
+        OTHER_GUILD,
+        name="Autre quartier",
+        channels=[Channel(OTHER_GENERAL, "general")],
+        members=[Member(NOSY, "nosy", locale="en-US")],
+    )
+    with FakeDiscord([server(), other], callback_deadline=10.0) as fake:
+        shards = [
+            Run(
+                tmp_path,
+                fake,
+                name=f"shard{shard}-",
+                env={"POSSIBLES_DISCORD__SHARD_COUNT": "2", "POSSIBLES_DISCORD__SHARD_IDS": f"[{shard}]"},
+                only=("discord",),
+            )
+            for shard in (0, 1)
+        ]
+        try:
+            for run in shards:
+                run.start()
+            assert sorted(session.shard for session in fake.sessions()) == [(0, 2), (1, 2)]
+            first, second = shards
+            published = possibles(
+                "chat",
+                "--as",
+                "alice",
+                "--lang",
+                "en",
+                "--database",
+                first.database,
+                cwd=tmp_path,
+                stdin="\n".join(
+                    ["/propose", TITLE, "Ten lime trees for shade on the square.", "Rhône", "1", "1", "1", ""]
+                ),
+            ).stdout
+            assert "Published! Initiative #1 is online." in published
+
+            joined = second.run(BOB, "initiative join", initiative="1")
+            assert joined.shards == [(1, 2)] and "Vous soutenez n°1" in latest(joined).text()
+            shown = first.run(
+                NOSY, "initiative show", channel=OTHER_GENERAL, guild=OTHER_GUILD, initiative="1"
+            )
+            assert shown.shards == [(0, 2)] and "2 supporters of 500" in latest(shown).text()
+
+            assert second.stop() == 0
+            with pytest.raises(RuntimeError, match="no gateway session"):
+                fake.slash(BOB, "initiative show", {"initiative": "1"}, guild_id=GUILD, channel_id=GENERAL)
+            still = first.run(
+                NOSY, "initiative show", channel=OTHER_GENERAL, guild=OTHER_GUILD, initiative="1"
+            )
+            assert TITLE in latest(still).text()
+            assert first.stop() == 0
+            for run in shards:
+                logs = run.logs()
+                assert "Traceback" not in logs, logs[logs.find("Traceback") - 1500 :][:4000]
+        finally:
+            for run in shards:
+                run.kill()

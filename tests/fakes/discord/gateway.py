@@ -200,15 +200,18 @@ class Gateway:
 
     # ------------------------------------------------------------ for the fake and the tests
 
-    def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None, intent: int | None) -> int:
+    def dispatch(
+        self, event: str, data: dict[str, Any], *, guild_id: int | None, intent: int | None
+    ) -> list[Session]:
         """Send an event to every session that owns the guild and asked for the intent (None: events
-        every session gets, such as INTERACTION_CREATE); returns how many live sockets it went to
-        (a session whose socket is gone keeps the event for its RESUME)."""
-        sent = 0
+        every session gets, such as INTERACTION_CREATE); returns the sessions whose live socket it
+        went to (a session whose socket is gone keeps the event for its RESUME)."""
+        sent: list[Session] = []
         with self._lock:
             for session in self.sessions.values():
                 if session.owns(guild_id) and (intent is None or session.intents & intent):
-                    sent += session.outbox is not None
+                    if session.outbox is not None:
+                        sent.append(session)
                     self._send(session, event, data)
         return sent
 

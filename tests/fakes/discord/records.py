@@ -245,6 +245,7 @@ class Interaction:
     callbacks: list[Callback] = field(default_factory=list)
     refused: list[Request] = field(default_factory=list)  # callbacks Discord refused (40060, 10062, 50035)
     response_id: int | None = None  # the message @original designates
+    shards: list[tuple[int, int]] = field(default_factory=list)  # the live sessions it was sent to
     followup_ids: list[int] = field(default_factory=list)
     _messages: dict[int, StoredMessage] = field(default_factory=dict, repr=False)
 

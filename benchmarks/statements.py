@@ -71,6 +71,8 @@ COMMANDS: dict[str, str] = {
     "profile": "alice",
     "area": "Lyon",
     "modchat": "",
+    "link": "",
+    "unlink": "",
 }
 
 

@@ -186,6 +186,24 @@ class BadgeSettings(BaseModel):
         return BadgeRule(self.key, self.measure, tuple(self.thresholds), self.name, self.description)
 
 
+class PrivacySettings(BaseModel):
+    """One person across platforms (/link) and keeping data only as long as needed."""
+
+    #: A /link code works this long (DESIGN.md: 10 minutes).
+    link_code_minutes: int = Field(default=10, ge=1)
+    #: This many wrong codes within ``link_lock_minutes`` lock /link for the
+    #: member until the oldest of them is that old (DESIGN.md: 5 tries, 1 hour).
+    link_wrong_tries: int = Field(default=5, ge=1)
+    link_lock_minutes: int = Field(default=60, ge=1)
+    #: Delivery records, processed update ids and finished conversations
+    #: older than this are purged (DESIGN.md: 90 days).
+    keep_days: int = Field(default=90, ge=1)
+    #: When the daily purge runs (deployment time), and how many rows each of
+    #: its transactions deletes.
+    purge_time: str = "04:00"
+    purge_batch: int = Field(default=1000, ge=1)
+
+
 class DiscordSettings(BaseModel):
     """The Discord front end (bots/discord). The token also comes from
     POSSIBLES_DISCORD_TOKEN, with one underscore (see Settings). Direct
@@ -248,6 +266,9 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     #: The badges and their levels ([[badges]] in config/possibles.toml).
     badges: list[BadgeSettings] = Field(default_factory=list)
+
+
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     #: POSSIBLES_TELEGRAM_TOKEN, one underscore: the name people are told. An alias
     #: only reaches a top-level field, so it lands here and fills telegram.token
     #: when neither POSSIBLES_TELEGRAM__TOKEN nor a config file set it.

@@ -66,7 +66,10 @@ from core.domain.events import (
     InitiativeEdited,
     InitiativeProposed,
     InitiativeStatusChanged,
+    MemberForgotten,
+    MembersLinked,
     MemberSuspended,
+    MemberUnlinked,
     PostEdited,
     PostPublished,
     ResponsePosted,
@@ -283,6 +286,10 @@ EVENT_HANDLERS: dict[type[DomainEvent], Handler] = {
     PostEdited: _no_one,
     CommentEdited: _no_one,
     CommentDeleted: _no_one,
+    # What a person does to their own accounts is told to them in the reply.
+    MembersLinked: _no_one,
+    MemberUnlinked: _no_one,
+    MemberForgotten: _no_one,
 }
 
 

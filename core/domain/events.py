@@ -36,7 +36,10 @@ __all__ = [
     "InitiativeEdited",
     "InitiativeProposed",
     "InitiativeStatusChanged",
+    "MemberForgotten",
     "MemberSuspended",
+    "MemberUnlinked",
+    "MembersLinked",
     "PostEdited",
     "PostPublished",
     "ResponsePosted",
@@ -249,6 +252,37 @@ class BadgeEarned(DomainEvent):
     member_id: int
     badge: str
     level: int
+
+
+# --- one person across platforms, and one's own data -----------------------
+
+
+@dataclass(frozen=True)
+class MembersLinked(DomainEvent):
+    """/link merged member ``absorbed_id`` into ``member_id``: the events
+    before it that name ``absorbed_id`` tell what that member did."""
+
+    name: ClassVar[str] = "members_linked"
+    member_id: int
+    absorbed_id: int
+
+
+@dataclass(frozen=True)
+class MemberUnlinked(DomainEvent):
+    """/unlink split one platform identity off ``member_id`` into ``new_member_id``."""
+
+    name: ClassVar[str] = "member_unlinked"
+    member_id: int
+    new_member_id: int
+    platform: str
+
+
+@dataclass(frozen=True)
+class MemberForgotten(DomainEvent):
+    """/forget erased the member's identities and personal data."""
+
+    name: ClassVar[str] = "member_forgotten"
+    member_id: int
 
 
 def event_classes() -> tuple[type[DomainEvent], ...]:

@@ -110,6 +110,10 @@ class LinkedIdentity:
     language_code: str | None = None
     unreachable: bool = False
     id: int | None = None
+    #: When /link brought it over from another member (None: it began here).
+    linked_at: datetime | None = None
+    #: That other member had a history of its own (see core.services.linking).
+    brought_history: bool = False
 
 
 @dataclass(eq=False)

@@ -13,6 +13,7 @@ from core.presentation.handlers import (
     editing,
     follows,
     initiatives,
+    linking,
     moderation,
     notifications,
     officials,
@@ -35,6 +36,7 @@ _MODULES = (
     officials,
     profiles,
     standing,
+    linking,
     areas,
     chats,
 )

@@ -27,7 +27,7 @@ from core.errors import Forbidden, InvalidState
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["TTL", "Handover", "HandoverKind", "check", "mint", "redeem"]
+__all__ = ["TTL", "Handover", "HandoverKind", "check", "digest", "mint", "redeem"]
 
 #: How long a hand-over link works: the time to open the private chat.
 TTL = timedelta(minutes=10)
@@ -57,7 +57,8 @@ class Handover:
     label: str | None = None
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """What is stored of a one-time secret (a token, a /link code): its SHA-256."""
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
@@ -73,7 +74,7 @@ def mint(uow: UnitOfWork, member_id: int, handover: Handover, ttl: timedelta = T
         uow.session.execute(delete(tables.handover_tokens).where(c.expires_at < now - KEEP))
         uow.session.execute(
             tables.handover_tokens.insert().values(
-                digest=_digest(token),
+                digest=digest(token),
                 member_id=member_id,
                 kind=handover.kind.value,
                 action=handover.action,
@@ -96,7 +97,7 @@ def _usable(uow: UnitOfWork, member_id: int, token: str) -> Handover:
     c = tables.handover_tokens.c
     row = uow.session.execute(
         select(c.member_id, c.kind, c.action, c.args, c.label, c.expires_at, c.used_at).where(
-            c.digest == _digest(token)
+            c.digest == digest(token)
         )
     ).first()
     if row is None:
@@ -125,7 +126,7 @@ def redeem(uow: UnitOfWork, member_id: int, token: str) -> Handover:
         c = tables.handover_tokens.c
         result = uow.session.execute(
             update(tables.handover_tokens)
-            .where(c.digest == _digest(token), c.used_at.is_(None))
+            .where(c.digest == digest(token), c.used_at.is_(None))
             .values(used_at=uow.now())
         )
         if getattr(result, "rowcount", 0) != 1:

@@ -19,11 +19,12 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, insert, literal_column, or_, select, update
+from sqlalchemy import Boolean, and_, delete, func, insert, literal, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.services import counts
 from core.storage import tables
+from core.storage.tables import Id
 from core.storage.uow import UnitOfWork
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Period",
     "Ranked",
     "earned",
+    "moved",
     "period_start",
     "rank_of",
     "rescore",
@@ -123,6 +125,27 @@ def taken_back(uow: UnitOfWork, lines: Iterable[tuple[int, str, int, datetime]])
     for member_id, path, points, at in lines:
         # ``listed`` is not changed by an update; the rows exist already.
         _add(uow, member_id, True, ((*key, -points) for key in _keys(path, at, uow.time_zone)))
+
+
+def moved(uow: UnitOfWork, from_id: int, into_id: int, listed: bool) -> None:
+    """Inside an open unit of work: member ``from_id``'s rows now count for
+    ``into_id`` (two members linked into one), added to theirs; ``listed``
+    is the kept member's."""
+    lp = tables.leaderboard_points.c
+    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
+    theirs = select(
+        lp.area_id, lp.period, lp.start, literal(into_id, Id), lp.points, literal(listed, Boolean)
+    ).where(lp.member_id == from_id)
+    stmt: Any = dialect.insert(tables.leaderboard_points).from_select(
+        ["area_id", "period", "start", "member_id", "points", "listed"], theirs
+    )
+    uow.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["area_id", "period", "start", "member_id"],
+            set_={"points": lp.points + stmt.excluded.points},
+        )
+    )
+    uow.session.execute(delete(tables.leaderboard_points).where(lp.member_id == from_id))
 
 
 def set_listed(uow: UnitOfWork, member_id: int, listed: bool) -> None:

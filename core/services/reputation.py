@@ -17,7 +17,7 @@ from core.services import badges, leaderboards
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["award", "take_back", "void"]
+__all__ = ["award", "take_back", "take_back_lines", "void"]
 
 _KEY = ["member_id", "reason", "ref"]
 
@@ -59,6 +59,13 @@ def void(uow: UnitOfWork, ref: str) -> None:
     """Inside an open unit of work: every point given or taken for ``ref``
     (an overturned decision's) is void."""
     _delete(uow, tables.points.c.ref == ref)
+
+
+def take_back_lines(uow: UnitOfWork, *where: ColumnElement[bool]) -> None:
+    """Inside an open unit of work: delete the ledger lines matching
+    ``where``, their points leaving the leaderboards (linking two members
+    drops one of two lines for the same act; forgetting a member drops all)."""
+    _delete(uow, *where)
 
 
 def _delete(uow: UnitOfWork, *where: ColumnElement[bool]) -> None:

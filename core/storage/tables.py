@@ -97,6 +97,11 @@ identities = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("language_code", String(16), nullable=True),
     Column("unreachable", Boolean, nullable=False, default=False),
+    #: When /link brought this identity over from another member (None: it
+    #: began with this member), and whether that member had a history of its
+    #: own then (which /unlink cannot give back: core.services.linking).
+    Column("linked_at", UTCDateTime(), nullable=True),
+    Column("brought_history", Boolean, nullable=False, default=False),
     UniqueConstraint("platform", "external_id", name="uq_identities_platform_external_id"),
 )
 
@@ -478,6 +483,29 @@ handover_tokens = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False, index=True),
     Column("used_at", UTCDateTime(), nullable=True),
+)
+
+#: One-time codes of /link (one person across platforms): a code typed on
+#: another platform merges the two members. Only the code's digest is kept.
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    Column("used_at", UTCDateTime(), nullable=True),
+)
+
+#: Wrong /link codes typed by a member: enough of them within the lock's
+#: time lock /link for that member (a code is short; guessing must not pay).
+link_failures = Table(
+    "link_failures",
+    metadata,
+    _id(),
+    Column("member_id", Id, ForeignKey("members.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_link_failures_member_created", "member_id", "created_at"),
 )
 
 # --- notifications: the delivery ledger, the outbox cursors, digests ---------

@@ -316,6 +316,8 @@ def upgrade() -> None:
         sa.Column("created_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("language_code", sa.String(length=16), nullable=True),
         sa.Column("unreachable", sa.Boolean(), nullable=False),
+        sa.Column("linked_at", core.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("brought_history", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_identities_member_id_members")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identities")),
         sa.UniqueConstraint("platform", "external_id", name="uq_identities_platform_external_id"),
@@ -410,6 +412,35 @@ def upgrade() -> None:
             ["area_id", "period", "start", "listed", sa.literal_column("points DESC"), "member_id"],
             unique=False,
         )
+
+    op.create_table(
+        "link_codes",
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("created_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", core.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_link_codes_member_id_members")),
+        sa.PrimaryKeyConstraint("digest", name=op.f("pk_link_codes")),
+    )
+    with op.batch_alter_table("link_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_link_codes_expires_at"), ["expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_link_codes_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
+        "link_failures",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("created_at", core.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_link_failures_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_link_failures")),
+    )
+    with op.batch_alter_table("link_failures", schema=None) as batch_op:
+        batch_op.create_index("ix_link_failures_member_created", ["member_id", "created_at"], unique=False)
 
     op.create_table(
         "mandates",
@@ -747,6 +778,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_mandates_area_id"))
 
     op.drop_table("mandates")
+    with op.batch_alter_table("link_failures", schema=None) as batch_op:
+        batch_op.drop_index("ix_link_failures_member_created")
+
+    op.drop_table("link_failures")
+    with op.batch_alter_table("link_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_link_codes_member_id"))
+        batch_op.drop_index(batch_op.f("ix_link_codes_expires_at"))
+
+    op.drop_table("link_codes")
     with op.batch_alter_table("leaderboard_points", schema=None) as batch_op:
         batch_op.drop_index("ix_leaderboard_points_rank")
         batch_op.drop_index("ix_leaderboard_points_member")

@@ -73,6 +73,8 @@ COMMANDS: dict[str, str] = {
     "modchat": "",
     "link": "",
     "unlink": "",
+    "mydata": "",
+    "forget": "",
 }
 
 

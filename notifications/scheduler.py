@@ -3,10 +3,12 @@ the project's database (SQLAlchemyJobStore, table ``apscheduler_jobs``).
 
 Jobs: the digest tick (every few minutes, builds the digests that are due;
 idempotent, one digest per member and period), the daily recall of review
-items waiting for more than a day, the officials' weekly summary, and the
-expiry of initiatives past their term, and the nightly count of each area's
-participation ladder (shown on officials' records). When the recall and the summary go is
-configured (``notifications.recall_time``, ``summary_day``, ``summary_time``).
+items waiting for more than a day, the officials' weekly summary, the
+expiry of initiatives past their term, the nightly count of each area's
+participation ladder (shown on officials' records), and the daily purge of
+records kept no longer than ``privacy.keep_days`` (core.services.privacy.purge).
+When the recall and the summary go is configured
+(``notifications.recall_time``, ``summary_day``, ``summary_time``).
 An error in a job is APScheduler's to log, with its traceback; the job runs
 again at its next time.
 
@@ -34,7 +36,7 @@ from core.bootstrap import Runtime
 from core.domain.deliveries import DeliveryKind
 from core.domain.delivery_payloads import Recall, Summary
 from core.errors import Forbidden, NotFound
-from core.services import area_ladder, audiences, digests, initiatives, notices, officials
+from core.services import area_ladder, audiences, digests, initiatives, notices, officials, privacy
 from core.services.leadership import LeaderLock
 from notifications.router import drafts_for
 
@@ -46,6 +48,7 @@ __all__ = [
     "expire_initiatives",
     "next_runs",
     "officials_summaries",
+    "purge_old_data",
     "recall_reviews",
     "run_scheduler",
 ]
@@ -142,6 +145,17 @@ def count_area_ladders() -> int:
     return area_ladder.count_all(_current().uow())
 
 
+def purge_old_data() -> int:
+    """Delivery records, processed update ids, abandoned conversations and
+    spent codes older than ``privacy.keep_days``, in batches."""
+    runtime = _current()
+    purged = privacy.purge(runtime.uow, runtime.settings.privacy)
+    total = sum(purged.values())
+    if total:
+        log.info("purged %d old rows: %s", total, purged)
+    return total
+
+
 def _at(clock: str, zone: str, **days: str) -> CronTrigger:
     """A daily (or, given ``day_of_week``, weekly) trigger at "HH:MM"."""
     hour, _, minute = clock.partition(":")
@@ -158,11 +172,19 @@ def _jobs(runtime: Runtime) -> dict[str, tuple[Any, Any]]:
         "officials_summaries": (officials_summaries, _at(n.summary_time, zone, day_of_week=n.summary_day)),
         "expire_initiatives": (expire_initiatives, IntervalTrigger(hours=1)),
         "count_area_ladders": (count_area_ladders, _at(n.ladder_time, zone)),
+        "purge_old_data": (purge_old_data, _at(settings.privacy.purge_time, zone)),
     }
 
 
 #: The jobs' ids, in the job store.
-JOBS = ("digest_tick", "recall_reviews", "officials_summaries", "expire_initiatives", "count_area_ladders")
+JOBS = (
+    "digest_tick",
+    "recall_reviews",
+    "officials_summaries",
+    "expire_initiatives",
+    "count_area_ladders",
+    "purge_old_data",
+)
 
 
 def create_scheduler(runtime: Runtime) -> AsyncIOScheduler:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
+from bots.console.files import save_document
 from bots.console.lines import read_lines
 from bots.console.render import render_reply
 from core.domain.members import Identity
@@ -33,9 +35,17 @@ class ConsoleSession:
     """
 
     def __init__(
-        self, chat: Chat, name: str, *, output: TextIO | None = None, language: str | None = None
+        self,
+        chat: Chat,
+        name: str,
+        *,
+        output: TextIO | None = None,
+        language: str | None = None,
+        files: Path | None = None,
     ) -> None:
         self.chat = chat
+        #: Where files that come with a reply are written (the working directory).
+        self.files = files
         self.speaker = Speaker(
             Identity(PLATFORM, name),
             display_name=name,
@@ -68,6 +78,9 @@ class ConsoleSession:
     def show(self, reply: Reply) -> None:
         self.choices = []
         self.output.write(render_reply(reply, self.choices) + "\n\n")
+        for document in reply.documents:
+            path = save_document(self.files or Path.cwd(), document)
+            self.output.write(f"📎 {path}\n\n")
         self.output.flush()
 
     def notify(self, text: str) -> None:

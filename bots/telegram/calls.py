@@ -14,13 +14,13 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from telegram import Bot, CallbackQuery, MaybeInaccessibleMessage, ReplyParameters
+from telegram import Bot, CallbackQuery, InputFile, MaybeInaccessibleMessage, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bots.telegram.render import Message, render_reply
 from bots.telegram.sender import NO_PREVIEW, is_not_modified, retry_after_seconds
-from core.presentation.cards import Reply
+from core.presentation.cards import Document, Reply
 
 __all__ = ["ATTEMPTS", "MAX_WAIT", "BotCalls"]
 
@@ -94,6 +94,14 @@ class BotCalls:
         for index, part in enumerate(parts):
             await self.send(chat_id, part, reply_to if index == 0 else None)
 
+    async def send_document(self, chat_id: int, document: Document) -> None:
+        """A file that comes with a reply (sendDocument)."""
+        await self.call(
+            lambda: self.bot.send_document(
+                chat_id, InputFile(document.content, filename=document.filename), filename=document.filename
+            )
+        )
+
     async def edit(self, pressed: MaybeInaccessibleMessage, part: Message) -> bool:
         """Replace the pressed message; False when it cannot be edited (too old, gone)."""
         try:
@@ -130,6 +138,8 @@ class BotCalls:
             if reply.edit and pressed is not None and parts and await self.edit(pressed, parts[0]):
                 parts = parts[1:]
             await self.send_all(chat_id, parts, reply_to)
+            for document in reply.documents:
+                await self.send_document(chat_id, document)
         except TelegramError as error:
             log.warning("could not deliver a reply in chat %s: %s", chat_id, error)
         except Exception:  # a bug in rendering: the change is saved all the same

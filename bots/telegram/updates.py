@@ -144,7 +144,9 @@ class Updates:
             return
         reply_to = message.message_id if speaker.in_group else None
         answer = answer_message(reply)
-        await self.calls.deliver(message.chat.id, Reply(list(answer.chat)), reply_to=reply_to)
+        await self.calls.deliver(
+            message.chat.id, Reply(list(answer.chat), documents=list(answer.documents)), reply_to=reply_to
+        )
         if reply.commands_changed:
             try:
                 await self.commands_changed()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.presentation.cards import Card, CardKind, Reply
+from core.presentation.cards import Card, CardKind, Document, Reply
 from core.presentation.context import Speaker
 
 __all__ = ["Answer", "Limits", "answer_message", "answer_press", "error_line", "shorten", "waits_for_typing"]
@@ -49,6 +49,9 @@ class Answer:
     alert: str | None = None
     #: The alert is a refusal: shown until dismissed, not as a passing note.
     refusal: bool = False
+    #: Files to send after the cards: in the private chat when cards go
+    #: there, otherwise in the chat.
+    documents: tuple[Document, ...] = ()
 
 
 def shorten(text: str, limit: int) -> str:
@@ -82,7 +85,7 @@ def _notice(card: Card) -> str | None:
 def answer_message(reply: Reply) -> Answer:
     """A typed command or text: answered in the chat it was typed in (the core
     has already handed private commands typed in a group over to the private chat)."""
-    return Answer(chat=tuple(reply.cards))
+    return Answer(chat=tuple(reply.cards), documents=tuple(reply.documents))
 
 
 def answer_press(reply: Reply, speaker: Speaker, limits: Limits, *, in_chat: bool = True) -> Answer:
@@ -98,12 +101,13 @@ def answer_press(reply: Reply, speaker: Speaker, limits: Limits, *, in_chat: boo
         if elsewhere:
             return Answer(private=whole, alert=shorten(refusal, limits.alert), refusal=True)
         return Answer(chat=whole, alert=shorten(refusal, limits.alert), refusal=True)
+    documents = tuple(reply.documents)
     if not in_chat:
-        return Answer(private=cards)
+        return Answer(private=cards, documents=documents)
     if not speaker.in_group:
-        return Answer(chat=cards, edit=reply.edit)
-    if waits_for_typing(reply):
-        return Answer(private=cards)
+        return Answer(chat=cards, edit=reply.edit, documents=documents)
+    if waits_for_typing(reply) or documents:  # one's own files never go to a group
+        return Answer(private=cards, documents=documents)
     if reply.shared:
         return Answer(chat=cards, edit=reply.edit)
     # The presser's own answer: a line fits an alert (the cards after it show

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-__all__ = ["Action", "ActionStyle", "Card", "CardKind", "Field", "Reply"]
+__all__ = ["Action", "ActionStyle", "Card", "CardKind", "Document", "Field", "Reply"]
 
 
 class ActionStyle(StrEnum):
@@ -58,6 +58,17 @@ class Card:
     ref: str | None = None
 
 
+@dataclass(frozen=True)
+class Document:
+    """A file that comes with a reply (/mydata's export): Telegram sends it
+    with sendDocument, Discord as an attachment, the terminal writes it to
+    disk and prints where. ``filename`` is a plain name, no directory."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+
 @dataclass
 class Reply:
     """What one input produced: one or more cards, in order."""
@@ -73,6 +84,8 @@ class Reply:
     #: True when the commands some chat may use changed (a moderators' group was
     #: set): front ends whose platform shows per-chat menus refresh them now.
     commands_changed: bool = False
+    #: Files sent after the cards, where the cards go.
+    documents: list[Document] = field(default_factory=list)
 
     def add(self, card: Card) -> Reply:
         self.cards.append(card)

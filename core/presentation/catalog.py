@@ -17,6 +17,7 @@ from core.presentation.handlers import (
     moderation,
     notifications,
     officials,
+    privacy,
     profiles,
     standing,
     timeline,
@@ -37,6 +38,7 @@ _MODULES = (
     profiles,
     standing,
     linking,
+    privacy,
     areas,
     chats,
 )

@@ -27,7 +27,7 @@ from core.errors import Forbidden, InvalidState
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["TTL", "Handover", "HandoverKind", "check", "digest", "mint", "redeem"]
+__all__ = ["TTL", "Handover", "HandoverKind", "check", "digest", "mint", "redeem", "use_up"]
 
 #: How long a hand-over link works: the time to open the private chat.
 TTL = timedelta(minutes=10)
@@ -122,15 +122,22 @@ def redeem(uow: UnitOfWork, member_id: int, token: str) -> Handover:
     the token is still unused.
     """
     with uow:
-        handover = _usable(uow, member_id, token)
-        c = tables.handover_tokens.c
-        result = uow.session.execute(
-            update(tables.handover_tokens)
-            .where(c.digest == digest(token), c.used_at.is_(None))
-            .values(used_at=uow.now())
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            uow.rollback()
-            raise InvalidState("error.handover_expired")
+        handover = use_up(uow, member_id, token)
         uow.commit()
+    return handover
+
+
+def use_up(uow: UnitOfWork, member_id: int, token: str) -> Handover:
+    """Inside an open unit of work: ``redeem``, for a use case that does
+    what the token allows in the same transaction (the token stays unused
+    if that fails)."""
+    handover = _usable(uow, member_id, token)
+    c = tables.handover_tokens.c
+    result = uow.session.execute(
+        update(tables.handover_tokens)
+        .where(c.digest == digest(token), c.used_at.is_(None))
+        .values(used_at=uow.now())
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise InvalidState("error.handover_expired")
     return handover

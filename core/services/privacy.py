@@ -1,0 +1,245 @@
+"""One's own data: /mydata exports it, /forget erases it; old records are purged.
+
+Both read the columns that hold a member from the schema
+(core.storage.member_keys): the export has one entry per such column, so a
+table added later is exported without a change here; forgetting refuses to
+run while a column has no rule in ``FORGET`` (and a test fails).
+
+Forgetting keeps what others rely on and erases the person: their
+identities go (nobody can act as them again), with their roles, follows,
+points, open flows, tokens, codes, digests and the deliveries addressed to
+them; their supports are withdrawn (the kept counts, the authors' points and
+the leaderboards follow, as a withdrawal does); what they wrote in public
+(initiatives, news, comments, an official's responses) stays, shown under
+the name given for a former member; the public moderation log keeps its
+decisions, naming nobody; an official's mandates end, and their past
+responses stay attributed to the mandate. The member's row stays as that
+nameless "former member", so that everything pointing to it still holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from enum import Enum, StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, delete, select, tuple_, update
+
+from core.config import PrivacySettings
+from core.domain.deliveries import DeliveryState
+from core.domain.events import MemberForgotten
+from core.domain.reputation import PointReason, support_ref
+from core.errors import StaleAction
+from core.services import counts, reputation
+from core.services.handovers import use_up
+from core.services.members import get_member
+from core.storage import tables
+from core.storage.member_keys import member_keys
+from core.storage.uow import UnitOfWork
+
+__all__ = ["EXPORT_FORMAT", "FORGET", "FORGET_ACTION", "Forget", "export", "forget", "purge"]
+
+#: The export's ``format``: a reader can tell which layout it holds.
+EXPORT_FORMAT = "possibles-mydata/1"
+#: The action a /forget confirmation token is minted for (a button's payload).
+FORGET_ACTION = "v1:fg"
+
+
+class Forget(StrEnum):
+    """What forgetting a member does with the rows of one member column."""
+
+    #: Deleted: the person's own, of use to nobody else.
+    ERASE = "erase"
+    #: Kept, under the nameless former member (public content, the moderation
+    #: record); free text that is not public is emptied (see ``_anonymise``).
+    KEEP = "keep"
+    #: The reference is cleared (who set a moderators' chat).
+    DETACH = "detach"
+    #: Supports are withdrawn, counts and points following.
+    WITHDRAW = "withdraw"
+    #: Points lines are taken back, the leaderboards following.
+    POINTS = "points"
+    #: Mandates end (their responses stay attributed to them).
+    END = "end"
+
+
+#: The rule of every column that holds a member (see core.storage.member_keys).
+FORGET: dict[str, Forget] = {
+    "identities.member_id": Forget.ERASE,
+    "member_roles.member_id": Forget.ERASE,
+    "mandates.member_id": Forget.END,
+    "invite_codes.redeemed_by": Forget.KEEP,
+    "initiatives.author_id": Forget.KEEP,
+    "supports.member_id": Forget.WITHDRAW,
+    "follows.member_id": Forget.ERASE,
+    "posts.author_id": Forget.KEEP,
+    "comments.author_id": Forget.KEEP,
+    "responses.official_id": Forget.KEEP,
+    "reports.reporter_id": Forget.KEEP,
+    "decisions.moderator_id": Forget.KEEP,
+    "decisions.target_author_id": Forget.KEEP,
+    "appeals.member_id": Forget.KEEP,
+    "points.member_id": Forget.POINTS,
+    "leaderboard_points.member_id": Forget.ERASE,
+    "conversations.member_id": Forget.ERASE,
+    "platform_chats.set_by": Forget.DETACH,
+    "handover_tokens.member_id": Forget.ERASE,
+    "deliveries.member_id": Forget.ERASE,
+    "digests.member_id": Forget.ERASE,
+    "link_codes.member_id": Forget.ERASE,
+    "link_failures.member_id": Forget.ERASE,
+}
+
+
+# --- /mydata ----------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _rows(uow: UnitOfWork, table: Table, *where: ColumnElement[bool]) -> list[dict[str, Any]]:
+    order = list(table.primary_key.columns)
+    result = uow.session.execute(select(table).where(*where).order_by(*order))
+    return [{key: _plain(value) for key, value in row._mapping.items()} for row in result]
+
+
+def export(uow: UnitOfWork, member_id: int) -> bytes:
+    """Everything stored about the member, as a JSON document (UTF-8): the
+    member's row, then, for each column that holds a member
+    (``"supports.member_id"``), the rows where it holds this one."""
+    with uow:
+        member = _rows(uow, tables.members, tables.members.c.id == member_id)
+        if not member:
+            get_member(uow, member_id)  # NotFound
+        document = {
+            "format": EXPORT_FORMAT,
+            "exported_at": uow.now().isoformat(),
+            "member": member[0],
+            "tables": {key.name: _rows(uow, key.table, key.column == member_id) for key in member_keys()},
+        }
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+# --- /forget ----------------------------------------------------------------
+
+
+def forget(uow: UnitOfWork, member_id: int, token: str, former_name: str) -> None:
+    """Erase the member (see the module's docstring), in one transaction,
+    with the confirmation ``token`` minted for them by /forget (used up
+    here; StaleAction for a token minted for anything else). Their name
+    becomes ``former_name``."""
+    missing = [key.name for key in member_keys() if key.name not in FORGET]
+    if missing:
+        raise RuntimeError(f"no forgetting rule for {', '.join(missing)} (core.services.privacy.FORGET)")
+    with uow:
+        if use_up(uow, member_id, token).action != FORGET_ACTION:
+            raise StaleAction()
+        member = get_member(uow, member_id)
+        _withdraw_supports(uow, member_id)
+        p = tables.points.c
+        reputation.take_back_lines(uow, p.member_id == member_id)
+        for key in member_keys():
+            rule, table, column = FORGET[key.name], key.table, key.column
+            if rule is Forget.ERASE:
+                uow.session.execute(delete(table).where(column == member_id))
+            elif rule is Forget.DETACH:
+                uow.session.execute(update(table).where(column == member_id).values({column.name: None}))
+            elif rule is Forget.END:
+                uow.session.execute(
+                    update(table)
+                    .where(column == member_id, table.c.revoked_at.is_(None))
+                    .values(revoked_at=uow.now())
+                )
+            # WITHDRAW and POINTS are done above; KEEP keeps.
+        _anonymise(uow, member_id)
+        member.display_name = former_name[:100]
+        member.home_area_id = None
+        member.leaderboard_opt_out = True
+        member.digest_frequency = "off"
+        uow.emit(MemberForgotten(member_id=member_id))
+        uow.commit()
+
+
+def _withdraw_supports(uow: UnitOfWork, member_id: int) -> None:
+    """Every support goes, as a withdrawal would take it: off the kept
+    counts, with the point its author received for it."""
+    s, i = tables.supports.c, tables.initiatives.c
+    gone = uow.session.execute(
+        delete(tables.supports)
+        .where(s.member_id == member_id)
+        .returning(s.initiative_id, s.kind, s.created_at)
+    ).all()
+    authors = dict(
+        uow.session.execute(
+            select(i.id, i.author_id).where(i.id.in_([int(row.initiative_id) for row in gone]))
+        ).all()
+    )
+    for row in gone:
+        initiative_id = int(row.initiative_id)
+        counts.removed(uow, initiative_id, row.created_at, row.kind)
+        author_id = int(authors[initiative_id])
+        if author_id != member_id:
+            reputation.take_back(
+                uow, author_id, PointReason.SUPPORT_RECEIVED, support_ref(initiative_id, member_id)
+            )
+
+
+def _anonymise(uow: UnitOfWork, member_id: int) -> None:
+    """What the person wrote to the moderators alone (a report's note, an
+    appeal's text) goes; the reports and appeals themselves stay counted."""
+    r, a = tables.reports.c, tables.appeals.c
+    uow.session.execute(update(tables.reports).where(r.reporter_id == member_id).values(note=None))
+    uow.session.execute(update(tables.appeals).where(a.member_id == member_id).values(text=""))
+
+
+# --- the daily purge ---------------------------------------------------------
+
+
+def _purge_batch(uow: UnitOfWork, table: Table, key: list[Any], old: ColumnElement[bool], batch: int) -> int:
+    with uow:
+        chosen = select(*key).where(old).limit(batch)
+        if len(key) == 1:
+            gone = uow.session.execute(delete(table).where(key[0].in_(chosen)))
+        else:
+            gone = uow.session.execute(delete(table).where(tuple_(*key).in_(chosen)))
+        uow.commit()
+    return int(getattr(gone, "rowcount", 0) or 0)
+
+
+def purge(uow_factory: Callable[[], UnitOfWork], settings: PrivacySettings) -> dict[str, int]:
+    """Delete what is kept no longer than ``settings.keep_days``: delivery
+    records that are done with, processed update ids, conversations left
+    unfinished, used or expired tokens and codes, counted wrong codes; at
+    most ``settings.purge_batch`` rows per transaction. Returns the rows
+    deleted per table."""
+    uow = uow_factory()
+    with uow:
+        cutoff = uow.now() - timedelta(days=settings.keep_days)
+    d, u, c = tables.deliveries.c, tables.processed_updates.c, tables.conversations.c
+    h, lc, lf = tables.handover_tokens.c, tables.link_codes.c, tables.link_failures.c
+    final = [state.value for state in DeliveryState if state.final]
+    plan: list[tuple[Table, list[Any], ColumnElement[bool]]] = [
+        (tables.deliveries, [d.id], (d.created_at < cutoff) & d.state.in_(final)),
+        (tables.processed_updates, [u.platform, u.update_id], u.processed_at < cutoff),
+        (tables.conversations, [c.id], c.updated_at < cutoff),
+        (tables.handover_tokens, [h.digest], h.expires_at < cutoff),
+        (tables.link_codes, [lc.digest], lc.expires_at < cutoff),
+        (tables.link_failures, [lf.id], lf.created_at < cutoff),
+    ]
+    done: dict[str, int] = {}
+    for table, key, old in plan:
+        total = 0
+        while True:
+            deleted = _purge_batch(uow_factory(), table, key, old, settings.purge_batch)
+            total += deleted
+            if deleted < settings.purge_batch:
+                break
+        done[table.name] = total
+    return done

@@ -1,0 +1,294 @@
+"""/mydata, /forget and the purge (core.services.privacy)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import func, insert, select
+
+from core.bootstrap import Runtime
+from core.config import PrivacySettings
+from core.domain.members import Role
+from core.services import admin, officials, privacy
+from core.storage import tables
+from core.storage.member_keys import member_keys
+from tests.support import Clock, People, Person, is_error, text_of
+from tests.unit.test_handovers import snapshot
+from tests.unit.test_linking import assert_derived_right, code_of, other, points_of, rows
+from tests.unit.test_moderation import grant, publish, report
+
+
+def test_every_member_column_has_a_forgetting_rule() -> None:
+    """A table added with a member column fails here until forgetting says what it does with it."""
+    found = {key.name for key in member_keys()}
+    assert found == set(privacy.FORGET), (
+        f"without a rule: {sorted(found - set(privacy.FORGET))}; stale: {sorted(set(privacy.FORGET) - found)}"
+    )
+
+
+def busy_member(runtime: Runtime, people: People, clock: Clock) -> tuple[Person, dict[str, int]]:
+    """Bob, who did a bit of everything: proposed, supported, volunteered,
+    followed, commented, reported, moderated, answered as an official, and
+    linked a second account."""
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    theirs = publish(runtime, alice)
+    mine = publish(runtime, bob, title="Benches along the river banks")
+    assert not is_error(carol.say(f"/join {mine}"))
+    assert not is_error(bob.say(f"/volunteer {theirs}"))
+    assert not is_error(bob.say("/follow area Lyon"))
+    assert not is_error(bob.say(f"/comment {theirs} A good idea, and cheap to do."))
+    spam = publish(runtime, people["dave"], title="Buy cheap watches on my website")
+    assert "Thank you" in report(bob, f"initiative {spam}", note="an advert for a shop")
+    grant(runtime, bob, Role.MODERATOR)
+    for who in ("carol", "erin"):
+        report(people[who], f"initiative {spam}")
+    clock.advance(minutes=5)
+    decided = bob.say("/decide 1 remove advertising for a shop")
+    assert not is_error(decided), text_of(decided)
+    admin.verify_official(runtime.uow(), bob.member_id, "69123", "Maire de Lyon")
+    officials.respond(
+        runtime.uow(), bob.member_id, theirs, "supports", "We will plant them this autumn.", runtime.settings
+    )
+    bob_tg = other(people, "bob")
+    assert not is_error(bob_tg.say(f"/link {code_of(bob)}"))
+    return bob, {"theirs": theirs, "mine": mine, "spam": spam}
+
+
+def test_mydata_exports_every_table_that_holds_the_member(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    bob, _ = busy_member(runtime, people, clock)
+    bob_id = bob.member_id
+    reply = bob.say("/mydata")
+    assert not is_error(reply), text_of(reply)
+    assert "everything possibles stores about you" in text_of(reply)
+    [document] = reply.documents
+    assert document.filename == f"possibles-mydata-{bob.member_id}.json"
+    assert document.media_type == "application/json"
+    exported = json.loads(document.content)
+    assert exported["format"] == privacy.EXPORT_FORMAT
+    assert exported["member"]["id"] == bob_id and exported["member"]["display_name"] == "bob"
+    # Compared against the schema: one entry per column that holds a member,
+    # each with every row where it holds this one.
+    schema = {key.name: key for key in member_keys()}
+    assert set(exported["tables"]) == set(schema)
+    with runtime.uow() as uow:
+        for name, key in schema.items():
+            stored = uow.session.scalar(select(func.count()).where(key.column == bob_id))
+            assert len(exported["tables"][name]) == stored, name
+            assert all(row[key.column.name] == bob_id for row in exported["tables"][name])
+    held = {name for name, found in exported["tables"].items() if found}
+    assert {
+        "identities.member_id",
+        "supports.member_id",
+        "follows.member_id",
+        "initiatives.author_id",
+        "comments.author_id",
+        "reports.reporter_id",
+        "decisions.moderator_id",
+        "mandates.member_id",
+        "responses.official_id",
+        "points.member_id",
+        "leaderboard_points.member_id",
+        "member_roles.member_id",
+        "link_codes.member_id",
+    } <= held
+    platforms = {row["platform"] for row in exported["tables"]["identities.member_id"]}
+    assert platforms == {"test", "tg"}
+    # Nobody else's export holds bob's rows.
+    carol = json.loads(people["carol"].say("/mydata").documents[0].content)
+    assert all(row.get("author_id") != bob_id for row in carol["tables"]["initiatives.author_id"])
+
+
+def test_mydata_in_a_group_goes_to_the_private_chat(runtime: Runtime, people: People) -> None:
+    from core.presentation.context import Speaker
+
+    bob = people["bob"]
+    group = Speaker(bob.speaker.identity, "bob", "en", in_group=True, chat_address="-100")
+    reply = people.chat.command(group, "mydata")
+    assert reply.documents == [] and "private" in text_of(reply)
+
+
+def test_forget_erases_the_person_and_keeps_what_others_rely_on(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    bob, ids = busy_member(runtime, people, clock)
+    bob_id, alice_id = bob.member_id, people["alice"].member_id
+    assert ("support_received", f"i{ids['theirs']}/m{bob_id}", 1) in points_of(runtime, alice_id)
+
+    question = bob.say("/forget")
+    assert not is_error(question) and "cannot be undone" in text_of(question)
+    [button] = bob.actions()
+    # Someone else pressing bob's button (a forged or forwarded payload) erases nobody.
+    before = snapshot(runtime)
+    refused = people["carol"].press_payload(button.payload)
+    assert is_error(refused)
+    assert snapshot(runtime) == before
+
+    done = bob.press("Erase everything")
+    assert not is_error(done), text_of(done)
+    assert "erased" in text_of(done)
+    again = bob.press_payload(button.payload)  # single-use (and they are someone new now)
+    assert is_error(again)
+
+    # Identities, roles, follows, points, supports: gone.
+    for key in member_keys():
+        rule = privacy.FORGET[key.name]
+        left = rows(runtime, key.table, key.column == bob_id)
+        if rule in (
+            privacy.Forget.ERASE,
+            privacy.Forget.WITHDRAW,
+            privacy.Forget.POINTS,
+            privacy.Forget.DETACH,
+        ):
+            assert left == [], key.name
+    assert bob.member_id != bob_id  # writing again makes someone new
+    assert other(people, "bob").member_id != bob_id
+    member = rows(runtime, tables.members, tables.members.c.id == bob_id)[0]
+    assert member.display_name == "ancien membre"  # the deployment's language (French by default)
+    assert member.home_area_id is None and member.leaderboard_opt_out is True
+    # Supports withdrawn: the author's point for it, the kept counts and the leaderboards follow.
+    assert ("support_received", f"i{ids['theirs']}/m{bob_id}", 1) not in points_of(runtime, alice_id)
+    assert_derived_right(runtime)
+    # What others rely on stays, under "former member".
+    carol = people["carol"]
+    carol.language = "fr"
+    shown = text_of(carol.say(f"/show {ids['mine']}"))
+    assert "ancien membre" in shown and "bob" not in shown
+    assert "A good idea, and cheap to do." in text_of(carol.say(f"/timeline {ids['theirs']}"))
+    modlog = text_of(carol.say("/modlog"))
+    assert "advertising for a shop" in modlog and "bob" not in modlog
+    # The official's response stays, attributed to the mandate (now ended).
+    responses = text_of(carol.say(f"/responses {ids['theirs']}"))
+    assert "We will plant them this autumn." in responses and "Maire de Lyon" in responses
+    assert "bob" not in responses
+    [mandate] = rows(runtime, tables.mandates, tables.mandates.c.member_id == bob_id)
+    assert mandate.revoked_at is not None
+    # The report's note, said to the moderators alone, is gone; the report is still counted.
+    [reported] = rows(runtime, tables.reports, tables.reports.c.reporter_id == bob_id)
+    assert reported.note is None
+    assert [e.name for e in rows(runtime, tables.outbox)][-1] == "member_forgotten"
+
+
+def test_a_forget_token_does_nothing_else(runtime: Runtime, people: People) -> None:
+    """The confirmation is a token minted for /forget: one minted for a
+    hand-over does not erase anyone, and erasing needs that token."""
+    from core.presentation.payloads import build
+    from core.services import handovers
+    from core.services.handovers import Handover, HandoverKind
+
+    bob = people["bob"]
+    token = handovers.mint(runtime.uow(), bob.member_id, Handover(HandoverKind.COMMAND, "mydata"))
+    before = snapshot(runtime)
+    assert is_error(bob.press_payload(build("fg", token)))
+    assert is_error(bob.press_payload("v1:fg"))
+    assert snapshot(runtime) == before
+
+
+def _old_rows(runtime: Runtime, clock: Clock, count: int, age: timedelta) -> None:
+    member_id = 1
+    at = clock.now - age
+    with runtime.uow() as uow:
+        start = uow.session.scalar(select(func.count()).select_from(tables.deliveries)) or 0
+        for n in range(start, start + count):
+            uow.session.execute(
+                insert(tables.deliveries).values(
+                    key=f"k{n}",
+                    platform="test",
+                    address="1",
+                    member_id=member_id,
+                    kind="alert",
+                    topic="i1",
+                    payload={},
+                    language="en",
+                    state="sent" if n % 2 else "failed",
+                    not_before=at,
+                    created_at=at,
+                )
+            )
+            uow.session.execute(
+                insert(tables.processed_updates).values(platform="test", update_id=n, processed_at=at)
+            )
+        uow.commit()
+
+
+def test_the_daily_purge_deletes_old_records_in_batches(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    people["alice"].say("/start")
+    _old_rows(runtime, clock, 5, timedelta(days=91))
+    _old_rows(runtime, clock, 2, timedelta(days=89))
+    people["alice"].say("/propose")  # a flow begun and never finished
+    with runtime.uow() as uow:  # a delivery still waiting to go is never purged, however old
+        uow.session.execute(
+            insert(tables.deliveries).values(
+                key="waiting",
+                platform="test",
+                address="1",
+                member_id=1,
+                kind="alert",
+                topic="i1",
+                payload={},
+                language="en",
+                state="pending",
+                not_before=clock.now - timedelta(days=200),
+                created_at=clock.now - timedelta(days=200),
+            )
+        )
+        uow.commit()
+    clock.advance(days=91)
+    purged = privacy.purge(runtime.uow, PrivacySettings(purge_batch=2))
+    assert purged["deliveries"] == 7  # every sent or failed one, all older than 90 days now
+    assert purged["processed_updates"] == 7
+    assert purged["conversations"] == 1
+    left = [(r.key, r.state) for r in rows(runtime, tables.deliveries)]
+    assert left == [("waiting", "pending")]
+    assert privacy.purge(runtime.uow, PrivacySettings(purge_batch=2))["deliveries"] == 0
+
+
+def test_the_purge_keeps_what_is_younger_than_the_setting(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    people["alice"].say("/start")
+    _old_rows(runtime, clock, 3, timedelta(days=91))
+    _old_rows(runtime, clock, 4, timedelta(days=10))
+    purged = privacy.purge(runtime.uow, PrivacySettings())
+    assert purged["deliveries"] == 3 and purged["processed_updates"] == 3
+    assert len(rows(runtime, tables.deliveries)) == 4
+    assert len(rows(runtime, tables.processed_updates)) == 4
+    purged = privacy.purge(runtime.uow, PrivacySettings(keep_days=5))
+    assert purged["deliveries"] == 4
+
+
+def test_purge_job_is_declared_with_the_setting(runtime: Runtime) -> None:
+    from datetime import UTC, datetime
+
+    from core.config import Settings
+    from notifications import scheduler
+
+    settings = Settings(privacy={"purge_time": "03:15"}, default_time_zone="UTC")
+    jobs = scheduler._jobs(Runtime(settings, runtime.database))
+    assert "purge_old_data" in jobs and "purge_old_data" in scheduler.JOBS
+    fire = jobs["purge_old_data"][1].get_next_fire_time(None, datetime(2026, 3, 2, 4, 0, tzinfo=UTC))
+    assert fire == datetime(2026, 3, 3, 3, 15, tzinfo=UTC)
+
+
+#: Statements of the press that erases a member who did a bit of everything
+#: (busy_member), as measured (34 when written): about one per column that
+#: holds a member, and per support withdrawn; it grows with the schema and
+#: the member's supports, not with the rest of the data.
+FORGET_STATEMENTS = 34
+
+
+def test_forget_press_statements_are_bounded(runtime: Runtime, people: People, clock: Clock) -> None:
+    from benchmarks.statements import count_statements
+
+    bob, _ = busy_member(runtime, people, clock)
+    bob.say("/forget")
+    [button] = bob.actions()
+    with count_statements(runtime.database.engine) as count:
+        done = bob.press_payload(button.payload)
+    assert not is_error(done), text_of(done)
+    assert count.statements <= FORGET_STATEMENTS, count
+    assert count.transactions <= 2, count

@@ -128,6 +128,9 @@ MERGE: dict[str, Merge] = {
     "digests.member_id": Merge.MOVE,
     "link_codes.member_id": Merge.MOVE,
     "link_failures.member_id": Merge.MOVE,
+    # The roles a platform's role gave (core.services.platform_roles): they
+    # come over with the roles themselves, to be taken back the same way.
+    "platform_role_grants.member_id": Merge.MOVE,
 }
 
 #: Columns whose rows are no history of what a member did (their accounts,
@@ -143,6 +146,7 @@ TECHNICAL = frozenset(
         "digests.member_id",
         "link_codes.member_id",
         "link_failures.member_id",
+        "platform_role_grants.member_id",
     }
 )
 

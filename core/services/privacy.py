@@ -90,6 +90,7 @@ FORGET: dict[str, Forget] = {
     "digests.member_id": Forget.ERASE,
     "link_codes.member_id": Forget.ERASE,
     "link_failures.member_id": Forget.ERASE,
+    "platform_role_grants.member_id": Forget.ERASE,
 }
 
 

@@ -266,8 +266,6 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     #: The badges and their levels ([[badges]] in config/possibles.toml).
     badges: list[BadgeSettings] = Field(default_factory=list)
-
-
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     #: POSSIBLES_TELEGRAM_TOKEN, one underscore: the name people are told. An alias
     #: only reaches a top-level field, so it lands here and fills telegram.token

@@ -7,6 +7,7 @@ Foreign exceptions (SQLAlchemy, the platforms) are translated where they enter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 __all__ = [
@@ -34,6 +35,11 @@ class PossiblesError(Exception):
     def __init__(self, key: str | None = None, **params: Any) -> None:
         self.key = key or self.default_key
         self.params = params
+        #: What a refusal must leave behind although it changes nothing else
+        #: (a wrong /link code is counted): called with a unit of work and the
+        #: member's id once the command is rolled back, then committed
+        #: (core.presentation.chat).
+        self.trace: Callable[[Any, int], None] | None = None
         super().__init__(f"{self.key} {params}" if params else self.key)
 
 

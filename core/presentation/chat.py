@@ -218,6 +218,11 @@ class Chat:
             except PossiblesError as error:
                 uow.rollback()
                 log.info("refused for member %s: %s", ctx.member.id, error)
+                if error.trace is not None:  # a refusal that is counted (see core.errors)
+                    # A newcomer's first contact went with the rollback: made again.
+                    again = self._context(uow, speaker)
+                    error.trace(uow, again.member.id)
+                    uow.commit()
                 return refused(ctx.t, error)
 
         return in_one_transaction(self.uow_factory, work, writes=writes)

@@ -7,8 +7,9 @@ member. The code is random, single-use and short-lived; only its digest is
 kept (as core.services.handovers does for its tokens). Wrong codes are
 counted per member: ``privacy.link_wrong_tries`` of them within
 ``privacy.link_lock_minutes`` lock /link for that member until the oldest of
-them is that old. A wrong code is recorded although the answer is a refusal:
-that record is the lock's purpose.
+them is that old. A wrong code is recorded although the answer is a
+refusal (the error's ``trace``, written by core.presentation.chat once the
+command is rolled back): that record is the lock's purpose.
 
 Which member is kept: the one with a history of its own when only one has
 one (so the other's identities come over empty-handed and may be split back
@@ -48,6 +49,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 
@@ -56,8 +58,8 @@ from core.domain.events import MembersLinked, MemberUnlinked
 from core.domain.members import Identity, LinkedIdentity, Member
 from core.domain.reputation import PointReason, support_ref
 from core.domain.supports import SupportKind
-from core.errors import InvalidInput, InvalidState, LimitReached, Suspended
-from core.services import counts, leaderboards, reputation
+from core.errors import InvalidInput, InvalidState, LimitReached, PossiblesError, Suspended
+from core.services import badges, counts, leaderboards, reputation
 from core.services.handovers import digest
 from core.services.members import get_member
 from core.storage import tables
@@ -101,6 +103,9 @@ class Merge(StrEnum):
     LEADERBOARD = "leaderboard"
     #: Identities: they come over, marked as linked.
     IDENTITIES = "identities"
+    #: Kept tallies rebuilt for the kept member once the rest has moved (the
+    #: other's are dropped): badge measures (core.services.badges.recompute).
+    RECOMPUTED = "recomputed"
 
 
 #: The rule of every column that holds a member (see core.storage.member_keys).
@@ -131,6 +136,11 @@ MERGE: dict[str, Merge] = {
     # The roles a platform's role gave (core.services.platform_roles): they
     # come over with the roles themselves, to be taken back the same way.
     "platform_role_grants.member_id": Merge.MOVE,
+    # Badges: a level held by both is kept once; the measures are rebuilt
+    # from the merged points and facts, which may add levels (never announced).
+    "badges.member_id": Merge.MOVE,
+    "badge_facts.member_id": Merge.MOVE,
+    "badge_progress.member_id": Merge.RECOMPUTED,
 }
 
 #: Columns whose rows are no history of what a member did (their accounts,
@@ -147,6 +157,7 @@ TECHNICAL = frozenset(
         "link_codes.member_id",
         "link_failures.member_id",
         "platform_role_grants.member_id",
+        "badge_progress.member_id",
     }
 )
 
@@ -249,16 +260,22 @@ def redeem_code(uow: UnitOfWork, member_id: int, typed: str, settings: PrivacySe
                 .values(used_at=now)
             )
         if row is None or used is None or getattr(used, "rowcount", 0) != 1:
-            uow.rollback()
-            uow.session.execute(insert(tables.link_failures).values(member_id=member_id, created_at=now))
-            uow.commit()
             left = settings.link_wrong_tries - len(failures) - 1
-            if left <= 0:
-                raise LimitReached("error.link_locked", count=settings.link_lock_minutes)
-            raise InvalidInput("error.link_code_wrong", count=left)
+            wrong: PossiblesError = (
+                LimitReached("error.link_locked", count=settings.link_lock_minutes)
+                if left <= 0
+                else InvalidInput("error.link_code_wrong", count=left)
+            )
+            # Counted once the command is rolled back (core.errors: trace).
+            wrong.trace = partial(_count_wrong_code, at=now)
+            raise wrong
         linked = merge(uow, int(row.member_id), member_id)
         uow.commit()
     return linked
+
+
+def _count_wrong_code(uow: UnitOfWork, member_id: int, *, at: datetime) -> None:
+    uow.session.execute(insert(tables.link_failures).values(member_id=member_id, created_at=at))
 
 
 def has_history(uow: UnitOfWork, member_id: int) -> bool:
@@ -302,6 +319,11 @@ def merge(uow: UnitOfWork, first_id: int, second_id: int) -> Linked:
                 .values(member_id=kept_id, linked_at=uow.now(), brought_history=brought)
             )
         # SUPPORTS were merged first; LEADERBOARD rows move with the POINTS.
+    # Tallies last: the points taken back above moved the other's too.
+    for key in member_keys():
+        if MERGE[key.name] is Merge.RECOMPUTED:
+            uow.session.execute(delete(key.table).where(key.column == gone_id))
+    badges.recompute(uow, [kept_id])
     leaderboards.set_listed(uow, kept_id, not kept.leaderboard_opt_out)
     uow.session.expunge(gone)
     uow.session.execute(delete(tables.members).where(tables.members.c.id == gone_id))

@@ -91,6 +91,9 @@ FORGET: dict[str, Forget] = {
     "link_codes.member_id": Forget.ERASE,
     "link_failures.member_id": Forget.ERASE,
     "platform_role_grants.member_id": Forget.ERASE,
+    "badges.member_id": Forget.ERASE,
+    "badge_facts.member_id": Forget.ERASE,
+    "badge_progress.member_id": Forget.ERASE,
 }
 
 

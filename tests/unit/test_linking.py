@@ -277,13 +277,14 @@ def test_unlink_gives_back_an_identity_that_came_empty_handed(runtime: Runtime, 
 
 
 #: Statements of /link CODE (the merge) between two members with a little
-#: history each, as measured (50 with 24 member columns): about two per
+#: history each, as measured (60 with 27 member columns): about two per
 #: column that holds a member (core.storage.member_keys: a delete of the
-#: duplicates on a unique key, then the update), and one or two per support
-#: both held; it grows with the schema, not with the rest of the data. Far
-#: above the 8 of other commands: a merge touches every table that holds a member.
+#: duplicates on a unique key, then the update), one or two per support both
+#: held, and the badge measures rebuilt; it grows with the schema, not with
+#: the rest of the data. Far above the 8 of other commands: a merge touches
+#: every table that holds a member.
 def merge_statements() -> int:
-    return 2 * len(member_keys()) + 2
+    return 2 * len(member_keys()) + 6
 
 
 def test_link_code_statements_are_bounded(runtime: Runtime, people: People) -> None:
@@ -300,3 +301,29 @@ def test_link_code_statements_are_bounded(runtime: Runtime, people: People) -> N
     assert not is_error(reply), text_of(reply)
     assert count.statements <= merge_statements(), count
     assert count.transactions <= 2, count
+
+
+def test_badges_held_by_both_are_kept_once_and_measures_rebuilt(database: Any, clock: Clock) -> None:
+    from core.services import badges
+    from tests.support import load_small_tree, with_badges
+
+    runtime = Runtime(with_badges(), database, clock)  # the shipped badges
+    load_small_tree(runtime)
+    people = People(runtime.chat())
+    alice, bob, bob_tg = people["alice"], people["bob"], other(people, "bob")
+    theirs = publish(runtime, alice)
+    publish(runtime, bob)
+    publish(runtime, bob_tg, title="Benches along the river banks")
+    assert not is_error(bob.say(f"/volunteer {theirs}"))
+    assert not is_error(bob_tg.say(f"/volunteer {theirs}"))
+    assert not is_error(bob_tg.say(f"/link {code_of(bob)}"))
+    b, bp = tables.badges.c, tables.badge_progress.c
+    held = sorted((r.badge, r.level) for r in rows(runtime, tables.badges, b.member_id == bob.member_id))
+    assert held == sorted(set(held)) and ("first_initiative", 1) in held and ("volunteer", 1) in held
+    progress = {r.measure: r.value for r in rows(runtime, tables.badge_progress, bp.member_id == bob.member_id)}
+    assert progress["proposed"] == 2 and progress["volunteered"] == 1  # one person, one volunteering
+    kept = sorted(rows(runtime, tables.badge_progress))
+    with runtime.uow() as uow:
+        badges.recompute(uow)
+        uow.commit()
+    assert sorted(rows(runtime, tables.badge_progress)) == kept

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Document, Reply
-from core.presentation.commands import CommandSpec, PressHandler, TextHandler
+from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.i18n import Translator, format_number
 from core.presentation.payloads import build
@@ -18,6 +18,7 @@ FORGET = "fg"
 MEDIA_TYPE = "application/json"
 
 
+@read_only
 def mydata(ctx: Context) -> Reply:
     """/mydata: everything stored about the member, as a JSON file."""
     content = privacy.export(ctx.uow, ctx.member.id)

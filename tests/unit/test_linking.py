@@ -320,7 +320,8 @@ def test_badges_held_by_both_are_kept_once_and_measures_rebuilt(database: Any, c
     b, bp = tables.badges.c, tables.badge_progress.c
     held = sorted((r.badge, r.level) for r in rows(runtime, tables.badges, b.member_id == bob.member_id))
     assert held == sorted(set(held)) and ("first_initiative", 1) in held and ("volunteer", 1) in held
-    progress = {r.measure: r.value for r in rows(runtime, tables.badge_progress, bp.member_id == bob.member_id)}
+    mine = rows(runtime, tables.badge_progress, bp.member_id == bob.member_id)
+    progress = {r.measure: r.value for r in mine}
     assert progress["proposed"] == 2 and progress["volunteered"] == 1  # one person, one volunteering
     kept = sorted(rows(runtime, tables.badge_progress))
     with runtime.uow() as uow:

@@ -263,6 +263,12 @@ def test_the_moderation_story_on_discord(run: Run) -> None:
     assert fake.message(review.id).edits == 0
     assert "hidden pending" in latest(run.run(NOSY, "initiative show", initiative="1")).text()
 
+    # A forged press (the moderators' button sent from a card that never had it): refused, nothing changes.
+    forged = run.answered(fake.press_custom_id(MIA, fake.message(shown.id), "v1:md:1:dismiss"))
+    (stale,) = forged.replies
+    assert stale.ephemeral and "This button is no longer valid." in stale.text()
+    assert fake.message(review.id).edits == 0 and fake.message(shown.id).edits == 0
+
     # Mia dismisses: the item is edited for everyone, naming her, its buttons gone, by the press's
     # answer and then by the notification that keeps every copy of the item up to date.
     run.press(MIA, review, "v1:md:1:dismiss")

@@ -75,6 +75,7 @@ COMMANDS: dict[str, str] = {
     "unlink": "",
     "mydata": "",
     "forget": "",
+    "forumchat": "",
 }
 
 

@@ -298,6 +298,7 @@ class _Worker:
             cards=rendered.cards,
             is_group=delivery.is_group,
             edit_ref=rendered.edit_ref,
+            tags=rendered.tags,
         )
         try:
             outcome = await asyncio.wait_for(self.sender.send(message), SEND_TIMEOUT)

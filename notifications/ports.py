@@ -38,6 +38,9 @@ class Outgoing:
     cards: tuple[Card, ...]
     is_group: bool = False
     edit_ref: str | None = None
+    #: Labels a platform may show beside the message (a Discord forum post's
+    #: tags: an initiative's stage); others ignore them.
+    tags: tuple[str, ...] = ()
 
 
 class OutcomeKind:

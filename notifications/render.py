@@ -23,6 +23,7 @@ from core.domain.delivery_payloads import (
     CardEdit,
     DeliveryPayload,
     Digest,
+    LiveCard,
     Recall,
     ReviewCard,
     Summary,
@@ -37,12 +38,13 @@ from core.domain.events import (
     ResponsePosted,
     VolunteerJoined,
 )
+from core.domain.initiatives import Status
 from core.domain.members import Identity
 from core.domain.moderation import ModerationAction, ReviewCause
 from core.errors import PossiblesError
 from core.presentation.cards import Action, ActionStyle, Card, CardKind
 from core.presentation.context import Context, Speaker
-from core.presentation.handlers.initiatives import initiative_card
+from core.presentation.handlers.initiatives import initiative_card, live_stage
 from core.presentation.handlers.moderation import decided_card, reason_text, review_card, target_text
 from core.presentation.handlers.officials import awaiting_reply, response_card
 from core.presentation.handlers.profiles import badge_card
@@ -66,6 +68,8 @@ class Rendered:
     cards: tuple[Card, ...]
     #: The platform's id of the message to edit instead of sending a new one.
     edit_ref: str | None = None
+    #: Labels a platform may show beside the message (a forum post's tags).
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -290,6 +294,32 @@ def _edit(ctx: Context, delivery: DeliveryView, payload: CardEdit) -> Result:
     return Rendered((decided_card(ctx, state),), edit_ref=card.message_ref)
 
 
+# --- the initiatives' channels -------------------------------------------------
+
+
+def _live(ctx: Context, delivery: DeliveryView, payload: LiveCard) -> Result:
+    """An initiative's card as anyone reads it, with its stage as a tag; an
+    edit waits for its post, and a hidden or removed initiative's card says
+    so instead of showing it."""
+    edit_ref = None
+    if payload.of is not None:
+        post = deliveries.get_delivery(ctx.uow, payload.of)
+        if post.state in (DeliveryState.PENDING.value, DeliveryState.SENDING.value):
+            return Defer(EDIT_WAIT_SECONDS, "the post to edit is not sent yet")
+        if post.state != DeliveryState.SENT.value or not post.message_ref:
+            return Skip("the post to edit was never sent")
+        edit_ref = post.message_ref
+    try:
+        view = initiatives.initiative_view(ctx.uow, payload.initiative_id, None)
+    except PossiblesError:
+        if edit_ref is None:
+            return Skip("hidden or removed before its post went")
+        gone = Card(lines=(ctx.t("live.unavailable", id=payload.initiative_id),))
+        return Rendered((gone,), edit_ref=edit_ref, tags=(ctx.t(f"status.{Status.CLOSED.value}"),))
+    stage = live_stage(view)
+    return Rendered((initiative_card(ctx, view),), edit_ref=edit_ref, tags=(ctx.t(f"status.{stage}"),))
+
+
 def _recall(ctx: Context, delivery: DeliveryView, payload: Recall) -> Result:
     t = ctx.t
     items = notices.open_items(ctx.uow, payload.items)
@@ -398,6 +428,7 @@ def _digest(ctx: Context, delivery: DeliveryView, payload: Digest) -> Result:
 RENDERERS: dict[type[DeliveryPayload], Renderer] = {
     Alert: _alert,
     ReviewCard: _review,
+    LiveCard: _live,
     CardEdit: _edit,
     Recall: _recall,
     Summary: _summary,

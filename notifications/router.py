@@ -47,7 +47,7 @@ from core.domain.deliveries import (
     delivery_key,
     quiet_until,
 )
-from core.domain.delivery_payloads import Alert, CardEdit, DeliveryPayload, ReviewCard
+from core.domain.delivery_payloads import Alert, CardEdit, DeliveryPayload, LiveCard, ReviewCard
 from core.domain.event_codec import Unreadable
 from core.domain.events import (
     AppealDecided,
@@ -164,6 +164,37 @@ class Routing:
             now=self.now,
         )
 
+    def live_posts(self, initiative_id: int) -> list[DeliveryDraft]:
+        """A new initiative's live card, posted in each initiatives' channel."""
+        return drafts_for(
+            audiences.initiative_channels(self.uow, self.settings),
+            kind=DeliveryKind.LIVE,
+            source=f"i{initiative_id}",
+            topic=deliveries.live_topic(initiative_id),
+            payload=LiveCard(initiative_id),
+            now=self.now,
+        )
+
+    def live_edits(self, initiative_id: int) -> list[DeliveryDraft]:
+        """An edit of each post of the initiative's live card: it changed."""
+        return [
+            DeliveryDraft(
+                key=delivery_key(
+                    DeliveryKind.LIVE.value, f"{self.source}:{post.id}", post.platform, post.address
+                ),
+                platform=post.platform,
+                address=post.address,
+                kind=DeliveryKind.LIVE.value,
+                topic=f"live-edit:{initiative_id}",
+                payload=delivery_payloads.encode(LiveCard(initiative_id, of=post.id)),
+                language=post.language,
+                not_before=self.now,
+                member_id=None,
+                is_group=post.is_group,
+            )
+            for post in deliveries.live_posts(self.uow, initiative_id)
+        ]
+
     def edits(self, decision_id: int) -> list[DeliveryDraft]:
         """An edit for every review card of the items this decision closed, so
         the moderators' chat shows the decision instead of stale buttons."""
@@ -255,6 +286,41 @@ def _badge_earned(r: Routing, event: BadgeEarned) -> list[DeliveryDraft]:
     return r.alert([event.member_id], topic=f"badge:{event.badge}:{event.level}")
 
 
+def _proposed(r: Routing, event: InitiativeProposed) -> list[DeliveryDraft]:
+    """Its live card in the initiatives' channels (old news is posted too:
+    the channel lists every initiative)."""
+    return r.live_posts(event.initiative_id)
+
+
+def _changed(r: Routing, event: Any) -> list[DeliveryDraft]:
+    """The initiative's live cards show how it stands now."""
+    return r.live_edits(event.initiative_id)
+
+
+def _and_moderated(handler: Handler) -> Handler:
+    """``handler``, and the live cards edited when the content is an
+    initiative (hidden, removed, shown again: its card says so)."""
+
+    def both(r: Routing, event: Any) -> list[DeliveryDraft]:
+        found = handler(r, event)
+        if event.target_type is TargetType.INITIATIVE:
+            found += r.live_edits(event.target_id)
+        return found
+
+    both.__doc__ = handler.__doc__
+    return both
+
+
+def _and_changed(handler: Handler) -> Handler:
+    """``handler``, and the live cards of the event's initiative edited."""
+
+    def both(r: Routing, event: Any) -> list[DeliveryDraft]:
+        return handler(r, event) + r.live_edits(event.initiative_id)
+
+    both.__doc__ = handler.__doc__
+    return both
+
+
 def _no_one(r: Routing, event: DomainEvent) -> list[DeliveryDraft]:
     """Nobody hears of it at once: digests and the timeline read these from
     the tables when they are built."""
@@ -263,26 +329,27 @@ def _no_one(r: Routing, event: DomainEvent) -> list[DeliveryDraft]:
 
 #: Every event class and its handler (a test checks none is missing).
 EVENT_HANDLERS: dict[type[DomainEvent], Handler] = {
-    DecisionTaken: _decision_taken,
+    DecisionTaken: _and_moderated(_decision_taken),
     AppealDecided: _appeal_decided,
-    ResponsePosted: _response_posted,
-    GoalReached: _goal_reached,
-    VolunteerJoined: _volunteer_joined,
-    ContentHidden: _to_review,
+    ResponsePosted: _and_changed(_response_posted),
+    GoalReached: _and_changed(_goal_reached),
+    VolunteerJoined: _and_changed(_volunteer_joined),
+    ContentHidden: _and_moderated(_to_review),
     ContentFlagged: _to_review,
     AppealFiled: _to_review,
     ContentReported: _content_reported,
     BadgeEarned: _badge_earned,
-    InitiativeProposed: _no_one,
+    InitiativeProposed: _proposed,
     CounterProposed: _no_one,
-    SupportAdded: _no_one,
-    SupportWithdrawn: _no_one,
-    InitiativeStatusChanged: _no_one,
+    SupportAdded: _changed,
+    SupportWithdrawn: _changed,
+    InitiativeStatusChanged: _changed,
     PostPublished: _no_one,
     CommentPosted: _no_one,
     MemberSuspended: _no_one,
-    # Authors' edits stay on the timeline: nobody is alerted to a typo fixed.
-    InitiativeEdited: _no_one,
+    # Authors' edits stay on the timeline: nobody is alerted to a typo fixed
+    # (the live cards show the new text).
+    InitiativeEdited: _changed,
     PostEdited: _no_one,
     CommentEdited: _no_one,
     CommentDeleted: _no_one,

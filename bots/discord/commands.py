@@ -81,7 +81,14 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
 }
 #: Catalog commands shown under another name: (group, name).
-RENAMED: dict[str, tuple[str, str]] = {"modchat": ("possibles", "modchannel")}
+RENAMED: dict[str, tuple[str, str]] = {
+    "modchat": ("possibles", "modchannel"),
+    "forumchat": ("possibles", "forum"),
+}
+#: Commands about a channel that is not where they are typed: a slash command
+#: cannot be typed in a forum, so /possibles forum names it.
+CHANNEL_OPTION = "channel"
+NAMED_CHANNEL: dict[str, type[discord.abc.GuildChannel]] = {"forumchat": discord.ForumChannel}
 #: The group of the server's settings (Manage Server).
 SETTINGS_GROUP = "possibles"
 
@@ -233,6 +240,9 @@ def build_command(
 
     async def callback(interaction: discord.Interaction[Any], **values: Any) -> None:
         given = {key: str(value) for key, value in values.items() if value is not None}
+        channel = values.get(CHANNEL_OPTION) if spec.name in NAMED_CHANNEL else None
+        if channel is not None:
+            given[CHANNEL_OPTION] = str(channel.id)
         await handler().on_command(interaction, spec.name, given)
 
     signature = [
@@ -253,6 +263,12 @@ def build_command(
                 default=inspect.Parameter.empty if required else None,
             )
         )
+    if spec.name in NAMED_CHANNEL:
+        signature.append(
+            inspect.Parameter(
+                CHANNEL_OPTION, inspect.Parameter.KEYWORD_ONLY, annotation=NAMED_CHANNEL[spec.name]
+            )
+        )
     callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
     callback.__name__ = callback.__qualname__ = f"command_{spec.name}"
 
@@ -262,6 +278,10 @@ def build_command(
     renames = {}
     for parameter in shown:
         renames[parameter.name] = _named(parameter.name, f"{parameter.message_key}.name")
+    if spec.name in NAMED_CHANNEL:
+        key = f"discord.option.{spec.name}"
+        descriptions[CHANNEL_OPTION] = _described(f"{key}.description", CHANNEL_OPTION)
+        renames[CHANNEL_OPTION] = _named(CHANNEL_OPTION, f"{key}.name")
     function: Any = callback
     if descriptions:
         function = app_commands.describe(**descriptions)(function)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import discord
 from discord.app_commands import Choice
 
-from bots.discord.commands import PUBLIC
+from bots.discord.commands import CHANNEL_OPTION, NAMED_CHANNEL, PUBLIC
 from bots.discord.render import NO_MENTIONS, Rendered, content_within, render_reply
 from bots.discord.views import ANSWER_ID, TextModal, modal_values
 from core.domain.initiatives import DESCRIPTION_MAX, TITLE_MAX
@@ -46,7 +47,7 @@ LIMITS = Limits(alert=2000, command_description=100)
 DEFER_AFTER = 1.5
 #: Commands about the channel they are typed in (/possibles modchannel): the
 #: core reads the channel as a group's.
-CHANNEL_COMMANDS = frozenset({"modchat"})
+CHANNEL_COMMANDS = frozenset({"modchat", "forumchat"})
 #: Commands that open a modal first, with their fields.
 PROPOSE = "propose"
 #: The custom_id prefix of the modals (read back by kind on submit).
@@ -199,6 +200,9 @@ class Interactions:
         in_guild = interaction.guild is not None
         public = name in PUBLIC
         speaker = self.speaker(interaction, in_group=public or name in CHANNEL_COMMANDS)
+        named = values.pop(CHANNEL_OPTION, None) if name in NAMED_CHANNEL else None
+        if named is not None:  # about the channel it names (a forum), not where it was typed
+            speaker = replace(speaker, chat_address=named)
         ephemeral = in_guild and not public
         try:
             reply: Reply = await self._core(

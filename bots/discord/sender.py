@@ -10,12 +10,19 @@ the dispatcher, which retries later (nothing lost, nothing twice).
 
 The platform reference of a sent message is its message id; one split in
 parts has the ids of its parts, comma-separated, so an edit replaces each.
+
+A group's address that is a forum (the initiatives' channel) gets a post
+per message: a thread whose starter message is the card (its id is the
+thread's), tagged with ``Outgoing.tags`` (the initiative's stage; a tag
+missing from the forum is added to it); an edit replaces the starter
+message and the tags.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -34,6 +41,10 @@ PLATFORM = "discord"
 #: 50007 cannot send messages to this user; 50001 missing access; 50013 missing
 #: permissions; 10003 unknown channel; 10013 unknown user; 50278 DMs closed.
 UNREACHABLE_CODES = frozenset({50007, 50001, 50013, 10003, 10013, 50278})
+#: A thread's name, a tag's name, and the tags a forum may have.
+THREAD_NAME = 100
+TAG_NAME = 20
+MAX_TAGS = 20
 
 
 def set_endpoints(settings: Settings) -> None:
@@ -118,6 +129,8 @@ class DiscordSender:
         #: Without it the client is the front end's, logged in by its serve().
         self._token = token
         self._login = asyncio.Lock()
+        #: Whether each group's channel is a forum, as asked once.
+        self._kinds: dict[int, bool] = {}
 
     async def _ready(self) -> bool:
         """Whether the client can call Discord (logged in); a sender of its own logs in."""
@@ -131,6 +144,63 @@ class DiscordSender:
             if self.client.user is None:
                 await self.client.login(self._token)
         return True
+
+    async def _forum(self, message: Outgoing) -> discord.ForumChannel | None:
+        """The forum at a group's address, or None for any other channel (its
+        kind is asked once, then remembered)."""
+        if not message.is_group:
+            return None
+        channel_id = int(message.address)
+        if self._kinds.get(channel_id) is False:
+            return None
+        found = self.client.get_channel(channel_id)
+        if found is None:
+            found = await self.client.fetch_channel(channel_id)
+        forum = found if isinstance(found, discord.ForumChannel) else None
+        self._kinds[channel_id] = forum is not None
+        return forum
+
+    async def _tags(self, forum: discord.ForumChannel, names: tuple[str, ...]) -> list[discord.ForumTag]:
+        """The forum's tags of these names, added to the forum when missing
+        (that needs Manage Channels: without it, the post goes untagged)."""
+        wanted = [name[:TAG_NAME] for name in names if name]
+        known = {tag.name: tag for tag in forum.available_tags}
+        missing = [name for name in wanted if name not in known]
+        if missing and len(known) + len(missing) <= MAX_TAGS:
+            try:
+                edited = await forum.edit(
+                    available_tags=[*forum.available_tags, *(discord.ForumTag(name=n) for n in missing)]
+                )
+            except discord.HTTPException as error:
+                log.warning("could not add the tags %s to forum %s: %s", missing, forum.id, error)
+            else:
+                known = {tag.name: tag for tag in (edited or forum).available_tags}
+        return [known[name] for name in wanted if name in known]
+
+    async def _post(self, forum: discord.ForumChannel, message: Outgoing, parts: list[Rendered]) -> list[int]:
+        """A new post in the forum: its starter message is the first part."""
+        first = parts[0]
+        title = next((e.title for e in first.embeds if e.title), None) or "possibles"
+        view = first.view()
+        created = await forum.create_thread(
+            name=title[:THREAD_NAME],
+            embeds=first.embeds,
+            view=view if view is not None else discord.utils.MISSING,
+            applied_tags=await self._tags(forum, message.tags),
+            allowed_mentions=NO_MENTIONS,
+        )
+        ids = [created.thread.id]  # the starter message has the thread's id
+        for part in parts[1:]:
+            ids.append(await self._send(created.thread, part))
+        return ids
+
+    async def _retag(self, forum: discord.ForumChannel, thread_id: int, names: tuple[str, ...]) -> None:
+        tags = await self._tags(forum, names)
+        thread = forum.get_thread(thread_id) or await self.client.fetch_channel(thread_id)
+        if not isinstance(thread, discord.Thread):
+            return
+        if {t.id for t in thread.applied_tags} != {t.id for t in tags}:
+            await thread.edit(applied_tags=tags)
 
     async def _channel(self, message: Outgoing) -> discord.abc.Messageable:
         target = int(message.address)
@@ -157,6 +227,13 @@ class DiscordSender:
             if not await self._ready():
                 # The front end is not logged in yet: nothing left; later, it will be.
                 return Outcome(OutcomeKind.TRANSIENT, error="not connected to Discord yet")
+            forum = await self._forum(message)
+            if forum is not None and not message.edit_ref:
+                ids = await self._post(forum, message, parts)
+                return Outcome(OutcomeKind.SENT, ref=",".join(map(str, ids)))
+            if forum is not None:
+                # A post's messages are in its thread, whose id is the starter message's.
+                message = replace(message, address=str(_refs(message.edit_ref or "")[0]), is_group=True)
             channel = await self._channel(message)
             if message.edit_ref:
                 old = _refs(message.edit_ref)
@@ -187,6 +264,11 @@ class DiscordSender:
             if not isinstance(error, discord.HTTPException | OSError | TimeoutError):
                 log.exception("delivery %s failed unexpectedly", message.delivery_id)
             return outcome
+        if forum is not None and message.tags:
+            try:
+                await self._retag(forum, int(message.address), message.tags)
+            except discord.HTTPException as error:  # the card itself is up to date
+                log.warning("could not change the tags of post %s: %s", message.address, error)
         return Outcome(OutcomeKind.SENT, ref=",".join(map(str, ids)))
 
     async def close(self) -> None:

@@ -1,5 +1,6 @@
 """Chats with a purpose on a platform: the moderators' group, where the
-review queue arrives."""
+review queue arrives; the initiatives' channel (a Discord forum), where each
+new initiative gets a post whose card follows it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ __all__ = ["ChatPurpose", "chat_in_force"]
 
 class ChatPurpose(StrEnum):
     MODERATORS = "moderators"
+    INITIATIVES = "initiatives"
 
 
 def chat_in_force(set_from_chat: str | None, configured: str | None) -> str | None:

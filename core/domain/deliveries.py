@@ -73,6 +73,7 @@ class DeliveryKind(StrEnum):
     RECALL = "recall"  # review items still waiting, to the moderators' chat
     SUMMARY = "summary"  # an official's weekly summary of what awaits them
     EDIT = "edit"  # a review card sent before, edited to show the decision
+    LIVE = "live"  # an initiative's card in the initiatives' channel, posted then kept up to date
 
 
 #: Kinds that wait for the end of the recipient's quiet hours. The

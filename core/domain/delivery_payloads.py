@@ -4,9 +4,10 @@ the renderer reads it back with ``decode``, never as a dict of strings.
 
 An alert (and an official's alert) carries the event it tells of; a review
 card, its review item; an edit, the card it changes and the decision it
-shows; a recall, the items it lists; an official's summary, how many
-initiatives await them; a digest, its member and period. Each is read again
-when the message goes, so it says how things stand then.
+shows; a live card, its initiative (and the post it edits); a recall, the
+items it lists; an official's summary, how many initiatives await them; a
+digest, its member and period. Each is read again when the message goes, so
+it says how things stand then.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "CardEdit",
     "DeliveryPayload",
     "Digest",
+    "LiveCard",
     "Recall",
     "ReviewCard",
     "Summary",
@@ -57,6 +59,16 @@ class CardEdit:
 
 
 @dataclass(frozen=True)
+class LiveCard:
+    """An initiative's card in an initiatives' channel (LIVE): posted when
+    ``of`` is None, else the post (the delivery ``of``) edited to show how
+    the initiative stands now."""
+
+    initiative_id: int
+    of: int | None = None
+
+
+@dataclass(frozen=True)
 class Recall:
     """Review items still waiting, for the moderators (RECALL)."""
 
@@ -78,11 +90,12 @@ class Digest:
     period: str
 
 
-DeliveryPayload = Alert | ReviewCard | CardEdit | Recall | Summary | Digest
+DeliveryPayload = Alert | ReviewCard | CardEdit | LiveCard | Recall | Summary | Digest
 
-_RECORDS: dict[DeliveryKind, type[ReviewCard | CardEdit | Recall | Summary | Digest]] = {
+_RECORDS: dict[DeliveryKind, type[ReviewCard | CardEdit | LiveCard | Recall | Summary | Digest]] = {
     DeliveryKind.REVIEW: ReviewCard,
     DeliveryKind.EDIT: CardEdit,
+    DeliveryKind.LIVE: LiveCard,
     DeliveryKind.RECALL: Recall,
     DeliveryKind.SUMMARY: Summary,
     DeliveryKind.DIGEST: Digest,

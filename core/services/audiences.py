@@ -29,6 +29,7 @@ __all__ = [
     "identities",
     "initiative_area",
     "initiative_author",
+    "initiative_channels",
     "initiative_people",
     "items_decided_by",
     "moderator_chats",
@@ -42,6 +43,8 @@ __all__ = [
 #: Platforms whose moderators' chat can be configured in the settings (the
 #: others are set with /modchat, stored in platform_chats).
 MODERATORS = ChatPurpose.MODERATORS.value
+#: The initiatives' channels are set with /forumchat only.
+INITIATIVES = ChatPurpose.INITIATIVES.value
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,26 @@ def moderator_chats(uow: UnitOfWork, settings: Settings) -> dict[str, str]:
     }
     chats = {p: chat_in_force(set_from_chat.get(p), configured.get(p)) for p in {*configured, *set_from_chat}}
     return {p: chat for p, chat in chats.items() if chat is not None}
+
+
+def initiative_channels(uow: UnitOfWork, settings: Settings) -> list[Recipient]:
+    """Where new initiatives get a live card: each platform's initiatives'
+    channel (set with /forumchat; a Discord forum makes each a post)."""
+    c = tables.platform_chats.c
+    rows = uow.session.execute(
+        select(c.platform, c.address).where(c.purpose == INITIATIVES).order_by(c.platform)
+    )
+    return [
+        Recipient(
+            member_id=None,
+            platform=str(platform),
+            address=str(address),
+            language=settings.default_language,
+            time_zone=settings.default_time_zone,
+            is_group=True,
+        )
+        for platform, address in rows
+    ]
 
 
 def moderator_recipients(uow: UnitOfWork, settings: Settings) -> list[Recipient]:

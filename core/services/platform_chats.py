@@ -15,9 +15,10 @@ from core.storage import tables
 from core.storage.uow import UnitOfWork
 from core.storage.upserts import insert_or_update
 
-__all__ = ["MODERATORS", "chat_for", "set_chat"]
+__all__ = ["INITIATIVES", "MODERATORS", "chat_for", "set_chat"]
 
 MODERATORS = ChatPurpose.MODERATORS.value
+INITIATIVES = ChatPurpose.INITIATIVES.value
 #: The longest chat address the table stores (Telegram's are about 14 characters).
 ADDRESS_MAX = 64
 

@@ -49,6 +49,8 @@ __all__ = [
     "get_delivery",
     "insert_drafts",
     "insert_ignoring_duplicates",
+    "live_posts",
+    "live_topic",
     "load",
     "pending_summary",
     "reclaim",
@@ -466,6 +468,29 @@ def reclaim(
             )
         uow.commit()
     return len(stale)
+
+
+def live_posts(uow: UnitOfWork, initiative_id: int) -> list[DeliveryView]:
+    """Inside an open unit of work: the posts of an initiative's live card in
+    the initiatives' channels, sent or still on their way (an edit follows
+    each when the initiative changes)."""
+    rows = uow.session.execute(
+        select(*COLUMNS)
+        .where(
+            _d.kind == DeliveryKind.LIVE.value,
+            _d.topic == live_topic(initiative_id),
+            _d.state.in_(
+                [DeliveryState.PENDING.value, DeliveryState.SENDING.value, DeliveryState.SENT.value]
+            ),
+        )
+        .order_by(_d.id)
+    )
+    return [view_of(row) for row in rows]
+
+
+def live_topic(initiative_id: int) -> str:
+    """The topic of the post of an initiative's live card (its edits have another)."""
+    return f"live:{initiative_id}"
 
 
 def review_cards(uow: UnitOfWork, item_ids: Sequence[int]) -> list[DeliveryView]:

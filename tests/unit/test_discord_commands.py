@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bots.discord.commands import (
     GROUPS,
+    NAMED_CHANNEL,
     CatalogTranslator,
     build_tree_commands,
     placement,
@@ -63,6 +64,7 @@ def test_every_catalog_command_is_a_slash_command() -> None:
         path = f"{group} {name}" if group else name
         assert path in LEAVES, path
         shown = [p.name for p in spec.parameters if not p.hidden]
+        shown += ["channel"] if spec.name in NAMED_CHANNEL else []
         assert sorted(o["name"] for o in LEAVES[path].get("options", [])) == sorted(shown)
 
 
@@ -71,6 +73,13 @@ def test_the_initiative_group_holds_the_commands_about_initiatives() -> None:
         assert f"initiative {name}" in LEAVES
     assert "modchat" not in LEAVES and "possibles modchannel" in LEAVES
     assert len(GROUPS["initiative"]) <= 25
+
+
+def test_possibles_forum_names_a_forum_channel() -> None:
+    (option,) = LEAVES["possibles forum"]["options"]
+    assert option["type"] == discord.AppCommandOptionType.channel.value
+    assert discord.ChannelType.forum.value in option["channel_types"]
+    assert option["required"] is True and option["name_localizations"]["fr"] == "forum"
 
 
 def _all_options(payload: dict[str, Any]) -> list[dict[str, Any]]:

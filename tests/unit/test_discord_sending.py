@@ -266,6 +266,12 @@ class StubClient:
     def is_closed(self) -> bool:
         return False
 
+    def get_channel(self, channel_id: int) -> None:
+        return None
+
+    async def fetch_channel(self, channel_id: int) -> object:
+        return object()  # a text channel, not a forum
+
     async def create_dm(self, user: discord.abc.Snowflake) -> StubChannel:
         self.dms.append(user.id)
         return self.channel

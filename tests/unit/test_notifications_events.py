@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from core.bootstrap import Runtime
 from core.domain import delivery_payloads
 from core.domain.deliveries import DeliveryKind
-from core.domain.delivery_payloads import Alert, CardEdit, Digest, Recall, ReviewCard, Summary
+from core.domain.delivery_payloads import Alert, CardEdit, Digest, LiveCard, Recall, ReviewCard, Summary
 from core.domain.event_codec import Unreadable, as_named, read_named
 from core.domain.events import (
     DomainEvent,
@@ -169,6 +169,7 @@ def test_what_every_kind_of_delivery_carries_round_trips_and_has_a_renderer(kind
         DeliveryKind.RECALL: Recall(items=(3, 6)),
         DeliveryKind.SUMMARY: Summary(count=2),
         DeliveryKind.DIGEST: Digest(member_id=2, period="w2026-W48"),
+        DeliveryKind.LIVE: LiveCard(initiative_id=1, of=4),
     }[kind]
     assert delivery_payloads.decode(kind, delivery_payloads.encode(payload)) == payload
     assert type(payload) in RENDERERS

@@ -82,6 +82,7 @@ BOUNDS: dict[str, int] = {
     # The speaker's lookup, their row, then each column that holds a member: grows with the schema.
     "mydata": 2 + len(member_keys()),
     "forget": 3,
+    "forumchat": 1,
 }
 
 

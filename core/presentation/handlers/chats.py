@@ -1,7 +1,9 @@
 """Chats with a purpose, and moving a conversation to a private chat.
 
 - /modchat, typed by an admin in a group, makes it the platform's moderators'
-  group (where the review queue arrives).
+  group (where the review queue arrives); /forumchat makes a channel the
+  initiatives' channel, where each new initiative's card is posted and kept
+  up to date (a Discord forum: a post per initiative, its stage as a tag).
 - A command that needs privacy (CommandSpec.private: /propose, /report...)
   typed in a group answers with one button that opens the private chat; a
   button pressed in a group whose answer waits for typing goes on there too.
@@ -105,6 +107,21 @@ def modchat(ctx: Context) -> Reply:
     return reply
 
 
-COMMANDS: tuple[CommandSpec, ...] = (CommandSpec("modchat", modchat, audience=Audience.ADMIN, order=95),)
+def forumchat(ctx: Context) -> Reply:
+    """Typed in a channel by an admin (on Discord, naming a forum): each new
+    initiative gets a post there whose card follows it."""
+    address = ctx.speaker.chat_address
+    if not ctx.speaker.in_group or not address:
+        raise InvalidInput("error.chats_group_only")
+    platform_chats.set_chat(
+        ctx.uow, ctx.member.id, ctx.speaker.identity.platform, platform_chats.INITIATIVES, address
+    )
+    return notice(ctx.t("chats.forumchat_set"))
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("modchat", modchat, audience=Audience.ADMIN, order=95),
+    CommandSpec("forumchat", forumchat, audience=Audience.ADMIN, order=96),
+)
 PRESSES: dict[str, PressHandler] = {CONFIRM: confirmed}
 FLOWS: dict[str, TextHandler] = {}

@@ -21,13 +21,31 @@ from core.presentation.payloads import build, int_arg
 from core.services import areas, flows, initiatives, supports
 from core.services.initiatives import InitiativeView, Proposal
 
-__all__ = ["initiative_card", "initiative_url", "show_initiative"]
+__all__ = ["LIVE_STAGES", "initiative_card", "initiative_url", "live_stage", "show_initiative"]
 
 DESCRIPTION_IN_CARD = 700
 
 
 def initiative_url(ctx: Context, initiative_id: int) -> str:
     return f"{ctx.settings.public_base_url.rstrip('/')}/i/{initiative_id}"
+
+
+#: The stages an initiatives' channel shows (as a Discord forum's tags).
+LIVE_STAGES = (
+    Status.OPEN,
+    Status.GOAL_REACHED,
+    Status.ANSWERED,
+    Status.IN_ACTION,
+    Status.ACHIEVED,
+    Status.CLOSED,
+)
+
+
+def live_stage(view: InitiativeView) -> str:
+    """The stage shown for an initiative: its status, withdrawn and expired
+    ones shown as closed."""
+    status = Status(view.status)
+    return status.value if status in LIVE_STAGES else Status.CLOSED.value
 
 
 def initiative_card(ctx: Context, view: InitiativeView) -> Card:

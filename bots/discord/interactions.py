@@ -12,8 +12,9 @@ answer follows (follow-ups are accepted for 15 minutes).
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -29,7 +30,7 @@ from core.domain.moderation import NOTE_MAX, ReportReason
 from core.domain.responses import RESPONSE_MAX
 from core.errors import PossiblesError
 from core.presentation.answers import Limits, answer_message, answer_press, error_line, shorten
-from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
+from core.presentation.cards import Action, ActionStyle, Card, CardKind, Document, Reply
 from core.presentation.chat import Chat
 from core.presentation.context import Speaker
 from core.presentation.i18n import translate
@@ -60,6 +61,8 @@ REPORT = "report:"
 RESPOND_PREFIX = "v1:or:"
 POSITION_PREFIX = "v1:op:"
 RESPOND = "respond"
+#: The largest file a bot may attach without a server boost (10 MiB).
+ATTACHMENT_MAX = 10 * 1024 * 1024
 #: Seconds the core may take before a form can no longer be the first answer.
 FORM_WITHIN = 2.0
 
@@ -163,6 +166,29 @@ class Interactions:
                 continue
             await interaction.followup.send(**_drop_none(kwargs), ephemeral=ephemeral, wait=True)
 
+    async def send_documents(
+        self, interaction: discord.Interaction[Any], documents: Sequence[Document], *, ephemeral: bool
+    ) -> None:
+        """The files of a reply as attachments, each within Discord's size
+        limit (a file too large is said so instead)."""
+        files = [
+            discord.File(io.BytesIO(d.content), filename=d.filename)
+            for d in documents
+            if len(d.content) <= ATTACHMENT_MAX
+        ]
+        too_large = [d.filename for d in documents if len(d.content) > ATTACHMENT_MAX]
+        if files:
+            if not interaction.response.is_done():
+                await interaction.response.send_message(
+                    files=files, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+                )
+            else:
+                await interaction.followup.send(
+                    files=files, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, wait=True
+                )
+        for name in too_large:
+            await self.send_text(interaction, self.t(interaction, "discord.document.too_large", name=name))
+
     async def send_text(
         self, interaction: discord.Interaction[Any], text: str, *, ephemeral: bool = True
     ) -> None:
@@ -215,7 +241,10 @@ class Interactions:
         if error_line(reply) is not None:
             ephemeral = in_guild
         try:
-            await self._deliver(interaction, list(answer_message(reply).chat), ephemeral=ephemeral)
+            answer = answer_message(reply)
+            await self._deliver(interaction, list(answer.chat), ephemeral=ephemeral)
+            if answer.documents:  # one's own files: never in front of a channel
+                await self.send_documents(interaction, answer.documents, ephemeral=ephemeral or in_guild)
         except Exception:  # the core's change is saved: never "nothing was changed" now
             log.exception("/%s handled, but its answer could not be delivered", name)
 
@@ -279,6 +308,10 @@ class Interactions:
             await self.send_text(interaction, answer.alert, ephemeral=True)
         if answer.private:
             await self._deliver(interaction, list(answer.private), ephemeral=True)
+        if answer.documents:
+            # With the cards: one's own files go where only they see them.
+            private = bool(answer.private) or not answer.chat
+            await self.send_documents(interaction, answer.documents, ephemeral=private or ephemeral_card)
         if not interaction.response.is_done():
             await interaction.response.defer()
 
@@ -391,7 +424,10 @@ class Interactions:
             await self._nothing_changed(interaction)
             return
         try:
-            await self._deliver(interaction, list(answer_message(reply).chat), ephemeral=ephemeral)
+            answer = answer_message(reply)
+            await self._deliver(interaction, list(answer.chat), ephemeral=ephemeral)
+            if answer.documents:
+                await self.send_documents(interaction, answer.documents, ephemeral=ephemeral)
         except Exception:
             log.exception("modal %s handled, but its answer could not be delivered", kind)
 

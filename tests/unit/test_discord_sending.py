@@ -519,3 +519,38 @@ def test_a_slow_respond_is_acknowledged_in_time_and_its_prompt_follows(
     names = [name for name, _ in interaction.calls.made]
     assert names[0] == "defer" and "send_modal" not in names and "followup" in names
     _check(interaction.calls)
+
+
+def _with_file(size: int = 10) -> Reply:
+    from core.presentation.cards import Document
+
+    reply = Reply([Card(lines=("Your data.",))])
+    reply.documents.append(Document("possibles-mydata-1.json", "application/json", b"x" * size))
+    return reply
+
+
+@pytest.mark.parametrize("kind", ["command", "press"])
+def test_ones_own_files_are_attached_where_only_they_see_them(kind: str) -> None:
+    handler = _interactions(_with_file())
+    if kind == "command":
+        interaction = StubInteraction(discord.InteractionType.application_command)
+        asyncio.run(handler.on_command(interaction, "mydata", {}))  # type: ignore[arg-type]
+    else:
+        interaction = StubInteraction(discord.InteractionType.component, message=True)
+        asyncio.run(handler.on_press(interaction, build("j", 1)))  # type: ignore[arg-type]
+    with_files = [kwargs for _, kwargs in interaction.calls.sends() if kwargs.get("files")]
+    (sent,) = with_files
+    assert sent["ephemeral"] is True
+    assert [f.filename for f in sent["files"]] == ["possibles-mydata-1.json"]
+    _check(interaction.calls)
+
+
+def test_a_file_too_large_for_discord_is_said_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bots.discord import interactions as module
+
+    monkeypatch.setattr(module, "ATTACHMENT_MAX", 5)
+    interaction = StubInteraction(discord.InteractionType.application_command)
+    asyncio.run(_interactions(_with_file(6)).on_command(interaction, "mydata", {}))  # type: ignore[arg-type]
+    assert not [k for _, k in interaction.calls.sends() if k.get("files")]
+    assert any("possibles-mydata-1.json" in str(k.get("content")) for _, k in interaction.calls.sends())
+    _check(interaction.calls)

@@ -183,16 +183,24 @@ def test_reconnect_resumes_the_session_and_replays_what_was_missed() -> None:
             async def ping(interaction: discord.Interaction) -> None:
                 await interaction.response.send_message("pong", allowed_mentions=NONE)
 
-        async with connected(setup) as (fake, _bot):
+        async with connected(setup) as (fake, bot):
             (session,) = fake.sessions()
-            assert fake.reconnect() == 1
-            # Sent while the client is between sockets: kept in the session and replayed on RESUME.
-            await fake.wait_for(lambda: session.resumes == 1 or not fake.sessions(), 15)
+            assert fake.reconnect() == 1  # op 7: the client closes and RESUMEs at once
             await fake.wait_for(lambda: session.resumes == 1 and fake.sessions(), 15)
-            assert [p["op"] for p in fake.gateway.received].count(6) == 1
-            assert len(fake.gateway.sessions) == 1  # no second IDENTIFY
-            ix = fake.slash(ALICE, "ping", guild_id=GUILD, channel_id=GENERAL)
-            assert (await answered(fake, ix, "response")).content == "pong"
+            # An outage: the socket dropped (4000) and the gateway refusing connections meanwhile.
+            fake.gateway.accepting = False
+            assert fake.gateway.disconnect() == 1
+            await fake.wait_for(lambda: not fake.sessions(), 15)
+            fake.require_live_session = False
+            fake.callback_deadline = 60.0  # the client's reconnection backoff is not what is tested here
+            missed = fake.slash(ALICE, "ping", guild_id=GUILD, channel_id=GENERAL)
+            assert missed.shards == [] and missed.callbacks == []
+            fake.gateway.accepting = True
+            await fake.wait_for(lambda: session.resumes == 2 and fake.sessions(), 30)
+            assert (await answered(fake, missed, "response")).content == "pong"  # replayed on RESUME
+            assert [p["op"] for p in fake.gateway.received].count(6) == 2
+            assert len(fake.gateway.sessions) == 1  # resumed, never identified again
+            assert bot.is_ready()
 
     run(test)
 

@@ -58,6 +58,8 @@ class Gateway:
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.ack_delay = 0.05
+        #: False: new websocket connections are refused (503), as during an outage; see ``disconnect``.
+        self.accepting = True
         self.allowed_intents = allowed_intents
         self._ready = ready
         self._guilds_for = guilds_for
@@ -74,7 +76,9 @@ class Gateway:
 
     # ------------------------------------------------------------ the websocket
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if not self.accepting:
+            return web.Response(status=503, text="upstream connect error")
         ws = web.WebSocketResponse(autoping=True, max_msg_size=16 * 1024 * 1024)
         await ws.prepare(request)
         self.sockets.add(ws)
@@ -231,6 +235,15 @@ class Gateway:
                 else:
                     assert self._loop is not None
                     self._loop.call_soon_threadsafe(outbox.put_nowait, {"op": RECONNECT, "d": None})
+            return len(live)
+
+    def disconnect(self) -> int:
+        """Drop every live socket with 4000 (resumable): clients RESUME when they can connect again."""
+        with self._lock:
+            live = self.live_sessions()
+            for session in live:
+                assert session.outbox is not None and self._loop is not None
+                self._loop.call_soon_threadsafe(session.outbox.put_nowait, {"close": 4000})
             return len(live)
 
     async def close_all(self) -> None:

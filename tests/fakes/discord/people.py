@@ -361,7 +361,7 @@ class People:
             self._by_token[token] = record
             delivered = self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=guild_id, intent=None)
         record.shards = [session.shard for session in delivered]
-        if not delivered:
+        if not delivered and self.require_live_session:
             raise RuntimeError(
                 "no gateway session is connected to receive the interaction (wait for ready first)"
             )

@@ -130,6 +130,9 @@ class FakeDiscord(People):
         #: Seconds an interaction may wait for its first callback (Discord: 3); an e2e run against a
         #: loaded machine may allow more, the refusal itself stays the same.
         self.callback_deadline = callback_deadline
+        #: An interaction for a guild whose session has no live socket raises (a test's mistake, usually);
+        #: False keeps it in the session for its RESUME, as Discord does during an outage.
+        self.require_live_session = True
         self.recommended_shards = recommended_shards
         self.bot_permissions = bot_permissions
         self._requested_port = port

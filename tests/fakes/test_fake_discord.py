@@ -703,3 +703,25 @@ def test_files_are_recorded_with_the_message_that_carries_them() -> None:
             assert fake.messages(GENERAL) == []
 
     run(test)
+
+
+def test_channel_user_and_role_options_come_resolved() -> None:
+    async def test() -> None:
+        seen: list[Any] = []
+
+        def setup(bot: Bot) -> None:
+            @bot.tree.command(description="Forum")
+            async def forum(
+                interaction: discord.Interaction,
+                channel: app_commands.AppCommandChannel,
+                member: discord.Member,
+            ) -> None:
+                seen.append((channel.id, channel.type, channel.permissions.manage_guild, member.display_name))
+                await interaction.response.send_message("ok", ephemeral=True, allowed_mentions=NONE)
+
+        async with connected(setup) as (fake, _bot):
+            ix = fake.slash(ALICE, "forum", {"channel": FORUM, "member": ALICE}, guild_id=GUILD)
+            await answered(fake, ix, "response")
+            assert seen == [(FORUM, discord.ChannelType.forum, False, "Alice du 3e")]
+
+    run(test)

@@ -43,7 +43,7 @@ class People:
         age: float = 0.0,
     ) -> Interaction:
         """``/initiative propose title:...``: ``command`` is the path of names ("initiative propose")."""
-        data = self._command_data(command, options or {}, guild_id, focused=None)
+        data = self._command_data(command, options or {}, guild_id, focused=None, user_id=user_id)
         return self._interact(APPLICATION_COMMAND, user_id, data, guild_id, channel_id, locale, age=age)
 
     def autocomplete(
@@ -61,7 +61,7 @@ class People:
         """The member is typing ``value`` in option ``focused`` (other options already filled)."""
         given = dict(options or {})
         given[focused] = value
-        data = self._command_data(command, given, guild_id, focused=focused)
+        data = self._command_data(command, given, guild_id, focused=focused, user_id=user_id)
         return self._interact(AUTOCOMPLETE, user_id, data, guild_id, channel_id, locale)
 
     def message_command(
@@ -104,6 +104,7 @@ class People:
         guild_id: int | None,
         *,
         focused: str | None,
+        user_id: int,
     ) -> dict[str, Any]:
         root, *rest = path.split()
         command = self._find_command(root, guild_id, kind=1)
@@ -134,7 +135,9 @@ class People:
                 self._resolve_user(resolved, int(value), guild_id)
             elif spec["type"] == CHANNEL:
                 option["value"] = str(value)
-                resolved.setdefault("channels", {})[str(value)] = self._channel_payload(int(value))
+                resolved.setdefault("channels", {})[str(value)] = self._resolved_channel(
+                    int(value), guild_id, user_id
+                )
             elif spec["type"] == ROLE:
                 option["value"] = str(value)
                 resolved.setdefault("roles", {})[str(value)] = self._role_payload(guild_id, int(value))
@@ -144,6 +147,18 @@ class People:
         if resolved:
             data["resolved"] = resolved
         return data
+
+    def _resolved_channel(
+        self: FakeDiscord, channel_id: int, guild_id: int | None, user_id: int
+    ) -> dict[str, Any]:
+        """A channel as an option's resolved data: the member's permissions in it come along."""
+        channel = self._channel_payload(channel_id)
+        member = self._member(guild_id, user_id) if guild_id is not None else None
+        permissions = ALL_PERMISSIONS if member is None else self._permissions(self._guilds[guild_id], member)
+        keep = ("id", "name", "type", "parent_id", "thread_metadata", "guild_id")
+        resolved = {key: channel[key] for key in keep if key in channel}
+        resolved["permissions"] = str(permissions)
+        return resolved
 
     def _resolve_user(
         self: FakeDiscord, resolved: dict[str, Any], user_id: int, guild_id: int | None

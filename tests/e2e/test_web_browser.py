@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from sqlalchemy import select
 
 from core.bootstrap import Runtime
@@ -163,9 +165,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Worl
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
+def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield launched
@@ -175,16 +175,20 @@ def browser() -> Iterator[object]:
 class Visit:
     """One page in a fresh context, every console error and page error kept."""
 
-    def __init__(self, browser: object, base: str, width: int = 390) -> None:
-        self.context = browser.new_context(  # type: ignore[attr-defined]
+    def __init__(self, browser: Browser, base: str, width: int = 390) -> None:
+        self.context = browser.new_context(
             base_url=base, viewport={"width": width, "height": 844}, locale="en-GB"
         )
         self.page = self.context.new_page()
         self.errors: list[str] = []
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
-    def open(self, path: str, status: int = 200) -> object:
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def open(self, path: str, status: int = 200) -> Page:
         response = self.page.goto(path, wait_until="load")
         assert response is not None and response.status == status, (path, response and response.status)
         if status != 200:
@@ -201,43 +205,43 @@ class Visit:
 
 
 def test_an_initiative_page_in_a_real_browser(
-    served: tuple[str, World], browser: object, tmp_path: Path
+    served: tuple[str, World], browser: Browser, tmp_path: Path
 ) -> None:
     base, world = served
     visit = Visit(browser, base)
     page = visit.open(f"/i/{world.trees}")
-    assert page.locator("h1").inner_text() == "Trees on the village square"  # type: ignore[attr-defined]
-    assert page.locator("#supporters").get_attribute("data-count") == "3"  # type: ignore[attr-defined]
-    assert page.locator("#supporters").inner_text() == "3 supporters"  # type: ignore[attr-defined]
-    assert page.title() == "Trees on the village square · possibles"  # type: ignore[attr-defined]
-    body = page.locator("main").inner_text()  # type: ignore[attr-defined]
+    assert page.locator("h1").inner_text() == "Trees on the village square"
+    assert page.locator("#supporters").get_attribute("data-count") == "3"
+    assert page.locator("#supporters").inner_text() == "3 supporters"
+    assert page.title() == "Trees on the village square · possibles"
+    body = page.locator("main").inner_text()
     assert "Planting in May." in body and "1 earlier version" in body  # the answer as it stands
-    revisions = page.locator("details")  # type: ignore[attr-defined]
+    revisions = page.locator("details")
     assert "We will look at it." not in revisions.inner_text()  # folded...
     revisions.locator("summary").click()
     assert "We will look at it." in revisions.inner_text()  # ...and unfolded without any script
     assert "Buy cheap watches" not in body and "Hidden pending the moderators' review." in body
     shot = tmp_path / "initiative.png"
-    page.screenshot(path=str(shot), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
     # Reachable with the keyboard: the first Tab lands on the skip link.
     page = visit.open(f"/i/{world.trees}")
-    page.keyboard.press("Tab")  # type: ignore[attr-defined]
-    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"  # type: ignore[attr-defined]
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
     visit.close()
     assert visit.errors == []
 
 
-def test_a_script_in_a_title_is_shown_never_run(served: tuple[str, World], browser: object) -> None:
+def test_a_script_in_a_title_is_shown_never_run(served: tuple[str, World], browser: Browser) -> None:
     base, world = served
     visit = Visit(browser, base)
     page = visit.open(f"/i/{world.script}")
-    assert page.locator("h1").inner_text() == SCRIPT_TITLE  # type: ignore[attr-defined]
-    assert page.evaluate("window.__pwned") is None  # type: ignore[attr-defined]
-    assert page.locator("main script").count() == 0  # type: ignore[attr-defined]
+    assert page.locator("h1").inner_text() == SCRIPT_TITLE
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("main script").count() == 0
     page = visit.open("/")
-    assert SCRIPT_TITLE in page.locator("main").inner_text()  # type: ignore[attr-defined]
-    assert page.evaluate("window.__pwned") is None  # type: ignore[attr-defined]
+    assert SCRIPT_TITLE in page.locator("main").inner_text()
+    assert page.evaluate("window.__pwned") is None
     visit.close()
     assert visit.errors == []
 
@@ -260,11 +264,10 @@ def _pages(world: World) -> list[tuple[str, int]]:
     ]
 
 
+@pytest.mark.timeout(900)  # 26 pages analysed: minutes on a loaded machine
 def test_every_page_type_passes_axe_with_no_serious_violation(
-    served: tuple[str, World], browser: object
+    served: tuple[str, World], browser: Browser
 ) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     base, world = served
     axe = Axe()
     problems: dict[str, list[str]] = {}
@@ -287,7 +290,7 @@ def test_every_page_type_passes_axe_with_no_serious_violation(
     # a text alternative, added to a page, is caught.
     visit = Visit(browser, base)
     page = visit.open("/")
-    page.evaluate("document.querySelector('main').append(document.createElement('img'))")  # type: ignore[attr-defined]
+    page.evaluate("document.querySelector('main').append(document.createElement('img'))")
     caught = {v["id"] for v in axe.run(page).response["violations"]}
     assert "image-alt" in caught
     visit.close()

@@ -128,6 +128,8 @@ def test_every_page_answers_for_what_exists(client: TestClient, world: World) ->
     assert "Rather a park" in get(client, "/t/environment")
     area = get(client, f"/a/{world.lyon}")
     assert "Trees on the village square" in area and "Maire de Lyon" in area
+    assert f"/leaderboards?lang=en&amp;area={world.lyon}" in area
+    assert "Most active members — Lyon" in get(client, f"/leaderboards?area={world.lyon}")
     official = get(client, f"/officials/{world.mayor}")
     assert "Maire de Lyon" in official and '<dd id="answered">1</dd>' in official
     assert "Most active members" in get(client, "/leaderboards?period=all")

@@ -79,7 +79,11 @@ class ConsoleSession:
         self.choices = []
         self.output.write(render_reply(reply, self.choices) + "\n\n")
         for document in reply.documents:
-            path = save_document(self.files or Path.cwd(), document)
+            try:
+                path = save_document(self.files or Path.cwd(), document)
+            except OSError as error:  # a directory one may not write in: said, never a crash
+                self.output.write(f"📎 {document.filename}: {error}\n\n")
+                continue
             self.output.write(f"📎 {path}\n\n")
         self.output.flush()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
@@ -294,3 +295,31 @@ def test_forget_press_statements_are_bounded(runtime: Runtime, people: People, c
     assert not is_error(done), text_of(done)
     assert count.statements <= forget_statements(), count
     assert count.transactions <= 2, count
+
+
+def test_the_terminal_writes_the_file_and_prints_its_path(
+    runtime: Runtime, people: People, tmp_path: Path
+) -> None:
+    import io
+
+    from bots.console.session import ConsoleSession
+
+    output = io.StringIO()
+    session = ConsoleSession(people.chat, "zoé", output=output, language="fr", files=tmp_path)
+    names = []
+    for _ in range(2):  # the second export does not overwrite the first
+        reply = session.handle("/mydata")
+        assert reply is not None
+        names.append(reply.documents[0].filename)
+        session.show(reply)
+    first = names[0]
+    assert names == [first, first] and first.startswith("possibles-mydata-")
+    second = first.replace(".json", "-2.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first, second])
+    assert f"📎 {tmp_path / first}" in output.getvalue() and f"📎 {tmp_path / second}" in output.getvalue()
+    assert json.loads((tmp_path / first).read_text(encoding="utf-8"))["member"]["display_name"] == "zoé"
+    blocked = ConsoleSession(people.chat, "zoé", output=output, files=tmp_path / first / "no")
+    reply = blocked.handle("/mydata")
+    assert reply is not None
+    blocked.show(reply)  # a path that cannot be a directory: said, no crash
+    assert output.getvalue().rstrip().splitlines()[-1].startswith(f"📎 {first}: ")

@@ -20,7 +20,8 @@ import discord
 from discord import app_commands
 
 from bots.discord.commands import CatalogTranslator, build_tree_commands
-from bots.discord.interactions import LIMITS, MODAL_PREFIX, PLATFORM, Interactions
+from bots.discord.forms import MODAL_PREFIX
+from bots.discord.interactions import LIMITS, PLATFORM, Interactions
 from bots.discord.render import NO_MENTIONS
 from bots.discord.sender import DiscordSender, discord_limits, set_endpoints
 from bots.discord.views import ANSWER_ID, PAYLOAD, AnswerButton, CorePress

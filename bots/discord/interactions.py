@@ -21,20 +21,17 @@ from typing import Any
 import discord
 from discord.app_commands import Choice
 
+from bots.discord import forms
 from bots.discord.commands import CHANNEL_OPTION, NAMED_CHANNEL, PUBLIC
 from bots.discord.render import NO_MENTIONS, Rendered, content_within, render_reply
-from bots.discord.views import ANSWER_ID, TextModal, modal_values
-from core.domain.initiatives import DESCRIPTION_MAX, TITLE_MAX
+from bots.discord.views import ANSWER_ID, modal_values
 from core.domain.members import Identity, language_from_code
-from core.domain.moderation import NOTE_MAX, ReportReason
-from core.domain.responses import RESPONSE_MAX
 from core.errors import PossiblesError
 from core.presentation.answers import Limits, answer_message, answer_press, error_line, shorten
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Document, Reply
 from core.presentation.chat import Chat
 from core.presentation.context import Speaker
 from core.presentation.i18n import translate
-from core.presentation.payloads import build
 from core.services import platform_roles
 
 __all__ = ["DEFER_AFTER", "LIMITS", "PLATFORM", "Interactions"]
@@ -49,18 +46,6 @@ DEFER_AFTER = 1.5
 #: Commands about the channel they are typed in (/possibles modchannel): the
 #: core reads the channel as a group's.
 CHANNEL_COMMANDS = frozenset({"modchat", "forumchat"})
-#: Commands that open a modal first, with their fields.
-PROPOSE = "propose"
-#: The custom_id prefix of the modals (read back by kind on submit).
-MODAL_PREFIX = "possibles:modal:"
-#: The verb of the core's report button, looked for by the context menu.
-REPORT_PREFIX = "v1:r:"
-#: The report form's kind, followed by the report button's payload.
-REPORT = "report:"
-#: An official's Respond button, the positions of the response, and its form.
-RESPOND_PREFIX = "v1:or:"
-POSITION_PREFIX = "v1:op:"
-RESPOND = "respond"
 #: The largest file a bot may attach without a server boost (10 MiB).
 ATTACHMENT_MAX = 10 * 1024 * 1024
 #: Seconds the core may take before a form can no longer be the first answer.
@@ -220,7 +205,7 @@ class Interactions:
     async def on_command(
         self, interaction: discord.Interaction[Any], name: str, values: dict[str, str]
     ) -> None:
-        if name == PROPOSE and not values:
+        if name == forms.PROPOSE and not values:
             await self.open_propose(interaction)
             return
         in_guild = interaction.guild is not None
@@ -268,10 +253,11 @@ class Interactions:
     # ------------------------------------------------------------ buttons
 
     async def on_press(self, interaction: discord.Interaction[Any], payload: str) -> None:
-        if payload.startswith(REPORT_PREFIX):
+        if payload.startswith(forms.REPORT_PREFIX):
             await self.open_report(interaction, payload)
             return
-        if payload.startswith(RESPOND_PREFIX) and await self.open_respond(interaction, payload):
+        if payload.startswith(forms.RESPOND_PREFIX):
+            await self.open_respond(interaction, payload)
             return
         ephemeral_card = _ephemeral_message(interaction)
         speaker = self.speaker(interaction, in_group=not ephemeral_card)
@@ -319,31 +305,20 @@ class Interactions:
         """A button that is not one of ours, or not on its message: stale."""
         await self.send_text(interaction, self.t(interaction, "error.stale_action"))
 
-    # ------------------------------------------------------------ modals
+    # ------------------------------------------------------------ forms
 
     async def open_propose(self, interaction: discord.Interaction[Any]) -> None:
-        modal = TextModal(
-            PROPOSE,
-            self.t(interaction, "discord.propose.title"),
-            [
-                ("title", self.t(interaction, "discord.propose.field_title"), None, False, True, TITLE_MAX),
-                (
-                    "description",
-                    self.t(interaction, "discord.propose.field_description"),
-                    None,
-                    True,
-                    True,
-                    DESCRIPTION_MAX,
-                ),
-            ],
-        )
-        await interaction.response.send_modal(modal)
+        await interaction.response.send_modal(forms.propose_form(self.language(interaction)))
 
-    async def open_respond(self, interaction: discord.Interaction[Any], payload: str) -> bool:
+    async def open_report(self, interaction: discord.Interaction[Any], payload: str) -> None:
+        """The report form (the reason, an optional note) for a report button."""
+        await interaction.response.send_modal(forms.report_form(self.language(interaction), payload))
+
+    async def open_respond(self, interaction: discord.Interaction[Any], payload: str) -> None:
         """An official's Respond button: the core begins the response (and
-        refuses whoever may not give it); its positions become a select in a
-        form with the text. False when the core's answer is not that prompt
-        (or came too late for a form): it is then delivered as any press's."""
+        refuses whoever may not give it), then its positions and the text are
+        asked in a form; a refusal, or an answer too late for a form, is
+        delivered as any press's."""
         speaker = self.speaker(interaction, in_group=False)
         task = asyncio.ensure_future(asyncio.to_thread(self.chat.press, speaker, payload))
         try:
@@ -356,71 +331,34 @@ class Interactions:
                 log.warning("could not defer interaction %s: %s", interaction.id, error)
             reply = await task
             await self._answer_press(interaction, reply, speaker, _ephemeral_message(interaction))
-            return True
-        positions = [
-            (action.payload, action.label)
-            for card in reply.cards
-            for action in card.actions
-            if action.payload.startswith(POSITION_PREFIX)
-        ]
-        if not positions or error_line(reply) is not None:
+            return
+        modal = forms.respond_form(self.language(interaction), reply)
+        if modal is None:
             await self._answer_press(interaction, reply, speaker, _ephemeral_message(interaction))
-            return True
-        language = self.language(interaction)
-        prompt = " ".join(reply.cards[0].lines) if reply.cards else ""
-        modal = TextModal(RESPOND, translate(language, "discord.respond.title"), [])
-        modal.add_choice(
-            "position", translate(language, "discord.respond.position"), positions, description=prompt
-        )
-        modal.add_text(
-            "text", translate(language, "discord.respond.text"), required=True, max_length=RESPONSE_MAX
-        )
+            return
         await interaction.response.send_modal(modal)
-        return True
 
     async def on_answer(self, interaction: discord.Interaction[Any]) -> None:
-        """The button under a prompt: a modal whose text answers it."""
-        prompt = None
+        """The button under a prompt: a form whose text answers it."""
         message = interaction.message
-        if message is not None and message.embeds:
-            prompt = message.embeds[0].description
-        modal = TextModal(
-            "answer",
-            self.t(interaction, "discord.answer.title"),
-            [("text", self.t(interaction, "discord.answer.label"), prompt, True, True, 4000)],
-        )
-        await interaction.response.send_modal(modal)
+        prompt = message.embeds[0].description if message is not None and message.embeds else None
+        await interaction.response.send_modal(forms.answer_form(self.language(interaction), prompt))
 
     async def on_modal_submit(self, interaction: discord.Interaction[Any]) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
-        custom_id = str(data.get("custom_id", ""))
-        kind = custom_id.removeprefix(MODAL_PREFIX)
-        values = modal_values(interaction.data)
+        kind = str(data.get("custom_id", "")).removeprefix(forms.MODAL_PREFIX)
+        values = modal_values(data)
         speaker = self.speaker(interaction, in_group=False)
         ephemeral = interaction.guild is not None
-        chat = self.chat
         stale = Reply([Card(lines=(self.t(interaction, "error.stale_action"),), kind=CardKind.ERROR)])
 
         def run() -> Reply:
-            if kind == PROPOSE:
-                begun = chat.invoke(speaker, PROPOSE, {"title": values.get("title", "")})
-                if error_line(begun) is not None:
-                    return begun
-                return chat.text(speaker, values.get("description", ""))
-            if kind == "answer":
-                return chat.text(speaker, values.get("text", ""))
-            if kind == RESPOND:
-                if not values.get("position", "").startswith(POSITION_PREFIX):
-                    return stale  # not one of the positions the form offered
-                return _respond(chat, speaker, values)
-            if kind.startswith(REPORT):
-                return _report(chat, speaker, kind.removeprefix(REPORT), values)
-            return stale
+            return forms.run_form(self.chat, speaker, kind, values) or stale
 
         try:
             reply: Reply = await self._core(interaction, run, ephemeral=ephemeral)
         except Exception:
-            log.exception("modal %s failed before the core answered", kind)
+            log.exception("form %s failed before the core answered", kind)
             await self._nothing_changed(interaction)
             return
         try:
@@ -429,7 +367,7 @@ class Interactions:
             if answer.documents:
                 await self.send_documents(interaction, answer.documents, ephemeral=ephemeral)
         except Exception:
-            log.exception("modal %s handled, but its answer could not be delivered", kind)
+            log.exception("form %s handled, but its answer could not be delivered", kind)
 
     # ------------------------------------------------------------ context menu
 
@@ -442,27 +380,12 @@ class Interactions:
         for row in message.components:
             for component in getattr(row, "children", ()):
                 custom_id = getattr(component, "custom_id", None)
-                if isinstance(custom_id, str) and custom_id.startswith(REPORT_PREFIX):
+                if isinstance(custom_id, str) and custom_id.startswith(forms.REPORT_PREFIX):
                     payload = custom_id
         if payload is None:
             await self.send_text(interaction, self.t(interaction, "discord.report.nothing"))
             return
         await self.open_report(interaction, payload)
-
-    async def open_report(self, interaction: discord.Interaction[Any], payload: str) -> None:
-        """The report form: the reason as a select, an optional note. On
-        submit the core's report flow runs with them (see on_modal_submit)."""
-        language = self.language(interaction)
-        modal = TextModal(REPORT + payload, translate(language, "discord.report.title"), [])
-        modal.add_choice(
-            "reason",
-            translate(language, "discord.report.reason"),
-            [(r.value, translate(language, f"moderation.reason_button.{r.value}")) for r in ReportReason],
-        )
-        modal.add_text(
-            "note", translate(language, "discord.report.note"), required=False, max_length=NOTE_MAX
-        )
-        await interaction.response.send_modal(modal)
 
     # ------------------------------------------------------------ errors
 
@@ -471,34 +394,6 @@ class Interactions:
             await self.send_text(interaction, self.t(interaction, "error.generic"))
         except discord.HTTPException as error:
             log.info("could not tell about the error: %s", error)
-
-
-def _report(chat: Chat, speaker: Speaker, payload: str, values: dict[str, str]) -> Reply:
-    """The core's report flow, driven with the form's answers: the card's own
-    report button, the reason, then the note or none. Each step is checked by
-    the core; the first refusal is the answer."""
-    steps: list[Callable[[], Reply]] = [
-        lambda: chat.press(speaker, payload),
-        lambda: chat.press(speaker, build("rr", values.get("reason", "") or "-")),
-    ]
-    note = values.get("note", "").strip()
-    steps.append((lambda: chat.text(speaker, note)) if note else (lambda: chat.press(speaker, build("rn"))))
-    reply = Reply()
-    for step in steps:
-        reply = step()
-        if error_line(reply) is not None:
-            break
-    return reply
-
-
-def _respond(chat: Chat, speaker: Speaker, values: dict[str, str]) -> Reply:
-    """The core's response flow, begun by the Respond button, driven with the
-    form's answers: the position chosen (one of the core's own buttons), then
-    the text; the answer is the core's preview to publish."""
-    reply = chat.press(speaker, values["position"])
-    if error_line(reply) is not None:
-        return reply
-    return chat.text(speaker, values.get("text", ""))
 
 
 def _drop_none(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -5,8 +5,10 @@ title 256 characters, its description 4,096, 25 fields of 1,024, a footer
 of 2,048, 6,000 characters over all the embeds of a message, 10 embeds, a
 content of 2,000; buttons 5 to a row, 5 rows, labels of 80, custom_ids of
 100. A description too long is split on line boundaries into further
-embeds (a single overlong line is cut), and a message that would pass 6,000
-characters goes on in another message; the buttons go under the last one.
+embeds (a single overlong line is cut, at a space when one is near), fields
+beyond an embed's share go on in the next, and a message that would pass
+6,000 characters or 10 embeds goes on in another message; the buttons go
+under the last one.
 
 Member text is escaped (Markdown) and mentions are never allowed: every
 send, edit and follow-up passes ``NO_MENTIONS`` (see bots.discord.app).
@@ -33,7 +35,9 @@ __all__ = [
     "MAX_CONTENT",
     "NO_MENTIONS",
     "Rendered",
+    "build_view",
     "card_embeds",
+    "content_within",
     "embed_size",
     "render_cards",
     "render_reply",
@@ -153,8 +157,9 @@ def _cut_lines(text: str, limit: int) -> list[str]:
 
 
 def card_embeds(card: Card) -> list[discord.Embed]:
-    """One card as one embed, or several when its text passes 4,096 characters
-    (the title on the first, the fields and footer on the last)."""
+    """One card as one embed, or several when it passes an embed's limits: its
+    text in pieces of 4,096 (the title on the first), then its fields, 25 at
+    most to an embed and each embed within 6,000, the footer on the last."""
     colour = _COLOUR[card.kind]
     mark = _MARK[card.kind]
     text = "\n".join(_escape(line) for line in card.lines)

@@ -554,3 +554,17 @@ def test_a_file_too_large_for_discord_is_said_so(monkeypatch: pytest.MonkeyPatch
     assert not [k for _, k in interaction.calls.sends() if k.get("files")]
     assert any("possibles-mydata-1.json" in str(k.get("content")) for _, k in interaction.calls.sends())
     _check(interaction.calls)
+
+
+def test_a_forged_reason_or_report_target_reaches_no_press_it_was_not_meant_for() -> None:
+    from bots.discord.forms import run_form
+
+    refusal = Reply([Card(lines=("not a reason",), kind=CardKind.ERROR)])
+    ok = Reply([Card(lines=("next",), kind=CardKind.PROMPT)])
+    chat = Recording([ok, refusal])
+    reply = run_form(chat, None, "report:v1:r:i:1", {"reason": "spam:x", "note": ""})  # type: ignore[arg-type]
+    assert chat.calls == [("press", "v1:r:i:1"), ("press", "v1:rr:-")] and reply is refusal
+    chat = Recording([ok])
+    assert run_form(chat, None, "report:v1:md:1:dismiss", {"reason": "spam"}) is None  # type: ignore[arg-type]
+    assert run_form(chat, None, "something", {}) is None  # type: ignore[arg-type]
+    assert chat.calls == []

@@ -256,3 +256,26 @@ def test_the_share_link_of_the_chat_leads_to_a_page_that_answers(
     url = f"https://possibles.example/i/{world.trees}"
     assert url in shared.cards[0].lines
     assert "Trees on the village square" in get(client, url.removeprefix("https://possibles.example"))
+
+
+def test_no_address_a_visitor_can_type_is_a_500(runtime: Runtime, world: World) -> None:
+    """Any text in any parameter of any page: an answer, never a crash."""
+    from urllib.parse import quote
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    client = TestClient(build_app(runtime), raise_server_exceptions=False)
+    shapes = (
+        "/i/{}", "/i/{}/preview.png", "/a/{}", "/officials/{}", "/t/{}", "/i/1?page={}",
+        "/leaderboards?period={}", "/leaderboards?area={}", "/areas?q={}", "/moderation?page={}", "/?lang={}",
+    )
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(shapes), st.text(max_size=40) | st.integers(-(10**30), 10**30).map(str))
+    def visit(shape: str, value: str) -> None:
+        header = value.encode("ascii", "ignore").decode().replace("\r", "").replace("\n", "")[:20]
+        response = client.get(shape.format(quote(value, safe="")), headers={"Accept-Language": header})
+        assert response.status_code < 500, (shape, value, response.text[-300:])
+
+    visit()

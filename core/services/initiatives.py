@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, exists, func, literal, select
 
 from core.config import Settings
 from core.domain.areas import Area, goal_for_level
@@ -304,40 +305,11 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
     counter-proposals, the viewer's mandates and the other supporters are read
     only when there are some (or when they matter), so a card costs one or
     two statements at any size."""
-    i, r = tables.initiatives.c, tables.responses.c
-    counters_table = tables.initiatives.alias("counters")
-    target = tables.initiatives.alias("counter_target")
-    k, m = tables.initiative_counts.c, tables.members.c
-    viewer = (
-        _viewer_columns(initiative_id, viewer_id)
-        if viewer_id is not None
-        else (literal(None), literal(False), literal(False))
-    )
+    i = tables.initiatives.c
     with uow:
         row = uow.session.execute(
-            select(
-                Initiative,
-                Area,
-                m.display_name,
-                k.supporters,
-                k.volunteers,
-                target.c.id,
-                target.c.title,
-                select(func.count())
-                .where(r.initiative_id == i.id, r.visibility == Visibility.VISIBLE)
-                .scalar_subquery(),
-                exists().where(
-                    counters_table.c.counter_to_id == i.id, counters_table.c.visibility == Visibility.VISIBLE
-                ),
-                *viewer,
-            )
-            .join(Area, tables.areas.c.id == i.area_id)
-            .join(tables.members, m.id == i.author_id)
-            .outerjoin(tables.initiative_counts, k.initiative_id == i.id)
-            .outerjoin(
-                target, and_(target.c.id == i.counter_to_id, target.c.visibility == Visibility.VISIBLE)
-            )
-            .where(i.id == initiative_id)
+            _card_statement(viewer_id is not None),
+            {"initiative_id": initiative_id, "viewer_id": viewer_id, "key": str(initiative_id)},
         ).first()
         if row is None:
             raise NotFound("error.initiative_not_found", id=initiative_id)
@@ -390,19 +362,52 @@ def initiative_view(uow: UnitOfWork, initiative_id: int, viewer_id: int | None =
         )
 
 
-def _viewer_columns(initiative_id: int, viewer_id: int) -> tuple[Any, Any, Any]:
-    """What the viewer did to the initiative, as columns of the card's
-    statement: their support's kind, whether they follow it, whether they
-    hold any active mandate (only then are their mandates read)."""
-    s, f, md = tables.supports.c, tables.follows.c, tables.mandates.c
+@cache
+def _card_statement(with_viewer: bool) -> Select[Any]:
+    """initiative_view's statement, built once (at first use: the domain is
+    mapped at run time); building it costs more than running it. Parameters:
+    initiative_id, and viewer_id and key (the initiative's id as a follow key)."""
+    i, r, k, m = tables.initiatives.c, tables.responses.c, tables.initiative_counts.c, tables.members.c
+    counters = tables.initiatives.alias("counters")
+    target = tables.initiatives.alias("counter_target")
+    initiative_id: BindParameter[Any] = bindparam("initiative_id")
+    viewer: tuple[Any, ...] = (literal(None), literal(False), literal(False))
+    if with_viewer:
+        # What the viewer did: their support's kind, whether they follow it,
+        # whether they hold any active mandate (only then are those read).
+        s, f, md = tables.supports.c, tables.follows.c, tables.mandates.c
+        viewer_id: BindParameter[Any] = bindparam("viewer_id")
+        viewer = (
+            select(s.kind)
+            .where(s.initiative_id == initiative_id, s.member_id == viewer_id)
+            .scalar_subquery(),
+            exists().where(
+                f.member_id == viewer_id,
+                f.target_type == FollowTarget.INITIATIVE,
+                f.target_key == bindparam("key"),
+            ),
+            exists().where(md.member_id == viewer_id, md.revoked_at.is_(None)),
+        )
     return (
-        select(s.kind).where(s.initiative_id == initiative_id, s.member_id == viewer_id).scalar_subquery(),
-        exists().where(
-            f.member_id == viewer_id,
-            f.target_type == FollowTarget.INITIATIVE,
-            f.target_key == str(initiative_id),
-        ),
-        exists().where(md.member_id == viewer_id, md.revoked_at.is_(None)),
+        select(
+            Initiative,
+            Area,
+            m.display_name,
+            k.supporters,
+            k.volunteers,
+            target.c.id,
+            target.c.title,
+            select(func.count())
+            .where(r.initiative_id == i.id, r.visibility == Visibility.VISIBLE)
+            .scalar_subquery(),
+            exists().where(counters.c.counter_to_id == i.id, counters.c.visibility == Visibility.VISIBLE),
+            *viewer,
+        )
+        .join(Area, tables.areas.c.id == i.area_id)
+        .join(tables.members, m.id == i.author_id)
+        .outerjoin(tables.initiative_counts, k.initiative_id == i.id)
+        .outerjoin(target, and_(target.c.id == i.counter_to_id, target.c.visibility == Visibility.VISIBLE))
+        .where(i.id == initiative_id)
     )
 
 

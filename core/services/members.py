@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.config import Settings
@@ -160,16 +162,25 @@ class _Entered:
     roles: frozenset[str]
 
 
+@cache
+def _entered_statement() -> Select[Any]:
+    # Built once (at first use: the domain is mapped at run time): building
+    # a statement costs more than running this one.
+    i, r = tables.identities.c, tables.member_roles.c
+    return (
+        select(Member, i.id, i.language_code, i.unreachable, r.role)
+        .join(tables.identities, i.member_id == tables.members.c.id)
+        .outerjoin(tables.member_roles, r.member_id == tables.members.c.id)
+        .where(i.platform == bindparam("platform"), i.external_id == bindparam("external_id"))
+    )
+
+
 def _entered(uow: UnitOfWork, identity: Identity) -> _Entered | None:
     """The member behind ``identity`` with their roles, in one statement (one
     row per role). The member is loaded as an entity: later services of the
     same command find it in the session without asking the database again."""
-    i, r = tables.identities.c, tables.member_roles.c
     rows = uow.session.execute(
-        select(Member, i.id, i.language_code, i.unreachable, r.role)
-        .join(tables.identities, i.member_id == tables.members.c.id)
-        .outerjoin(tables.member_roles, r.member_id == tables.members.c.id)
-        .where(i.platform == identity.platform, i.external_id == identity.external_id)
+        _entered_statement(), {"platform": identity.platform, "external_id": identity.external_id}
     ).all()
     if not rows:
         return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select
@@ -33,36 +34,43 @@ class Counts:
     volunteers: int
 
 
-def _insert(uow: UnitOfWork, table: Any) -> Any:
-    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
-def _add(uow: UnitOfWork, initiative_id: int, supporters: int, volunteers: int) -> Counts:
-    # One statement that adds to the row (creating it if needed) and returns
-    # the new counts: concurrent joins each add their own one, none is lost.
+@cache
+def _add_statement(dialect: str) -> Any:
+    # Built once per database kind: building an upsert costs more than running it.
     c = tables.initiative_counts.c
-    stmt = _insert(uow, tables.initiative_counts).values(
-        initiative_id=initiative_id, supporters=supporters, volunteers=volunteers
-    )
-    stmt = stmt.on_conflict_do_update(
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(tables.initiative_counts)
+    return stmt.on_conflict_do_update(
         index_elements=["initiative_id"],
         set_={
             "supporters": c.supporters + stmt.excluded.supporters,
             "volunteers": c.volunteers + stmt.excluded.volunteers,
         },
     ).returning(c.supporters, c.volunteers)
-    row = uow.session.execute(stmt).one()
+
+
+@cache
+def _add_day_statement(dialect: str) -> Any:
+    d = tables.support_days.c
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(tables.support_days)
+    return stmt.on_conflict_do_update(
+        index_elements=["initiative_id", "day"], set_={"supports": d.supports + stmt.excluded.supports}
+    )
+
+
+def _add(uow: UnitOfWork, initiative_id: int, supporters: int, volunteers: int) -> Counts:
+    # One statement that adds to the row (creating it if needed) and returns
+    # the new counts: concurrent joins each add their own one, none is lost.
+    row = uow.session.execute(
+        _add_statement(uow.session.get_bind().dialect.name),
+        {"initiative_id": initiative_id, "supporters": supporters, "volunteers": volunteers},
+    ).one()
     return Counts(int(row[0]), int(row[1]))
 
 
 def _add_day(uow: UnitOfWork, initiative_id: int, day: date, supports: int) -> None:
-    d = tables.support_days.c
-    stmt = _insert(uow, tables.support_days).values(initiative_id=initiative_id, day=day, supports=supports)
     uow.session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["initiative_id", "day"], set_={"supports": d.supports + stmt.excluded.supports}
-        )
+        _add_day_statement(uow.session.get_bind().dialect.name),
+        {"initiative_id": initiative_id, "day": day, "supports": supports},
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -82,6 +83,18 @@ def _keys(path: str, at: datetime, zone: str) -> list[tuple[int, str, date]]:
     ]
 
 
+@cache
+def _add_statement(dialect: str) -> Any:
+    # Built once per database kind and run with one parameter set per row:
+    # a many-rows VALUES would be compiled again at every call.
+    lp = tables.leaderboard_points.c
+    stmt: Any = (postgresql if dialect == "postgresql" else sqlite).insert(tables.leaderboard_points)
+    return stmt.on_conflict_do_update(
+        index_elements=["area_id", "period", "start", "member_id"],
+        set_={"points": lp.points + stmt.excluded.points},
+    )
+
+
 def _add(uow: UnitOfWork, member_id: int, listed: bool, rows: Iterable[tuple[int, str, date, int]]) -> None:
     values = [
         {"area_id": a, "period": p, "start": s, "member_id": member_id, "points": n, "listed": listed}
@@ -89,15 +102,7 @@ def _add(uow: UnitOfWork, member_id: int, listed: bool, rows: Iterable[tuple[int
     ]
     if not values:
         return
-    lp = tables.leaderboard_points.c
-    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt: Any = dialect.insert(tables.leaderboard_points).values(values)
-    uow.session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["area_id", "period", "start", "member_id"],
-            set_={"points": lp.points + stmt.excluded.points},
-        )
-    )
+    uow.session.execute(_add_statement(uow.session.get_bind().dialect.name), values)
 
 
 def ledger_columns() -> tuple[Any, Any]:

@@ -8,8 +8,9 @@ without its text, removed content as a tombstone, and so does a comment its
 author deleted.
 
 One page is two kinds of queries: a UNION of the (kind, id, date) keys of
-every entry, ordered and cut in SQL, then the page's details, one query per
-kind of entry.
+every entry, numbered, counted and cut in SQL (one statement, whichever the
+page, the last one included), then the page's details, one query per kind of
+entry.
 """
 
 from __future__ import annotations
@@ -17,9 +18,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, func, literal, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    literal,
+    select,
+    union_all,
+)
 
 from core.domain.initiatives import Initiative, Status, Visibility
 from core.domain.paging import page_count
@@ -123,8 +135,9 @@ def _entry(kind: EntryKind, ref: Any, at: Any) -> Select[Any]:
     )
 
 
-def _keys(initiative_id: int) -> CompoundSelect[Any]:
-    """Every entry of the timeline as (kind, ref id, date, rank)."""
+def _keys(initiative_id: Any) -> CompoundSelect[Any]:
+    """Every entry of the timeline as (kind, ref id, date, rank); the id may
+    be a bound parameter."""
     i, p, c, r = tables.initiatives.c, tables.posts.c, tables.comments.c, tables.responses.c
     return union_all(
         _entry(EntryKind.CREATED, i.id, i.created_at).where(i.id == initiative_id),
@@ -148,9 +161,14 @@ def _shown(visibility: str, text: str, author: str) -> dict[str, object]:
 
 
 def _details(
-    uow: UnitOfWork, initiative: Initiative, keys: list[tuple[str, int, datetime]], viewer_id: int | None
+    uow: UnitOfWork,
+    initiative: Initiative,
+    keys: list[tuple[str, int, datetime]],
+    viewer_id: int | None,
+    author_name: str | None = None,
 ) -> list[TimelineEntry]:
-    """The page's entries in the order of ``keys``, one query per kind."""
+    """The page's entries in the order of ``keys``, one query per kind
+    (``author_name``: the initiative's author, when read with the keys)."""
     assert initiative.id is not None
     initiative_id = initiative.id
     wanted: dict[str, list[int]] = {}
@@ -196,8 +214,9 @@ def _details(
         for rid, title, visibility, name in counters:
             found[(EntryKind.COUNTER.value, int(rid))] = _shown(str(visibility), str(title), str(name))
     if EntryKind.CREATED.value in wanted:
-        author = uow.session.scalar(select(m.display_name).where(m.id == initiative.author_id))
-        found[(EntryKind.CREATED.value, initiative_id)] = {"text": initiative.title, "author": author}
+        if author_name is None:
+            author_name = uow.session.scalar(select(m.display_name).where(m.id == initiative.author_id))
+        found[(EntryKind.CREATED.value, initiative_id)] = {"text": initiative.title, "author": author_name}
     found[(EntryKind.STATUS.value, initiative_id)] = {"status": initiative.status}
     found[(EntryKind.GOAL_REACHED.value, initiative_id)] = {"status": Status.GOAL_REACHED}
     entries = []
@@ -207,27 +226,68 @@ def _details(
     return entries
 
 
+@cache
+def _page_statement(last: bool) -> Select[Any]:
+    """One page of keys with the total and the author's name, built once.
+    Parameters: initiative_id, author_id, size and, unless ``last`` (the
+    last page, wherever it falls), first (how many entries come before)."""
+    keys = _keys(bindparam("initiative_id")).subquery("entries")
+    numbered = select(
+        keys.c.kind,
+        keys.c.ref,
+        keys.c.at,
+        func.row_number().over(order_by=(keys.c.at, keys.c.rank, keys.c.kind, keys.c.ref)).label("n"),
+        func.count().over().label("total"),
+    ).subquery("numbered")
+    size: BindParameter[int] = bindparam("size", type_=Integer)
+    first = (numbered.c.total - 1) // size * size if last else bindparam("first", type_=Integer)
+    m = tables.members.c
+    author = select(m.display_name).where(m.id == bindparam("author_id")).scalar_subquery()
+    return (
+        select(numbered.c.kind, numbered.c.ref, numbered.c.at, numbered.c.total, author)
+        .where(numbered.c.n > first, numbered.c.n <= first + size + 1)
+        .order_by(numbered.c.n)
+    )
+
+
 def timeline(
-    uow: UnitOfWork, initiative_id: int, viewer_id: int | None = None, page: int = 0, *, size: int = PAGE_SIZE
+    uow: UnitOfWork,
+    initiative_id: int,
+    viewer_id: int | None = None,
+    page: int = 0,
+    *,
+    size: int = PAGE_SIZE,
+    last: bool = False,
 ) -> TimelinePage:
-    """One page of the timeline, oldest first; ``page`` counts from 0.
+    """One page of the timeline, oldest first; ``page`` counts from 0, and
+    ``last`` asks for the last page (where what was just written appears).
 
     Like the initiative's card, a hidden initiative's timeline is shown only
-    to its author and to moderators; a removed one is not found.
+    to its author and to moderators; a removed one is not found. The page's
+    keys, the total and the author's name are one statement.
     """
     page = min(max(0, page), MAX_PAGE)
     with uow:
         initiative = get_initiative(uow, initiative_id)
         ensure_readable(uow, initiative, viewer_id)
-        keys = _keys(initiative_id).subquery("entries")
-        total = int(uow.session.scalar(select(func.count()).select_from(keys)) or 0)
         rows = uow.session.execute(
-            select(keys.c.kind, keys.c.ref, keys.c.at)
-            .order_by(keys.c.at, keys.c.rank, keys.c.kind, keys.c.ref)
-            .limit(size + 1)
-            .offset(page * size)
+            _page_statement(last),
+            {
+                "initiative_id": initiative_id,
+                "author_id": initiative.author_id,
+                "size": size,
+                "first": page * size,
+            },
         ).all()
-        entries = _details(uow, initiative, [(str(k), int(ref), at) for k, ref, at in rows[:size]], viewer_id)
+        if rows:
+            total, author_name = int(rows[0][3]), rows[0][4]
+            if last:
+                page = (total - 1) // size
+        else:  # past the end: nothing to read but how many there are
+            keys = _keys(initiative_id).subquery("entries")
+            total, author_name = int(uow.session.scalar(select(func.count()).select_from(keys)) or 0), None
+        shown = [(str(k), int(ref), at) for k, ref, at, _total, _author in rows[:size]]
+        entries = _details(uow, initiative, shown, viewer_id, author_name)
         writable = contributions.open_to_writing(initiative)
         team = viewer_id is not None and contributions.is_team(uow, viewer_id, initiative)
         return TimelinePage(

@@ -28,7 +28,6 @@ ABOVE_TARGET: dict[str, str] = {
     "join": "eight writes, each its own table, plus the member, the initiative and the card",
     "volunteer": "as /join",
     "withdraw": "as /join, undone: two points lines, their leaderboard rows and badge measures come off",
-    "comment": "the comment's writes, then the last timeline page read back",
     "mydata": "one read per column that holds a member (core.storage.member_keys), in one read transaction",
 }
 
@@ -48,9 +47,9 @@ BOUNDS: dict[str, int] = {
     "progress": 1,
     "browse": 3,
     "search": 3,
-    "timeline": 7,
+    "timeline": 5,
     "post": 3,
-    "comment": 10,
+    "comment": 8,
     "edit": 3,
     "editpost": 2,
     "editcomment": 7,

@@ -219,3 +219,23 @@ def test_timeline_button_of_the_card_and_french(runtime: Runtime, people: People
     assert "Post news" in text_of(people["alice"].say(f"/timeline {initiative_id}"))
     assert is_error(zoe.say("/timeline 99"))
     assert is_error(zoe.say("/timeline x"))
+
+
+def test_a_comment_answers_with_the_last_page_wherever_it_falls(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    initiative_id = propose(people, "alice")
+    for n in range(1, 11):
+        clock.advance(minutes=1)
+        assert not is_error(people[f"p{n}"].say(f"/comment {initiative_id} Comment number {n} here"))
+    clock.advance(minutes=1)
+    reply = people["bob"].say(f"/comment {initiative_id} The newest comment of all")
+    lines = timeline_lines(reply)
+    # The creation and eleven comments: twelve entries, three pages of five.
+    assert "Page 3 of 3" in text_of(reply)
+    assert len(lines) == 2
+    assert "Comment number 10" in lines[0] and "The newest comment of all" in lines[1]
+    first = people["zoe"].say(f"/timeline {initiative_id}")
+    assert "Proposed by alice" in timeline_lines(first)[0] and "Page 1 of 3" in text_of(first)
+    past = people["zoe"].say(f"/timeline {initiative_id} 9")
+    assert is_error(past) and "no page 9: the list has 3 pages" in text_of(past)

@@ -147,9 +147,7 @@ def show_timeline(ctx: Context, initiative_id: int, page: int = 0, *, edit: bool
 
 def _last_page(ctx: Context, initiative_id: int) -> Card:
     """The page where what was just written appears."""
-    first = timeline(ctx.uow, initiative_id, ctx.reader_id, 0)
-    last = first if first.pages == 1 else timeline(ctx.uow, initiative_id, ctx.reader_id, first.pages - 1)
-    return timeline_card(ctx, last)
+    return timeline_card(ctx, timeline(ctx.uow, initiative_id, ctx.reader_id, last=True))
 
 
 @read_only

@@ -110,7 +110,8 @@ async def preview(request: Request) -> Response:
         png = await run_in_threadpool(_render, request, initiative_id)
     except NotFound as error:  # unknown, hidden or removed: no card
         raise HTTPException(404) from error
-    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=300"})
+    headers = {"Cache-Control": "public, max-age=300", "Vary": "Accept-Language"}
+    return Response(png, media_type="image/png", headers=headers)
 
 
 def routes() -> list[BaseRoute]:

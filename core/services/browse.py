@@ -20,7 +20,7 @@ from core.config import Settings
 from core.domain.initiatives import Status, Visibility
 from core.domain.text import fold
 from core.errors import InvalidInput, InvalidState
-from core.services.areas import name_words, near_area_ids, subtree_filter
+from core.services.areas import get_area, name_words, near_area_ids
 from core.services.initiatives import validate_topic
 from core.services.members import get_member
 from core.storage import tables
@@ -187,9 +187,11 @@ def browse_near(uow: UnitOfWork, member_id: int, page: int = 0, *, size: int = P
 def browse_area(uow: UnitOfWork, area_id: int, page: int = 0, *, size: int = PAGE_SIZE) -> BrowsePage:
     """Live initiatives of an area and of every area inside it, newest first
     (the area's public page). NotFound for an unknown area."""
-    i = tables.initiatives.c
     with uow:
-        inside = subtree_filter(uow, area_id, i.area_id)
+        area = get_area(uow, area_id)
+        # The listing joins each initiative's area: a prefix of its path says
+        # "inside", with no subquery of the (up to 35,000) areas inside.
+        inside = tables.areas.c.path.startswith(area.path)
         return _page(uow, _newest_first(_listing(inside)), page, size)
 
 

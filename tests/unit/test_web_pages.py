@@ -279,3 +279,13 @@ def test_no_address_a_visitor_can_type_is_a_500(runtime: Runtime, world: World) 
         assert response.status_code < 500, (shape, value, response.text[-300:])
 
     visit()
+
+
+def test_an_area_lists_the_initiatives_of_the_areas_inside_it(
+    runtime: Runtime, client: TestClient, world: World
+) -> None:
+    rhone, paris = area_id(runtime, "69"), area_id(runtime, "75")
+    department = get(client, f"/a/{rhone}")
+    assert "Trees on the village square" in department
+    assert f'href="/a/{world.lyon}?lang=en">Lyon' in department  # the areas inside it
+    assert "Trees on the village square" not in get(client, f"/a/{paris}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -28,7 +29,16 @@ from core.storage import tables
 from core.storage.ledger import insert_ignoring_duplicates
 from core.storage.uow import UnitOfWork
 
-__all__ = ["counted", "counter_supported", "earned_by", "recompute", "rescore", "taken"]
+__all__ = [
+    "BadgeStanding",
+    "counted",
+    "counter_supported",
+    "earned_by",
+    "recompute",
+    "rescore",
+    "standings",
+    "taken",
+]
 
 
 def _insert(uow: UnitOfWork, table: Any) -> Any:
@@ -120,6 +130,34 @@ def earned_by(uow: UnitOfWork, member_id: int) -> tuple[EarnedBadge, ...]:
         select(b.badge, func.max(b.level)).where(b.member_id == member_id).group_by(b.badge)
     ).all()
     return highest_levels(((str(r[0]), int(r[1])) for r in rows), uow.badges)
+
+
+@dataclass(frozen=True)
+class BadgeStanding:
+    """Where a member stands on one badge: the level held (0: none yet) and
+    what its measure counts now."""
+
+    badge: str
+    level: int
+    value: int
+
+
+def standings(uow: UnitOfWork, member_id: int) -> tuple[BadgeStanding, ...]:
+    """Every configured badge, in order, with the member's level and measure
+    (two statements)."""
+    with uow:
+        held = {e.badge: e.level for e in earned_by(uow, member_id)}
+        bp = tables.badge_progress.c
+        values = {
+            str(measure): int(value)
+            for measure, value in uow.session.execute(
+                select(bp.measure, bp.value).where(bp.member_id == member_id)
+            )
+        }
+    return tuple(
+        BadgeStanding(rule.key, held.get(rule.key, 0), max(0, values.get(rule.measure.value, 0)))
+        for rule in uow.badges.rules
+    )
 
 
 def _overtaking(uow: UnitOfWork, member_ids: list[int] | None) -> None:

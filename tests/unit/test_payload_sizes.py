@@ -97,6 +97,7 @@ WORST: dict[str, list[tuple[object, ...]]] = {
     "lb": [(0,), (1,)],
     "pf": [(BIG,)],
     "mx": [("d",), ("q",)],
+    "bg": [()],
     "ha": [(BIG,)],
     "or": [(BIG,)],
     "oa": [()],

@@ -72,6 +72,22 @@ def test_me_shows_the_settings_and_its_buttons_change_them(runtime: Runtime, peo
     assert _field(text_of(people["alice"].say("/me")), "Langue") == "fr"
 
 
+def test_my_badges_lists_every_badge_with_my_level_and_the_next_step(
+    runtime: Runtime, people: People
+) -> None:
+    idea = propose(people, "alice")
+    for name in ("bob", "carol", "dan"):
+        people[name].say(f"/join {idea}")
+    people["alice"].say("/me")
+    mine = text_of(people["alice"].press("My badges"))
+    assert "First initiative: level 1 of 1, the highest." in mine
+    assert "Gatherer: not yet; first level at 10 (now 3)." in mine
+    assert "Challenger: not yet; first level at 1 (now 0)." in mine
+    people["bob"].say(f"/withdraw {idea}")
+    people["alice"].say("/me")
+    assert "Gatherer: not yet; first level at 10 (now 2)." in text_of(people["alice"].press("My badges"))
+
+
 def test_hiding_hides_the_profile_but_not_from_oneself_nor_a_moderator(
     runtime: Runtime, people: People
 ) -> None:

@@ -3,7 +3,7 @@ and the buttons that change them); a badge's card.
 
 Buttons: ``pf:<id>`` opens a profile, ``mx:d`` / ``mx:q`` open the digest
 and quiet-hours cards from /me, ``lb:<0|1>`` shows or hides oneself on the
-leaderboards and profiles.
+leaderboards and profiles, ``bg`` lists every badge with one's level.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from core.presentation.handlers.follows import digest_command
 from core.presentation.handlers.notifications import quiet_command
 from core.presentation.parameters import Kind, Parameter
 from core.presentation.payloads import build, int_arg
-from core.services import profiles, standing
+from core.services import badges, profiles, standing
 from core.services.profiles import Profile
 
 __all__ = ["badge_card", "badge_line", "profile_card"]
@@ -155,6 +155,7 @@ def _settings(ctx: Context, p: Profile) -> tuple[tuple[Field, ...], tuple[Action
             Action(t("standing.opt_in"), build("lb", 0), row=1)
             if p.hidden
             else Action(t("standing.opt_out"), build("lb", 1), row=1),
+            Action(t("profiles.button.badges"), build("bg"), row=1),
         ),
     )
 
@@ -163,6 +164,37 @@ def _settings(ctx: Context, p: Profile) -> tuple[tuple[Field, ...], tuple[Action
 def me(ctx: Context) -> Reply:
     """/me: one's own profile and settings."""
     return _me_reply(ctx, profiles.profile(ctx.uow, ctx.member.id, ctx.reader_id, ctx.member.roles))
+
+
+@read_only
+def badges_pressed(ctx: Context, args: list[str]) -> Reply:
+    """From /me: every badge there is, one's level and how far the next is."""
+    t = ctx.t
+    book = ctx.settings.badge_book()
+    lines = []
+    for held in badges.standings(ctx.uow, ctx.member.id):
+        rule = book.get(held.badge)
+        if rule is None:
+            continue
+        name = rule.name_in(ctx.language)
+        if held.level >= rule.top:
+            lines.append(t("badges.mine.top", badge=name, level=held.level, top=rule.top))
+        elif held.level == 0:
+            lines.append(t("badges.mine.first", badge=name, threshold=rule.threshold(1), value=held.value))
+        else:
+            lines.append(
+                t(
+                    "badges.mine.next",
+                    badge=name,
+                    level=held.level,
+                    top=rule.top,
+                    threshold=rule.threshold(held.level + 1),
+                    value=held.value,
+                )
+            )
+    if not lines:
+        lines.append(t("badges.mine.none"))
+    return Reply([Card(title=t("badges.mine.title"), lines=tuple(lines), ref="badges")])
 
 
 def setting_pressed(ctx: Context, args: list[str]) -> Reply:
@@ -185,5 +217,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("profile", profile_command, (Parameter("member", Kind.MEMBER),), order=62),
     CommandSpec("me", me, order=61),
 )
-PRESSES: dict[str, PressHandler] = {"pf": profile_pressed, "mx": setting_pressed, "lb": opt_out_pressed}
+PRESSES: dict[str, PressHandler] = {
+    "pf": profile_pressed,
+    "mx": setting_pressed,
+    "lb": opt_out_pressed,
+    "bg": badges_pressed,
+}
 FLOWS: dict[str, TextHandler] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -119,6 +120,10 @@ def _cut(line: Line, limit: int) -> list[Line]:
 
 def _split(lines: Sequence[Line], limit: int = MAX_TEXT) -> list[str]:
     """Lines joined into texts of at most ``limit`` visible units each."""
+    # A character is at most two UTF-16 units: most replies are known to fit without counting.
+    if 2 * (sum(len(text) for line in lines for _, text in line) + len(lines)) <= limit:
+        text = "\n".join(_line_html(line) for line in lines)
+        return [text] if text.strip() else [EMPTY]
     parts: list[str] = []
     current: list[str] = []
     size = 0
@@ -138,9 +143,16 @@ def _split(lines: Sequence[Line], limit: int = MAX_TEXT) -> list[str]:
 
 
 def _button(action: Action) -> InlineKeyboardButton:
-    if action.url:
-        return InlineKeyboardButton(action.label, url=action.url)
-    return InlineKeyboardButton(action.label, callback_data=action.payload)
+    return _made_button(action.label, action.url, action.payload)
+
+
+@lru_cache(maxsize=4096)
+def _made_button(label: str, url: str | None, payload: str | None) -> InlineKeyboardButton:
+    """Buttons come back again and again (Join #7, Next page...); python-telegram-bot's
+    are immutable, so one object serves every reply that shows it."""
+    if url:
+        return InlineKeyboardButton(label, url=url)
+    return InlineKeyboardButton(label, callback_data=payload)
 
 
 def keyboard(cards: Iterable[Card]) -> InlineKeyboardMarkup | None:

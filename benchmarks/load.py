@@ -366,12 +366,12 @@ def _check(outcome: Outcome, calls: list[Any], written: dict[int, float]) -> Non
 
 def _row(label: str, outcome: Outcome) -> Row:
     the_plan = outcome.plan
-    offered = len(the_plan.writes) / max(a.at for a in the_plan.writes)
     handled = outcome.answers / outcome.seconds if outcome.seconds else 0.0
     return Row(
         f"load: {the_plan.members} members x {the_plan.actions} actions over real sockets, {label}",
         f"p50 {outcome.p50:.0f} / p99 {outcome.p99:.0f} ms; {outcome.summary()}",
-        f"{offered:.0f} messages/s written, {handled:.0f} answers/s",
+        f"written: {the_plan.members / the_plan.pace:.0f}/s (each member every {the_plan.pace:g} s);"
+        f" answered: {handled:.0f}/s",
         "",
         "no error, none lost or twice, in order, p99 <= 100 ms",
         outcome.correct and outcome.p99 <= 100,

@@ -126,8 +126,8 @@ def populate(path: Path, counts: Counts, *, platform: str = "telegram", seed: in
         ),
     )
     db.executemany(
-        "INSERT INTO identities (member_id, platform, external_id, created_at, unreachable) "
-        "VALUES (?,?,?,?,0)",
+        "INSERT INTO identities (member_id, platform, external_id, created_at, unreachable, brought_history) "
+        "VALUES (?,?,?,?,0,0)",
         ((i, platform, str(1_000_000 + i), old) for i in range(1, m + 1)),
     )
 

@@ -6,7 +6,7 @@ non-moderator's press on the old card is refused, the moderator's Dismiss
 edits it for everyone and the initiative is visible again. Every message,
 edit and follow-up goes out with mentions disabled. Then one initiative seen
 from Telegram and Discord through one database, and two processes splitting
-the shards of one bot."""
+the shards of one bot, and a forum post per initiative tagged with its stage."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from tests.fakes.telegram import FakeTelegramThread
 from tests.fakes.telegram import StoredMessage as TelegramMessage
 
 GUILD = 700_000_000_000_000_001
-GENERAL, MODERATORS = 700_000_000_000_000_010, 700_000_000_000_000_011
+GENERAL, MODERATORS, FORUM = 700_000_000_000_000_010, 700_000_000_000_000_011, 700_000_000_000_000_012
 ALICE, BOB, MIA, ROOT, NOSY = 601, 602, 603, 604, 605
 REPORTERS = (611, 612, 613)
 TITLE = "Trees @everyone come"
@@ -39,7 +39,11 @@ def server() -> Guild:
     return Guild(
         GUILD,
         name="Quartier",
-        channels=[Channel(GENERAL, "general"), Channel(MODERATORS, "moderators")],
+        channels=[
+            Channel(GENERAL, "general"),
+            Channel(MODERATORS, "moderators"),
+            Channel(FORUM, "initiatives", type=15),
+        ],
         members=[
             Member(ALICE, "alice", global_name="Alice", locale="en-US"),
             Member(BOB, "bob", global_name="Bob", locale="fr"),
@@ -141,9 +145,12 @@ class Run:
         return ix
 
     def run(
-        self, user: int, command: str, channel: int = GENERAL, guild: int = GUILD, **options: Any
+        self, user: int, command: str, in_channel: int = GENERAL, in_guild: int = GUILD, **options: Any
     ) -> Interaction:
-        return self.answered(self.fake.slash(user, command, options, guild_id=guild, channel_id=channel))
+        """``user`` runs ``/command`` with ``options`` (the command's own) in a channel of a guild."""
+        return self.answered(
+            self.fake.slash(user, command, options, guild_id=in_guild, channel_id=in_channel)
+        )
 
     def press(self, user: int, message: StoredMessage, prefix: str) -> Interaction:
         """``user`` presses the button whose custom_id starts with ``prefix`` on ``message`` as it is now."""
@@ -366,7 +373,7 @@ def test_two_processes_split_the_shards(tmp_path: Path) -> None:
             joined = second.run(BOB, "initiative join", initiative="1")
             assert joined.shards == [(1, 2)] and "Vous soutenez n°1" in latest(joined).text()
             shown = first.run(
-                NOSY, "initiative show", channel=OTHER_GENERAL, guild=OTHER_GUILD, initiative="1"
+                NOSY, "initiative show", in_channel=OTHER_GENERAL, in_guild=OTHER_GUILD, initiative="1"
             )
             assert shown.shards == [(0, 2)] and "2 supporters of 500" in latest(shown).text()
 
@@ -374,7 +381,7 @@ def test_two_processes_split_the_shards(tmp_path: Path) -> None:
             with pytest.raises(RuntimeError, match="no gateway session"):
                 fake.slash(BOB, "initiative show", {"initiative": "1"}, guild_id=GUILD, channel_id=GENERAL)
             still = first.run(
-                NOSY, "initiative show", channel=OTHER_GENERAL, guild=OTHER_GUILD, initiative="1"
+                NOSY, "initiative show", in_channel=OTHER_GENERAL, in_guild=OTHER_GUILD, initiative="1"
             )
             assert TITLE in latest(still).text()
             assert first.stop() == 0
@@ -384,3 +391,51 @@ def test_two_processes_split_the_shards(tmp_path: Path) -> None:
         finally:
             for run in shards:
                 run.kill()
+
+
+def test_a_forum_post_per_initiative_with_its_stage_as_its_tag(tmp_path: Path) -> None:
+    """An admin names the initiatives' forum; each new initiative gets a post there whose starter
+    message is its live card, and its stage as the post's tag, changed when the goal is reached."""
+    with FakeDiscord([server()], callback_deadline=10.0) as fake:
+        run = Run(tmp_path, fake, env={"POSSIBLES_GOALS__DEPARTMENT": "2"})  # Rhône's initiatives need 2
+        try:
+            run.start()
+            run.run(ROOT, "start")
+            run.cli("admin", "grant", f"discord:{ROOT}", "admin")
+            named = latest(run.run(ROOT, "possibles forum", channel=FORUM))
+            assert "Each new initiative will now get a post here" in named.text()
+            propose(run, ALICE, TITLE, "Ten lime trees and two benches on the square.")
+
+            # The post: named after the card, its starter message the live card, tagged with the stage
+            # (a tag the forum did not have: added to it first).
+            (post,) = run.wait(lambda: fake.threads(FORUM), 60)
+            thread = int(post["id"])
+            assert post["name"] == f"#1 · {TITLE}" and fake.tag_names(thread) == ["ouverte"]
+            assert any(r.route == f"PATCH /channels/{FORUM}" and r.status == 200 for r in fake.requests)
+            starter = fake.message(thread)
+            assert TITLE in starter.text() and "1 soutien sur 2" in starter.text()
+            assert "v1:j:1" in starter.custom_ids and starter.allowed_mentions == NO_MENTIONS
+
+            # Bob's support reaches the goal: the card is edited and the post's tag follows.
+            shown = latest(run.run(BOB, "initiative show", initiative="1"))
+            assert "objectif de 2 soutiens est atteint" in latest(run.press(BOB, shown, "v1:j:")).text()
+            run.wait(lambda: fake.tag_names(thread) == ["objectif atteint"], 60)
+            assert "objectif atteint" in fake.message(thread).text()
+            assert {t["name"] for t in fake.channel(FORUM)["available_tags"]} == {
+                "ouverte",
+                "objectif atteint",
+            }
+
+            # The post's card is live: its Join works from the forum too.
+            joined = latest(run.press(NOSY, fake.message(thread), "v1:j:"))
+            assert "You support #1" in joined.text() and "3 supporters" in joined.text()
+            run.wait(lambda: "3 soutiens" in fake.message(thread).text(), 60)
+            assert len(fake.threads(FORUM)) == 1
+
+            assert run.stop() == 0
+            sent = [body for m in fake.all_messages() for body in m.history]
+            assert sent and all(body.get("allowed_mentions") == NO_MENTIONS for body in sent)
+            logs = run.logs()
+            assert "Traceback" not in logs, logs[logs.find("Traceback") - 1500 :][:4000]
+        finally:
+            run.kill()

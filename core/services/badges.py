@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -41,41 +42,65 @@ __all__ = [
 ]
 
 
+def _dialect(uow: UnitOfWork) -> str:
+    return "postgresql" if uow.session.get_bind().dialect.name == "postgresql" else "sqlite"
+
+
 def _insert(uow: UnitOfWork, table: Any) -> Any:
-    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    return (postgresql if _dialect(uow) == "postgresql" else sqlite).insert(table)
 
 
-def _move(uow: UnitOfWork, moves: dict[tuple[int, Measure], int]) -> list[tuple[int, str, int]]:
-    """Add to measures in one statement; returns (member, measure, value) after."""
-    if not moves:
-        return []
+@cache
+def _move_statement(dialect: str) -> Any:
+    # Built once per database kind (they run on every join): building an
+    # upsert costs more than running it.
     bp = tables.badge_progress.c
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(tables.badge_progress)
+    return stmt.on_conflict_do_update(
+        index_elements=["member_id", "measure"], set_={"value": bp.value + stmt.excluded.value}
+    )
+
+
+@cache
+def _up_statement(dialect: str) -> Any:
+    return _move_statement(dialect).returning(tables.badge_progress.c.value)
+
+
+@cache
+def _award_statement(dialect: str) -> Any:
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(tables.badges)
+    return stmt.on_conflict_do_nothing(index_elements=["member_id", "badge", "level"]).returning(
+        tables.badges.c.id
+    )
+
+
+def _move(uow: UnitOfWork, moves: dict[tuple[int, Measure], int]) -> None:
+    """Add to measures (one statement, executed for every row)."""
+    if not moves:
+        return
     # Sorted: two transactions moving the same rows lock them in one order.
     values = [{"member_id": m, "measure": k.value, "value": n} for (m, k), n in sorted(moves.items())]
-    stmt = _insert(uow, tables.badge_progress).values(values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["member_id", "measure"], set_={"value": bp.value + stmt.excluded.value}
-    ).returning(bp.member_id, bp.measure, bp.value)
-    return [(int(r[0]), str(r[1]), int(r[2])) for r in uow.session.execute(stmt)]
+    uow.session.execute(_move_statement(_dialect(uow)), values)
 
 
 def _award(uow: UnitOfWork, member_id: int, rule: BadgeRule, level: int) -> None:
-    b = tables.badges.c
-    stmt = (
-        _insert(uow, tables.badges)
-        .values(member_id=member_id, badge=rule.key, level=level, earned_at=uow.now())
-        .on_conflict_do_nothing(index_elements=["member_id", "badge", "level"])
-        .returning(b.id)
-    )
-    if uow.session.execute(stmt).first() is not None:
+    row = uow.session.execute(
+        _award_statement(_dialect(uow)),
+        {"member_id": member_id, "badge": rule.key, "level": level, "earned_at": uow.now()},
+    ).first()
+    if row is not None:
         uow.emit(BadgeEarned(member_id=member_id, badge=rule.key, level=level))
 
 
 def _went_up(uow: UnitOfWork, member_id: int, measure: Measure) -> None:
-    (row,) = _move(uow, {(member_id, measure): 1})
+    value = int(
+        uow.session.execute(
+            _up_statement(_dialect(uow)),
+            {"member_id": member_id, "measure": measure.value, "value": 1},
+        ).scalar_one()
+    )
     for rule in uow.badges.counting(measure):
-        level = rule.level_reached_by(row[2])
+        level = rule.level_reached_by(value)
         if level is not None:
             _award(uow, member_id, rule, level)
 

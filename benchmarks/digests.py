@@ -125,9 +125,11 @@ def populate(path: Path, counts: Counts, *, platform: str = "telegram", seed: in
             for i in range(1, m + 1)
         ),
     )
+    # The language code the benchmark's updates carry ("en"): members who
+    # wrote before, not a first message each (which stores the code).
     db.executemany(
-        "INSERT INTO identities (member_id, platform, external_id, created_at, unreachable, brought_history) "
-        "VALUES (?,?,?,?,0,0)",
+        "INSERT INTO identities (member_id, platform, external_id, created_at, unreachable, "
+        "language_code, brought_history) VALUES (?,?,?,?,0,'en',0)",
         ((i, platform, str(1_000_000 + i), old) for i in range(1, m + 1)),
     )
 

@@ -24,9 +24,10 @@ KEEP = timedelta(days=3)
 
 
 def seen(uow: UnitOfWork, platform: str, update_id: int) -> bool:
-    """True when this update was already handled."""
+    """True when this update was already handled (a read transaction: on
+    SQLite it takes no write lock, asked as it is before every update)."""
     c = tables.processed_updates.c
-    with uow:
+    with uow.transaction(writes=False):
         found = uow.session.execute(
             select(c.update_id).where(c.platform == platform, c.update_id == update_id)
         ).first()

@@ -108,3 +108,17 @@ def test_a_refusal_undoes_what_an_earlier_service_of_the_command_committed(runti
     with runtime.uow() as uow:
         language = uow.session.scalar(select(tables.members.c.language))
     assert language == "en"
+
+
+def test_the_handled_updates_check_takes_no_write_lock(runtime: Runtime) -> None:
+    from benchmarks.statements import count_statements
+    from core.services import updates
+
+    with count_statements(runtime.database.engine) as count:
+        assert not updates.seen(runtime.uow(), "telegram", 42)
+    updates.record(runtime.uow(), "telegram", 42)
+    with count_statements(runtime.database.engine) as again:
+        assert updates.seen(runtime.uow(), "telegram", 42)
+    assert (count.statements, count.writes) == (again.statements, again.writes) == (1, 0)
+    if runtime.database.is_sqlite:
+        assert (count.begins, count.write_locks) == (again.begins, again.write_locks) == (1, 0)

@@ -101,7 +101,14 @@ class UnitOfWork:
         if not self._writes:
             # Options are taken when the session procures its connection,
             # before the database's "begin" hook runs: do it now.
-            self.session.connection(execution_options={READS_FIRST: True})
+            try:
+                self.session.connection(execution_options={READS_FIRST: True})
+            except BaseException:
+                # No ``with`` body runs, so no __exit__: close here, and the
+                # object stays usable (a database that was down may come back).
+                self._depth, self._writes, self._keeps = 0, True, False
+                self.session.close()
+                raise
         return self
 
     def __exit__(

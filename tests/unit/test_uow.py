@@ -3,6 +3,8 @@ an open one joins its transaction, and only the outermost commits."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import event, func, select
 
@@ -122,3 +124,20 @@ def test_the_handled_updates_check_takes_no_write_lock(runtime: Runtime) -> None
     assert (count.statements, count.writes) == (again.statements, again.writes) == (1, 0)
     if runtime.database.is_sqlite:
         assert (count.begins, count.write_locks) == (again.begins, again.write_locks) == (1, 0)
+
+
+def test_a_read_transaction_that_cannot_start_leaves_the_unit_of_work_closed(tmp_path: Path) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from core.storage.database import Database
+    from core.storage.uow import UnitOfWork
+
+    database = Database(f"sqlite:///{tmp_path / 'no such folder' / 'x.db'}")
+    uow = UnitOfWork(database)
+    try:
+        with pytest.raises(OperationalError), uow.transaction(writes=False):
+            pass
+        assert not uow.is_open
+        uow.transaction(writes=False)  # not "already open"
+    finally:
+        database.dispose()

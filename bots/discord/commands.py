@@ -21,7 +21,7 @@ from __future__ import annotations
 import inspect
 import re
 import unicodedata
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, Optional, Protocol
 
 import discord
@@ -44,6 +44,7 @@ __all__ = [
     "build_tree_commands",
     "discord_name",
     "placement",
+    "shown_names",
 ]
 
 #: Discord's rules: names of 1 to 32 lowercase characters, descriptions of 1 to 100.
@@ -131,6 +132,17 @@ def placement(name: str) -> tuple[str | None, str]:
         if name in members:
             return group, name
     return None, name
+
+
+def shown_names(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(catalog name, Discord's "group name") of the commands Discord names
+    otherwise, for the core's help lines and hints (Speaker.command_names)."""
+    found = []
+    for name in names:
+        group, shown = placement(name)
+        if group is not None:
+            found.append((name, f"{group} {shown}"))
+    return tuple(found)
 
 
 def _english(key: str, fallback: str) -> str:

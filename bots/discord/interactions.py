@@ -22,7 +22,7 @@ import discord
 from discord.app_commands import Choice
 
 from bots.discord import forms
-from bots.discord.commands import CHANNEL_OPTION, NAMED_CHANNEL, PUBLIC
+from bots.discord.commands import CHANNEL_OPTION, NAMED_CHANNEL, PUBLIC, shown_names
 from bots.discord.render import NO_MENTIONS, Rendered, content_within, render_reply
 from bots.discord.views import ANSWER_ID, modal_values
 from core.domain.members import Identity, language_from_code
@@ -63,6 +63,8 @@ class Interactions:
     def __init__(self, chat: Chat, default_language: str) -> None:
         self.chat = chat
         self.default_language = default_language
+        #: How Discord names the commands it groups (/initiative join), for the core's hints.
+        self.command_names = shown_names(chat.catalog.commands)
 
     # ------------------------------------------------------------ who
 
@@ -76,6 +78,7 @@ class Interactions:
             in_group=in_group and interaction.guild is not None,
             chat_address=str(interaction.channel_id) if interaction.channel_id is not None else None,
             private_link=None,
+            command_names=self.command_names,
         )
 
     def _held_roles(self, interaction: discord.Interaction[Any]) -> frozenset[str] | None:

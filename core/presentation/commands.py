@@ -102,9 +102,10 @@ class CommandSpec:
     def help_key(self) -> str:
         return f"help.{self.name}"
 
-    def usage(self, language: str) -> str:
-        """ "/join ID": the command and its parameters, for help lines."""
-        return usage(self, language)
+    def usage(self, language: str, shown: str | None = None) -> str:
+        """ "/join ID": the command and its parameters, for help lines
+        (``shown``: its name where the platform names it otherwise)."""
+        return usage(self, language, shown)
 
     def parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:

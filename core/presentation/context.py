@@ -34,6 +34,13 @@ class Speaker:
     #: Commands the front end answers itself (the terminal's /quit): /help
     #: lists them too, each with its text ``help.<name>`` from the catalog.
     local_commands: tuple[str, ...] = ()
+    #: How the platform names catalog commands where it names them otherwise
+    #: (Discord: ("join", "initiative join")), for help lines and hints.
+    command_names: tuple[tuple[str, str], ...] = ()
+
+    def command_shown(self, name: str) -> str:
+        """The command ``name`` as people type it here, without its slash."""
+        return next((shown for catalog, shown in self.command_names if catalog == name), name)
 
 
 @dataclass

@@ -236,10 +236,13 @@ def _example_of(parameter: Parameter, language: str) -> list[str]:
     return words
 
 
-def example(command: CommandSpec, upto: Parameter | None = None, language: str = "en") -> str:
+def example(
+    command: CommandSpec, upto: Parameter | None = None, language: str = "en", shown: str | None = None
+) -> str:
     """ "/join 12": the command with an example of each required parameter up
-    to ``upto`` (and of ``upto`` itself, even when it is read by the handler)."""
-    parts = [f"/{command.name}"]
+    to ``upto`` (and of ``upto`` itself, even when it is read by the handler);
+    ``shown`` is the command's name where the platform names it otherwise."""
+    parts = [f"/{shown or command.name}"]
     for parameter in command.parameters:
         if parameter.required or parameter is upto:
             parts.extend(_example_of(parameter, language))
@@ -255,7 +258,7 @@ def _invalid(
     ctx: Context, command: CommandSpec, parameter: Parameter, *, missing: bool = False
 ) -> PossiblesError:
     """The one error of each kind, with a hint naming the command typed."""
-    hint = example(command, parameter, ctx.language)
+    hint = example(command, parameter, ctx.language, ctx.speaker.command_shown(command.name))
     if parameter.kind is Kind.CHOICE:
         words = ", ".join(
             choice_label(parameter.group or parameter.name, code, ctx.language) for code in parameter.choices
@@ -417,7 +420,9 @@ def parse_values(ctx: Context, command: CommandSpec, given: Mapping[str, str]) -
     unknown = sorted(set(given) - names)
     if unknown:
         raise InvalidInput(
-            "error.param.unknown", name=unknown[0][:40], example=example(command, None, ctx.language)
+            "error.param.unknown",
+            name=unknown[0][:40],
+            example=example(command, None, ctx.language, ctx.speaker.command_shown(command.name)),
         )
     values: dict[str, Value] = {p.name: None for p in command.parameters}
     for parameter in command.parameters:
@@ -437,22 +442,23 @@ def _check_required(ctx: Context, command: CommandSpec, values: Mapping[str, Val
 # --- help and suggestions -----------------------------------------------------
 
 
-def usage(command: CommandSpec, language: str) -> str:
-    """ "/top [week|month|all] [AREA]": the command's parameters for help lines."""
+def usage(command: CommandSpec, language: str, shown: str | None = None) -> str:
+    """ "/top [week|month|all] [AREA]": the command's parameters for help lines
+    (``shown``: its name where the platform names it otherwise)."""
     parts = []
     for parameter in command.parameters:
         if parameter.hidden:
             continue
         if parameter.kind is Kind.CHOICE:
-            shown = "|".join(
+            text = "|".join(
                 choice_label(parameter.group or parameter.name, c, language) for c in parameter.choices
             )
         else:
-            shown = parameter.placeholder(language)
+            text = parameter.placeholder(language)
         if parameter.keyword and not parameter.positional:
-            shown = f"{parameter.label(language)} {shown}"
-        parts.append(shown if parameter.required else f"[{shown}]")
-    return " ".join([f"/{command.name}", *parts])
+            text = f"{parameter.label(language)} {text}"
+        parts.append(text if parameter.required else f"[{text}]")
+    return " ".join([f"/{shown or command.name}", *parts])
 
 
 def complete(ctx: Context, parameter: Parameter, prefix: str, limit: int = 25) -> list[Suggestion]:

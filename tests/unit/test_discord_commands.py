@@ -20,6 +20,7 @@ from bots.discord.commands import (
     placement,
     translated,
 )
+from core.bootstrap import Runtime
 from core.config import Settings
 from core.presentation.commands import CommandSpec, default_catalog, visible_commands
 from core.presentation.parameters import Kind, Parameter
@@ -158,3 +159,22 @@ def test_a_new_catalog_command_appears_with_no_discord_code() -> None:
 @pytest.mark.parametrize("name", sorted(LEAVES))
 def test_each_command_has_a_french_description(name: str) -> None:
     assert LEAVES[name].get("description_localizations", {}).get("fr"), name
+
+
+def test_the_cores_help_and_hints_name_commands_as_discord_does(runtime: Runtime) -> None:
+    from bots.discord.commands import shown_names
+    from core.domain.members import Identity
+    from core.presentation.context import Speaker
+    from tests.support import text_of
+
+    names = shown_names(default_catalog().commands)
+    assert ("join", "initiative join") in names and ("modchat", "possibles modchannel") in names
+    assert all(catalog != "me" for catalog, _ in names)  # top-level commands keep their name
+    speaker = Speaker(Identity("discord", "1"), "Ann", "en", command_names=names)
+    chat = runtime.chat()
+    hint = text_of(chat.invoke(speaker, "join", {"initiative": "abc"}))
+    assert "/initiative join 12" in hint
+    help_text = text_of(chat.invoke(speaker, "help", {}))
+    assert "/initiative join" in help_text and "/me" in help_text
+    plain = Speaker(Identity("discord", "2"), "Bob", "en")
+    assert "/join 12" in text_of(chat.invoke(plain, "join", {"initiative": "abc"}))

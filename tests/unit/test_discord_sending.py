@@ -18,6 +18,7 @@ from bots.discord.render import NO_MENTIONS
 from bots.discord.sender import DiscordSender, outcome_of
 from core.config import Settings
 from core.presentation.cards import Action, Card, CardKind, Reply
+from core.presentation.commands import default_catalog
 from core.presentation.payloads import build
 from notifications.ports import OutcomeKind, Outgoing, PaceLimits
 
@@ -108,6 +109,7 @@ class StubChat:
     """The core's replies, fixed for the test; every entry point answers ``reply``."""
 
     settings = Settings()
+    catalog = default_catalog()
 
     def __init__(self, reply: Reply) -> None:
         self.reply = reply

@@ -42,7 +42,8 @@ def start(ctx: Context, token: str | None) -> Reply:
 def help_card(ctx: Context) -> Card:
     lines = []
     for spec in ctx.catalog.visible_commands(ctx.member.roles):
-        lines.append(f"{spec.usage(ctx.language)} — {ctx.t(spec.help_key)}")
+        shown = ctx.speaker.command_shown(spec.name)
+        lines.append(f"{spec.usage(ctx.language, shown)} — {ctx.t(spec.help_key)}")
     lines.extend(f"/{name} — {ctx.t(f'help.{name}')}" for name in ctx.speaker.local_commands)
     return Card(title=ctx.t("help.title"), lines=tuple(lines))
 

@@ -34,7 +34,7 @@ TITLE = "Trees @everyone come"
 NO_MENTIONS = {"parse": []}
 
 
-def server() -> Guild:
+def server(*, alice_blocks_dms: bool = False) -> Guild:
     english = [Member(user, f"user{user}", locale="en-US") for user in (NOSY, *REPORTERS)]
     return Guild(
         GUILD,
@@ -45,7 +45,7 @@ def server() -> Guild:
             Channel(FORUM, "initiatives", type=15),
         ],
         members=[
-            Member(ALICE, "alice", global_name="Alice", locale="en-US"),
+            Member(ALICE, "alice", global_name="Alice", locale="en-US", dm_blocked=alice_blocks_dms),
             Member(BOB, "bob", global_name="Bob", locale="fr"),
             Member(MIA, "mia", global_name="Mia", locale="en-US"),
             Member(ROOT, "root", global_name="Root", locale="en-US", owner=True),
@@ -303,8 +303,12 @@ def test_the_moderation_story_on_discord(run: Run) -> None:
 
 def test_one_initiative_seen_from_telegram_and_discord(tmp_path: Path) -> None:
     """Both front ends in one process on one database: a Telegram member and a Discord member
-    support the same initiative, and each sees the other's support counted."""
-    with FakeTelegramThread() as tg, FakeDiscord([server()], callback_deadline=10.0) as fake:
+    support the same initiative, and each sees the other's support counted. Alice blocks direct
+    messages: her badge cannot reach her, which is tried once and not again."""
+    with (
+        FakeTelegramThread() as tg,
+        FakeDiscord([server(alice_blocks_dms=True)], callback_deadline=10.0) as fake,
+    ):
         run = Run(tmp_path, fake, telegram=tg)
         try:
             run.start()
@@ -322,7 +326,16 @@ def test_one_initiative_seen_from_telegram_and_discord(tmp_path: Path) -> None:
 
             seen = latest(run.run(BOB, "initiative show", initiative="1")).text()
             assert re.search(r"\b3 soutiens\b", seen), seen
+
+            def to_alice() -> list[Any]:
+                dm = fake.dm_channel_id(ALICE)
+                return [
+                    r for r in fake.requests if dm is not None and r.route == f"POST /channels/{dm}/messages"
+                ]
+
+            run.wait(to_alice, 60)
             assert run.stop() == 0
+            assert [(r.status, r.code) for r in to_alice()] == [(403, 50007)] and fake.dms(ALICE) == []
         finally:
             run.kill()
 

@@ -29,6 +29,13 @@ In a test's event loop::
         ix = fake.slash(ALICE, "initiative propose", guild_id=GUILD, channel_id=GENERAL)
         await fake.wait_for(lambda: ix.modal)
 
+Reading: ``messages(channel)``, ``message(id)``, ``dms(user)``, ``threads(forum)``,
+``tag_names(thread)``, ``commands()``, ``requests``, ``last_error``; an ``Interaction``
+has its ``callbacks`` (each with ``after``: seconds since it was sent), ``response``,
+``followups``, ``modal``, ``choices``, ``refused`` and the ``shards`` it went to. An
+outage: ``gateway.accepting = False`` and ``gateway.disconnect()``; events sent meanwhile
+(``require_live_session = False``) are replayed on RESUME.
+
 Against a ``possibles run`` subprocess, ``with FakeDiscord(...) as fake:`` serves
 from a background thread; ``fake.env()`` gives the settings; ``wait_for_sync``
 waits from the test's thread.

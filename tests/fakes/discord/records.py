@@ -228,6 +228,7 @@ class Callback:
     type: int
     data: dict[str, Any]
     at: float
+    after: float = 0.0  # seconds since the interaction was sent (Discord allows 3 for the first)
 
 
 @dataclass

@@ -828,7 +828,8 @@ class FakeDiscord(People):
                 Request("POST", "callback", payload, time.time(), error.status, error.code)
             )
             raise
-        interaction.callbacks.append(Callback(int(kind), copy.deepcopy(data), time.time()))
+        after = time.monotonic() - interaction.created
+        interaction.callbacks.append(Callback(int(kind), copy.deepcopy(data), time.time(), after))
         flags = int(data.get("flags") or 0)
         message: StoredMessage | None = None
         if kind == CHANNEL_MESSAGE:
@@ -1275,6 +1276,11 @@ class FakeDiscord(People):
         """Every message the bot created (responses, follow-ups, channel posts, DMs, thread starters)."""
         with self._lock:
             return copy.deepcopy(list(self._messages.values()))
+
+    def dm_channel_id(self, user_id: int) -> int | None:
+        """The id of the bot's DM channel with a member, once the bot opened it."""
+        with self._lock:
+            return self._dms.get(user_id)
 
     def dms(self, user_id: int) -> list[StoredMessage]:
         """What the bot sent a member in private."""

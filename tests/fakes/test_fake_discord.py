@@ -32,8 +32,8 @@ ALICE, BOB, HERMIT = 501, 502, 503
 NONE = discord.AllowedMentions.none()
 
 
-def world(**kwargs: Any) -> FakeDiscord:
-    guild = Guild(
+def quartier() -> Guild:
+    return Guild(
         GUILD,
         name="Quartier",
         channels=[
@@ -47,7 +47,10 @@ def world(**kwargs: Any) -> FakeDiscord:
             Member(HERMIT, "hermit", dm_blocked=True),
         ],
     )
-    return FakeDiscord([guild], **kwargs)
+
+
+def world(**kwargs: Any) -> FakeDiscord:
+    return FakeDiscord([quartier()], **kwargs)
 
 
 def run(test: Callable[[], Awaitable[None]]) -> None:
@@ -725,3 +728,38 @@ def test_channel_user_and_role_options_come_resolved() -> None:
             assert seen == [(FORUM, discord.ChannelType.forum, False, "Alice du 3e")]
 
     run(test)
+
+
+def test_an_auto_sharded_client_gets_each_guild_on_its_shard() -> None:
+    async def test() -> None:
+        # (id >> 22) % 2: GUILD is on shard 1 of 2, SECOND on shard 0.
+        second = Guild(81_000_000_004_194_305, name="Second", channels=[Channel(81_000_000_004_194_310, "g")])
+        assert (GUILD >> 22) % 2 == 1 and (second.id >> 22) % 2 == 0
+        fake = FakeDiscord([quartier(), second], recommended_shards=2)
+        async with fake:
+            with pointed_at(fake):
+                bot = discord.AutoShardedClient(intents=discord.Intents(guilds=True), guild_ready_timeout=0.2)
+                ready = asyncio.Event()
+                bot.event(_set_on_ready(ready))
+                task = asyncio.create_task(bot.start(fake.token))
+                try:
+                    await fake.wait_for(lambda: ready.is_set() or task.done(), 30)
+                    assert bot.shard_count == 2 and any(r.route == "GET /gateway/bot" for r in fake.requests)
+                    shards = {session.shard: session for session in fake.sessions()}
+                    assert set(shards) == {(0, 2), (1, 2)}
+                    guild, other = bot.get_guild(GUILD), bot.get_guild(second.id)
+                    assert guild is not None and guild.shard_id == 1
+                    assert other is not None and other.shard_id == 0
+                finally:
+                    await bot.close()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await asyncio.wait_for(task, 10)
+
+    run(test)
+
+
+def _set_on_ready(ready: asyncio.Event) -> Callable[[], Awaitable[None]]:
+    async def on_ready() -> None:
+        ready.set()
+
+    return on_ready

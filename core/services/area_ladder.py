@@ -132,17 +132,20 @@ def tally(acts: Iterable[tuple[int, int, int]], paths: dict[int, str]) -> Counte
 
 def count_all(uow: UnitOfWork) -> int:
     """Rebuild every area's ladder from the acts of the last 90 days (the
-    nightly job). Returns the number of rows written."""
+    nightly job). Returns the number of rows written. The acts are read in a
+    read transaction (on SQLite, no write lock while they are counted); the
+    rows are then replaced in a short write transaction."""
     a = tables.areas.c
-    with uow:
+    with uow.transaction(writes=False):
         now = uow.now()
         paths = {int(k): str(v) for k, v in uow.session.execute(select(a.id, a.path)).yield_per(50_000)}
         counted = tally(_acts(uow, now - LADDER_WINDOW), paths)
+    rows = [
+        {"area_id": area_id, "rung": rung.value, "members": n, "counted_at": now}
+        for (area_id, rung), n in sorted(counted.items())
+    ]
+    with uow:
         uow.session.execute(delete(tables.area_ladder))
-        rows = [
-            {"area_id": area_id, "rung": rung.value, "members": n, "counted_at": now}
-            for (area_id, rung), n in sorted(counted.items())
-        ]
         for first in range(0, len(rows), 50_000):
             uow.session.execute(insert(tables.area_ladder), rows[first : first + 50_000])
         uow.commit()

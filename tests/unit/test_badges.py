@@ -4,6 +4,8 @@ farmed acts, the same after ``rescore``; the alert of a badge earned."""
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
@@ -210,3 +212,29 @@ def test_thresholds_must_go_up() -> None:
         BadgeRule("x", Measure.PROPOSED, (3, 2))
     with pytest.raises(ValueError):
         BadgeBook((BadgeRule("x", Measure.PROPOSED, (1,)), BadgeRule("x", Measure.ACHIEVED, (1,))))
+
+
+def test_admin_rescore_rebuilds_the_measures_and_the_area_ladders(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bots.cli import app
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert CliRunner().invoke(app, ["admin", "roles", "--database", url]).exit_code == 0  # migrates
+    runtime = Runtime.open(database_url=url)
+    try:
+        load_small_tree(runtime)
+        people = People(runtime.chat())
+        idea = propose(people, "alice")
+        people["bob"].say(f"/join {idea}")
+        kept = _progress(runtime)
+        with runtime.uow() as uow:
+            uow.session.execute(delete(tables.badge_progress))
+            uow.commit()
+        result = CliRunner().invoke(app, ["admin", "rescore", "--database", url])
+        assert result.exit_code == 0, result.output
+        assert "badge levels added: 0" in result.output  # the suite runs without badges
+        assert re.search(r"area ladders: [1-9]\d* rows", result.output), result.output
+        assert _progress(runtime) == kept and kept
+    finally:
+        runtime.close()

@@ -6,7 +6,8 @@ non-moderator's press on the old card is refused, the moderator's Dismiss
 edits it for everyone and the initiative is visible again. Every message,
 edit and follow-up goes out with mentions disabled. Then one initiative seen
 from Telegram and Discord through one database, and two processes splitting
-the shards of one bot, and a forum post per initiative tagged with its stage."""
+the shards of one bot, a forum post per initiative tagged with its stage, and
+an official answering from her private alert."""
 
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ GENERAL, MODERATORS, FORUM = 700_000_000_000_000_010, 700_000_000_000_000_011, 7
 ALICE, BOB, MIA, ROOT, NOSY = 601, 602, 603, 604, 605
 REPORTERS = (611, 612, 613)
 TITLE = "Trees @everyone come"
+#: 109 characters (the core allows 120): quoted in the officials' form, within Discord's 100 there.
+LONG_TITLE = (
+    "A very long title about trees, benches, fountains and shade for everyone"
+    " on the market square of the old town"
+)
 NO_MENTIONS = {"parse": []}
 
 
@@ -450,5 +456,46 @@ def test_a_forum_post_per_initiative_with_its_stage_as_its_tag(tmp_path: Path) -
             assert sent and all(body.get("allowed_mentions") == NO_MENTIONS for body in sent)
             logs = run.logs()
             assert "Traceback" not in logs, logs[logs.find("Traceback") - 1500 :][:4000]
+        finally:
+            run.kill()
+
+
+def test_an_official_answers_from_the_alert_in_private(tmp_path: Path) -> None:
+    """Mia holds a mandate over the Rhône: when an initiative there reaches its goal she is alerted
+    in private, and her Respond button opens a form (position and text) whose answer is published.
+    The title is long: the form quotes it within Discord's limits (the fake refuses 50035 otherwise)."""
+    with FakeDiscord([server()], callback_deadline=10.0) as fake:
+        run = Run(tmp_path, fake, env={"POSSIBLES_GOALS__DEPARTMENT": "2"})
+        try:
+            run.start()
+            run.run(MIA, "start")
+            run.cli("admin", "verify", f"discord:{MIA}", "--area", "69", "--title", "Préfète du Rhône")
+            propose(run, ALICE, LONG_TITLE, "Ten lime trees and two benches on the square.")
+            shown = latest(run.run(BOB, "initiative show", initiative="1"))
+            run.press(BOB, shown, "v1:j:")
+
+            def alert() -> StoredMessage | None:
+                return next(
+                    (m for m in fake.dms(MIA) if any(c.startswith("v1:or:") for c in m.custom_ids)), None
+                )
+
+            card = run.wait(alert, 60)
+            assert "reached its goal and awaits your response" in card.text() and card.guild_id is None
+            opened = run.press(MIA, card, "v1:or:")
+            assert opened.modal is not None and opened.modal["custom_id"] == "possibles:modal:respond"
+            values: dict[str, str | list[str]] = {
+                "position": ["v1:op:0"],
+                "text": "We will plant them in March.",
+            }
+            preview = latest(run.answered(fake.submit_modal(MIA, opened, values)))
+            assert preview.channel_id == fake.dm_channel_id(MIA) and "v1:oc" in preview.custom_ids
+            assert "We will plant them in March." in preview.text()
+            published = latest(run.press(MIA, preview, "v1:oc")).text()
+            assert "I support it" in published and "We will plant them in March." in published
+            seen = latest(run.run(BOB, "initiative show", initiative="1")).text()
+            assert "1 réponse d'élu" in seen and "réponse reçue" in seen
+            assert run.stop() == 0
+            sent = [body for m in fake.all_messages() for body in m.history]
+            assert sent and all(body.get("allowed_mentions") == NO_MENTIONS for body in sent)
         finally:
             run.kill()

@@ -547,12 +547,25 @@ def test_callback_data_is_checked_too() -> None:
             async def long(interaction: discord.Interaction) -> None:
                 await interaction.response.send_message("x" * 2001, allowed_mentions=NONE)
 
+            class Described(discord.ui.Modal, title="Respond"):
+                text: discord.ui.Label[Any] = discord.ui.Label(
+                    text="Your response", description="d" * 101, component=discord.ui.TextInput(custom_id="t")
+                )
+
+            @bot.tree.command(description="Described")
+            async def described(interaction: discord.Interaction) -> None:
+                await interaction.response.send_modal(Described())
+
         async with connected(setup) as (fake, bot):
             ix = fake.slash(ALICE, "long", guild_id=GUILD, channel_id=GENERAL)
             await fake.wait_for(lambda: bot.errors, 15)
             assert isinstance(bot.errors[0], discord.HTTPException) and bot.errors[0].code == 50035
             assert error_paths(fake.last_error) == ["data.content BASE_TYPE_MAX_LENGTH"]
             assert ix.callbacks == [] and ix.refused[0].code == 50035
+            described = fake.slash(ALICE, "described", guild_id=GUILD, channel_id=GENERAL)
+            await fake.wait_for(lambda: len(bot.errors) == 2, 15)
+            assert error_paths(fake.last_error) == ["data.components.0.description BASE_TYPE_MAX_LENGTH"]
+            assert described.modal is None
 
     run(test)
 

@@ -34,6 +34,7 @@ MAX_PLACEHOLDER = 150
 MAX_MODAL_TITLE = 45
 MAX_INPUT_LABEL = 45
 MAX_INPUT_VALUE = 4000
+MAX_LABEL_DESCRIPTION = 100
 MAX_CHOICES = 25
 MAX_COMMANDS = 100
 MAX_COMMAND_OPTIONS = 25
@@ -144,6 +145,9 @@ def _check_item(errors: FieldErrors, path: tuple[str | int, ...], item: dict[str
         errors.max_length((*path, "placeholder"), item.get("placeholder"), MAX_OPTION_TEXT)
         if int(item.get("max_length") or 0) > MAX_INPUT_VALUE:
             errors.add((*path, "max_length"), "NUMBER_TYPE_MAX", f"int value should be <= {MAX_INPUT_VALUE}.")
+    elif kind == LABEL:
+        errors.max_length((*path, "label"), item.get("label"), MAX_INPUT_LABEL)
+        errors.max_length((*path, "description"), item.get("description"), MAX_LABEL_DESCRIPTION)
     for key in ("components",):
         for index, child in enumerate(item.get(key) or []):
             _check_item(errors, (*path, key, index), child)

@@ -163,7 +163,7 @@ def test_an_officials_alert_has_a_respond_button_that_starts_the_response_in_pri
             async with serving(runtime) as front_end:
                 # What notifications would send: the initiative's card as the official sees it.
                 chat = front_end.chat
-                ctx = chat._context(Speaker(Identity("telegram", "77"), "Mayor", "en"))
+                ctx = chat._context(runtime.uow(), Speaker(Identity("telegram", "77"), "Mayor", "en"))
                 view = initiatives.initiative_view(runtime.uow(), initiative_id, official.id)
                 alert = initiative_card(ctx, view)
                 sent = await front_end.sender().send(outgoing(77, alert))

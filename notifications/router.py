@@ -164,10 +164,11 @@ class Routing:
             now=self.now,
         )
 
-    def live_posts(self, initiative_id: int) -> list[DeliveryDraft]:
-        """A new initiative's live card, posted in each initiatives' channel."""
+    def live_posts(self, initiative_id: int, area_id: int) -> list[DeliveryDraft]:
+        """A new initiative's live card, posted in each initiatives' channel
+        that takes it."""
         return drafts_for(
-            audiences.initiative_channels(self.uow, self.settings),
+            audiences.initiative_channels(self.uow, self.settings, area_id),
             kind=DeliveryKind.LIVE,
             source=f"i{initiative_id}",
             topic=deliveries.live_topic(initiative_id),
@@ -289,7 +290,7 @@ def _badge_earned(r: Routing, event: BadgeEarned) -> list[DeliveryDraft]:
 def _proposed(r: Routing, event: InitiativeProposed) -> list[DeliveryDraft]:
     """Its live card in the initiatives' channels (old news is posted too:
     the channel lists every initiative)."""
-    return r.live_posts(event.initiative_id)
+    return r.live_posts(event.initiative_id, event.area_id)
 
 
 def _changed(r: Routing, event: Any) -> list[DeliveryDraft]:

@@ -20,6 +20,7 @@ from core.domain.areas import path_ids
 from core.domain.chats import ChatPurpose, chat_in_force
 from core.domain.members import Role, roles_granting
 from core.domain.supports import FollowTarget
+from core.services.areas import get_area
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
@@ -175,13 +176,17 @@ def moderator_chats(uow: UnitOfWork, settings: Settings) -> dict[str, str]:
     return {p: chat for p, chat in chats.items() if chat is not None}
 
 
-def initiative_channels(uow: UnitOfWork, settings: Settings) -> list[Recipient]:
-    """Where new initiatives get a live card: each platform's initiatives'
-    channel (set with /forumchat; a Discord forum makes each a post)."""
+def initiative_channels(uow: UnitOfWork, settings: Settings, area_id: int) -> list[Recipient]:
+    """Where a new initiative of ``area_id`` gets a live card: each platform's
+    initiatives' channel (set with /forumchat; a Discord forum makes each a
+    post) that takes every initiative or those of an area containing it."""
     c = tables.platform_chats.c
     rows = uow.session.execute(
-        select(c.platform, c.address).where(c.purpose == INITIATIVES).order_by(c.platform)
-    )
+        select(c.platform, c.address, c.area_id).where(c.purpose == INITIATIVES).order_by(c.platform)
+    ).all()
+    if any(row.area_id is not None for row in rows):
+        where = get_area(uow, area_id)
+        rows = [r for r in rows if r.area_id is None or get_area(uow, int(r.area_id)).contains(where)]
     return [
         Recipient(
             member_id=None,
@@ -191,7 +196,7 @@ def initiative_channels(uow: UnitOfWork, settings: Settings) -> list[Recipient]:
             time_zone=settings.default_time_zone,
             is_group=True,
         )
-        for platform, address in rows
+        for platform, address, _ in rows
     ]
 
 

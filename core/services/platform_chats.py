@@ -23,8 +23,11 @@ INITIATIVES = ChatPurpose.INITIATIVES.value
 ADDRESS_MAX = 64
 
 
-def set_chat(uow: UnitOfWork, member_id: int, platform: str, purpose: str, address: str) -> None:
-    """An admin makes the chat at ``address`` the ``purpose`` chat of ``platform``.
+def set_chat(
+    uow: UnitOfWork, member_id: int, platform: str, purpose: str, address: str, area_id: int | None = None
+) -> None:
+    """An admin makes the chat at ``address`` the ``purpose`` chat of ``platform``
+    (the initiatives' channel of an area when ``area_id`` is given).
 
     InvalidInput when the platform's address cannot be stored; two admins at
     once: the last one wins, neither sees an error."""
@@ -40,6 +43,7 @@ def set_chat(uow: UnitOfWork, member_id: int, platform: str, purpose: str, addre
                 "platform": platform,
                 "purpose": purpose,
                 "address": address,
+                "area_id": area_id,
                 "set_by": member_id,
                 "updated_at": uow.now(),
             },

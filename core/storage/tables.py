@@ -460,6 +460,8 @@ platform_chats = Table(
     Column("platform", String(20), nullable=False),
     Column("purpose", EnumText(ChatPurpose, 20), nullable=False),
     Column("address", String(64), nullable=False),
+    #: The initiatives' channel of an area: only initiatives inside it (None: all).
+    Column("area_id", Id, ForeignKey("areas.id"), nullable=True),
     Column("set_by", Id, ForeignKey("members.id"), nullable=True),
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("platform", "purpose", name="uq_platform_chats_platform_purpose"),

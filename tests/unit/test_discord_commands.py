@@ -77,7 +77,9 @@ def test_the_initiative_group_holds_the_commands_about_initiatives() -> None:
 
 
 def test_possibles_forum_names_a_forum_channel() -> None:
-    (option,) = LEAVES["possibles forum"]["options"]
+    options = {o["name"]: o for o in LEAVES["possibles forum"]["options"]}
+    assert options["area"]["required"] is False and options["area"]["autocomplete"] is True
+    option = options["channel"]
     assert option["type"] == discord.AppCommandOptionType.channel.value
     assert discord.ChannelType.forum.value in option["channel_types"]
     assert option["required"] is True and option["name_localizations"]["fr"] == "forum"

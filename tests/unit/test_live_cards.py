@@ -7,6 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.bootstrap import Runtime
+from core.domain.members import Identity
+from core.presentation.context import Speaker
 from core.presentation.i18n import translate
 from core.services import admin, deliveries, platform_chats
 from core.storage import tables
@@ -85,3 +87,20 @@ def test_a_hidden_initiatives_post_stops_showing_it(runtime: Runtime, people: Pe
     assert last.edit_ref is not None
     assert f"#{initiative_id}" not in (last.cards[0].title or "")
     assert last.tags == (translate(runtime.settings.default_language, "status.closed"),)
+
+
+def test_an_areas_channel_gets_the_initiatives_inside_it_only(runtime: Runtime, people: People) -> None:
+    boss = people["boss"]
+    boss.member_id  # noqa: B018
+    admin.grant_role(runtime.uow(), "test:boss", "admin")
+    reply = boss.say("/forumchat Rhône")  # typed in a private chat: refused, nothing set
+    assert is_error(reply)
+    group = Speaker(Identity("test", "boss"), "boss", "en", in_group=True, chat_address="-600")
+    answer = text_of(runtime.chat().invoke(group, "forumchat", {"area": "Rhône"}))
+    assert "Each new initiative of Rhône" in answer
+    loop = NotificationLoop(runtime, FakeSender("test"))
+    in_lyon = propose(people, "alice", area="Lyon")
+    propose(people, "bob", title="Bikes along the river Seine", area="Paris")
+    loop.run()
+    posts = [m for m in loop.sender.delivered if m.address == "-600"]
+    assert [m.cards[0].title for m in posts] == [f"#{in_lyon} · Trees on the village square"]

@@ -23,8 +23,9 @@ from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
 from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
 from core.presentation.handlers.common import notice
+from core.presentation.parameters import Kind, Parameter
 from core.presentation.payloads import build, parse
-from core.services import handovers, platform_chats
+from core.services import areas, handovers, platform_chats
 from core.services.handovers import Handover, HandoverKind
 
 __all__ = ["TOKEN_PREFIX", "hand_over_press", "handover", "run_start_token"]
@@ -107,21 +108,32 @@ def modchat(ctx: Context) -> Reply:
     return reply
 
 
-def forumchat(ctx: Context) -> Reply:
+def forumchat(ctx: Context, area: int | None) -> Reply:
     """Typed in a channel by an admin (on Discord, naming a forum): each new
-    initiative gets a post there whose card follows it."""
+    initiative (of ``area`` and the areas inside it, when given) gets a post
+    there whose card follows it."""
     address = ctx.speaker.chat_address
     if not ctx.speaker.in_group or not address:
         raise InvalidInput("error.chats_group_only")
     platform_chats.set_chat(
-        ctx.uow, ctx.member.id, ctx.speaker.identity.platform, platform_chats.INITIATIVES, address
+        ctx.uow, ctx.member.id, ctx.speaker.identity.platform, platform_chats.INITIATIVES, address, area
     )
-    return notice(ctx.t("chats.forumchat_set"))
+    if area is None:
+        return notice(ctx.t("chats.forumchat_set"))
+    with ctx.uow as uow:
+        name = areas.get_area(uow, area).name
+    return notice(ctx.t("chats.forumchat_set_area", area=name))
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("modchat", modchat, audience=Audience.ADMIN, order=95),
-    CommandSpec("forumchat", forumchat, audience=Audience.ADMIN, order=96),
+    CommandSpec(
+        "forumchat",
+        forumchat,
+        (Parameter("area", Kind.AREA, required=False),),
+        audience=Audience.ADMIN,
+        order=96,
+    ),
 )
 PRESSES: dict[str, PressHandler] = {CONFIRM: confirmed}
 FLOWS: dict[str, TextHandler] = {}

@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 
 from bots.telegram.calls import BotCalls
+from bots.telegram.http import AiohttpRequest
 from bots.telegram.sender import PLATFORM, TelegramSender, file_url
 from bots.telegram.updates import HandledUpdates, Updates
 from core.bootstrap import Runtime
@@ -50,6 +51,9 @@ ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
 LIMITS = Limits(alert=200, command_description=256)
 #: Threads running the core's calls on a database server (each holds a connection while it runs).
 CORE_THREADS = 4
+#: Connections to the Bot API for answers and notifications (each call holds one for
+#: a round trip to Telegram: 16 carry some 160 answers a second at 100 ms each).
+BOT_CONNECTIONS = 16
 
 
 def _configured(chat_id: int | None) -> str | None:
@@ -77,7 +81,9 @@ class TelegramFrontEnd:
             .base_file_url(file_url(settings.api_base_url))
             .updater(None)  # our own polling loop confirms offsets only after handling
             .job_queue(None)
-            .get_updates_read_timeout(10.0)
+            # Over aiohttp, not httpx: see bots.telegram.http. Long polls on a connection of their own.
+            .request(AiohttpRequest(BOT_CONNECTIONS))
+            .get_updates_request(AiohttpRequest(1, read_timeout=10.0))
         )
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.calls = BotCalls(self.application.bot)

@@ -13,6 +13,7 @@ import datetime as dtm
 import logging
 import warnings
 
+import aiohttp
 import httpx
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -59,8 +60,16 @@ _GONE = (
     "not enough rights",
     "need administrator rights",
 )
-#: httpx errors raised before the request left: Telegram cannot have it.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+#: Errors raised before the request left, Telegram cannot have it: httpx's (a Bot of
+#: its own) and aiohttp's (the front end's, bots.telegram.http; waiting for a pooled
+#: connection counts in its connect timeout).
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+)
 
 
 def file_url(api_base_url: str) -> str:

@@ -165,6 +165,16 @@ class Run:
         assert custom_id is not None, f"no {prefix}… button on {current.custom_ids}"
         return self.answered(self.fake.press(user, current, custom_id))
 
+    def shows(self, ix: Interaction, *texts: str) -> StoredMessage:
+        """The message answering ``ix`` (a reply, or the message it edited) that holds all ``texts``,
+        waited for: an answer may come in several messages."""
+
+        def found() -> StoredMessage | None:
+            candidates = [*ix.replies, *([ix.response] if ix.response is not None else [])]
+            return next((m for m in candidates if all(t in m.text() for t in texts)), None)
+
+        return self.wait(found)  # type: ignore[no-any-return]
+
     def answer(self, user: int, prompt: StoredMessage, text: str) -> Interaction:
         """The prompt's Answer button, then its modal, filled with ``text``."""
         opened = self.press(user, prompt, "possibles:answer")
@@ -487,11 +497,14 @@ def test_an_official_answers_from_the_alert_in_private(tmp_path: Path) -> None:
                 "position": ["v1:op:0"],
                 "text": "We will plant them in March.",
             }
-            preview = latest(run.answered(fake.submit_modal(MIA, opened, values)))
+            preview = run.shows(
+                run.answered(fake.submit_modal(MIA, opened, values)), "Preview of your public"
+            )
             assert preview.channel_id == fake.dm_channel_id(MIA) and "v1:oc" in preview.custom_ids
             assert "We will plant them in March." in preview.text()
-            published = latest(run.press(MIA, preview, "v1:oc")).text()
-            assert "I support it" in published and "We will plant them in March." in published
+            published = run.press(MIA, preview, "v1:oc")
+            run.shows(published, "Your response to #1 is published.")
+            run.shows(published, "I support it", "We will plant them in March.")
             seen = latest(run.run(BOB, "initiative show", initiative="1")).text()
             assert "1 réponse d'élu" in seen and "réponse reçue" in seen
             assert run.stop() == 0

@@ -18,7 +18,7 @@ def render_card(card: Card, numbered: list[Action]) -> str:
     for i, line in enumerate(card.lines):
         out.append((_MARK[card.kind] if i == 0 else "") + line)
     for field in card.fields:
-        out.append(f"  {field.label}: {field.value}")
+        out.append(f"  {field.label}{field.separator}{field.value}")
     if card.footer:
         out.append(f"  ({card.footer})")
     choices = []

@@ -72,7 +72,7 @@ def card_lines(card: Card) -> list[Line]:
         if lines:
             lines.append(())
         for field in card.fields:
-            lines.append((("b", f"{field.label}:"), ("", f" {field.value}")))
+            lines.append((("b", field.label + field.label_end), ("", field.value_start + field.value)))
     if card.footer:
         lines.extend(tuple(("i", text) for _, text in line) for line in _plain(card.footer))
     if not lines:

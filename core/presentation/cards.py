@@ -40,9 +40,25 @@ class Action:
 
 @dataclass(frozen=True)
 class Field:
+    """A labelled value. ``separator`` goes between label and value where a
+    front end writes them on one line; it is the reader's language's (build
+    fields with ``Translator.field``), since typography differs (``" : "`` with
+    a non-breaking space in French)."""
+
     label: str
     value: str
     inline: bool = True
+    separator: str = ": "
+
+    @property
+    def label_end(self) -> str:
+        """The separator's part that sticks to the label (``":"``, or ``"\u00a0:"``)."""
+        return self.separator.rstrip(" ")
+
+    @property
+    def value_start(self) -> str:
+        """The separator's part before the value (the trailing ASCII spaces)."""
+        return self.separator[len(self.label_end) :]
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from core.domain.members import LANGUAGES
+from core.presentation.cards import Field
 
 __all__ = ["LANGUAGES", "Translator", "catalog", "format_number", "translate"]
 
@@ -136,3 +137,8 @@ class Translator:
 
     def has(self, key: str) -> bool:
         return key in catalog()
+
+    def field(self, label: str, value: str, *, inline: bool = True) -> Field:
+        """A card's field with this language's separator between label and
+        value (French puts a non-breaking space before the colon)."""
+        return Field(label, value, inline=inline, separator=self("field_separator"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import PossiblesError
-from core.presentation.cards import Action, ActionStyle, Card, Field
+from core.presentation.cards import Action, ActionStyle, Card
 from core.presentation.context import Context
 from core.presentation.handlers.initiatives import initiative_url
 from core.services import browse, initiatives
@@ -48,7 +48,10 @@ def _share_card(ctx: Context, view: initiatives.InitiativeView) -> Card:
             description,
             t("initiative.progress", supporters=view.supporters, goal=view.goal, count=view.supporters),
         ),
-        fields=(Field(t("field.area"), view.area_name), Field(t("field.status"), t(f"status.{view.status}"))),
+        fields=(
+            t.field(t("field.area"), view.area_name),
+            t.field(t("field.status"), t(f"status.{view.status}")),
+        ),
         actions=(Action(t("inline.join"), url=url, style=ActionStyle.PRIMARY),),
         ref=f"initiative:{view.id}",
     )

@@ -11,7 +11,7 @@ from core.domain.flows import Conversation
 from core.domain.initiatives import Status, Visibility
 from core.domain.supports import SupportKind
 from core.errors import StaleAction
-from core.presentation.cards import Action, ActionStyle, Card, CardKind, Field, Reply
+from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
 from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.areas import area_label
@@ -73,10 +73,10 @@ def initiative_card(ctx: Context, view: InitiativeView) -> Card:
     if view.responses:
         lines.append(t("initiative.responses", count=view.responses))
     fields = (
-        Field(t("field.status"), t(f"status.{view.status}")),
-        Field(t("field.area"), view.area_name),
-        Field(t("field.topic"), t(f"topic.{view.topic}")),
-        Field(t("field.author"), view.author_name),
+        t.field(t("field.status"), t(f"status.{view.status}")),
+        t.field(t("field.area"), view.area_name),
+        t.field(t("field.topic"), t(f"topic.{view.topic}")),
+        t.field(t("field.author"), view.author_name),
     )
     actions: list[Action] = []
     open_to_support = Status(view.status).accepts_support and view.visibility == Visibility.VISIBLE.value
@@ -359,7 +359,7 @@ def _confirm_card(ctx: Context, data: dict[str, Any]) -> Reply:
         for i, item in enumerate(similar):
             lines.append(f"#{item.id} · {item.title}")
             actions.append(Action(f"#{item.id}", build("s", item.id), row=1 + i // 4))
-    fields = (Field(t("field.area"), area.name), Field(t("field.topic"), t(f"topic.{data['topic']}")))
+    fields = (t.field(t("field.area"), area.name), t.field(t("field.topic"), t(f"topic.{data['topic']}")))
     publish_key = "button.publish_anyway" if similar else "button.publish"
     actions.insert(0, Action(t(publish_key), build("pc"), ActionStyle.PRIMARY, row=0))
     actions.insert(1, Action(t("button.cancel"), build("px"), row=0))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.presentation.cards import Card, CardKind, Field, Reply
+from core.presentation.cards import Card, CardKind, Reply
 from core.presentation.commands import CommandSpec, PressHandler, TextHandler
 from core.presentation.context import Context
 from core.presentation.handlers.common import notice
@@ -26,7 +26,7 @@ def link(ctx: Context, code: str | None) -> Reply:
                         t("linking.code_how", code=issued.code, minutes=settings.link_code_minutes),
                         t("linking.code_merge"),
                     ),
-                    fields=(Field(t("linking.code_field"), issued.code),),
+                    fields=(t.field(t("linking.code_field"), issued.code),),
                 )
             ]
         )

@@ -12,7 +12,7 @@ from typing import Any
 from core.domain.flows import Conversation
 from core.domain.responses import OfficialRecord, Position
 from core.errors import StaleAction
-from core.presentation.cards import Action, ActionStyle, Card, CardKind, Field, Reply
+from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
 from core.presentation.commands import Audience, CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
 from core.presentation.handlers.common import member_label
@@ -58,11 +58,11 @@ def response_card(ctx: Context, view: ResponseView) -> Card:
         title=_position_label(ctx, view.position),
         lines=(view.body,),
         fields=(
-            Field(
+            t.field(
                 t("officials.field.official"),
                 t("officials.response_by", name=view.official_name, mandate=view.mandate_title),
             ),
-            Field(t("field.area"), view.area_name),
+            t.field(t("field.area"), view.area_name),
         ),
         actions=(
             Action(
@@ -190,8 +190,8 @@ def _preview(ctx: Context, data: dict[str, Any]) -> Reply:
             data["text"],
         ),
         fields=(
-            Field(t("officials.field.position"), _position_label(ctx, data["position"])),
-            Field(t("officials.field.as"), data["mandate_title"]),
+            t.field(t("officials.field.position"), _position_label(ctx, data["position"])),
+            t.field(t("officials.field.as"), data["mandate_title"]),
         ),
         actions=(
             Action(t("button.publish"), build("oc"), ActionStyle.PRIMARY, row=0),
@@ -303,9 +303,9 @@ def _record_card(ctx: Context, member: int | str) -> Reply:
         title=t("officials.record_title", name=profile.name),
         lines=tuple(lines),
         fields=(
-            Field(t("officials.field.answered"), t("officials.count", count=record.answered)),
-            Field(t("officials.field.pending"), t("officials.count", count=record.pending)),
-            Field(t("officials.field.median"), _median(ctx, record)),
+            t.field(t("officials.field.answered"), t("officials.count", count=record.answered)),
+            t.field(t("officials.field.pending"), t("officials.count", count=record.pending)),
+            t.field(t("officials.field.median"), _median(ctx, record)),
         ),
         actions=(Action(t("officials.button.awaiting"), build("oa")),)
         if profile.member_id == ctx.member.id

@@ -80,17 +80,17 @@ def profile_card(ctx: Context, p: Profile) -> Card:
     shown_badges = [line for line in (badge_line(ctx, b) for b in p.badges) if line]
     lines.extend(shown_badges or [t("badges.none")])
     fields = [
-        Field(t("profiles.field.rung"), t(f"profiles.rung.{p.rung.value}")),
-        Field(t("standing.points"), str(p.points)),
+        t.field(t("profiles.field.rung"), t(f"profiles.rung.{p.rung.value}")),
+        t.field(t("standing.points"), str(p.points)),
     ]
     if p.area_name is not None:
-        fields.append(Field(t("profiles.field.rank", area=p.area_name), _rank(ctx, p.rank)))
+        fields.append(t.field(t("profiles.field.rank", area=p.area_name), _rank(ctx, p.rank)))
     fields += [
-        Field(t("profiles.field.proposed"), str(p.proposed)),
-        Field(t("profiles.field.achieved"), str(p.achieved)),
+        t.field(t("profiles.field.proposed"), str(p.proposed)),
+        t.field(t("profiles.field.achieved"), str(p.achieved)),
     ]
     if p.responses:
-        fields.append(Field(t("profiles.field.responses"), str(p.responses)))
+        fields.append(t.field(t("profiles.field.responses"), str(p.responses)))
     return Card(title=title, lines=tuple(lines), fields=tuple(fields), ref=f"profile:{p.member_id}")
 
 
@@ -142,11 +142,11 @@ def _settings(ctx: Context, p: Profile) -> tuple[tuple[Field, ...], tuple[Action
     quiet = format_quiet(mine.quiet_start, mine.quiet_end) or t("profiles.quiet_off")
     return (
         (
-            Field(t("standing.language"), mine.language),
-            Field(t("standing.time_zone"), mine.time_zone),
-            Field(t("profiles.field.digest"), digest),
-            Field(t("profiles.field.quiet"), quiet),
-            Field(t("profiles.field.listed"), t("profiles.unlisted") if p.hidden else t("profiles.listed")),
+            t.field(t("standing.language"), mine.language),
+            t.field(t("standing.time_zone"), mine.time_zone),
+            t.field(t("profiles.field.digest"), digest),
+            t.field(t("profiles.field.quiet"), quiet),
+            t.field(t("profiles.field.listed"), t("profiles.unlisted") if p.hidden else t("profiles.listed")),
         ),
         (
             Action(t("profiles.button.language"), build("lg"), row=0),

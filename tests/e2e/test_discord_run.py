@@ -7,7 +7,8 @@ edits it for everyone and the initiative is visible again. Every message,
 edit and follow-up goes out with mentions disabled. Then one initiative seen
 from Telegram and Discord through one database, and two processes splitting
 the shards of one bot, a forum post per initiative tagged with its stage, and
-an official answering from her private alert."""
+an official answering from her private alert; a stop while the review item is
+in flight loses nothing and sends nothing twice."""
 
 from __future__ import annotations
 
@@ -510,5 +511,68 @@ def test_an_official_answers_from_the_alert_in_private(tmp_path: Path) -> None:
             assert run.stop() == 0
             sent = [body for m in fake.all_messages() for body in m.history]
             assert sent and all(body.get("allowed_mentions") == NO_MENTIONS for body in sent)
+        finally:
+            run.kill()
+
+
+def console(run: Run, name: str, *lines: str) -> str:
+    """Someone in the terminal chat, on the same database as the running bot."""
+    script = "\n".join(lines) + "\n"
+    return possibles(
+        "chat", "--as", name, "--lang", "en", "--database", run.database, cwd=run.tmp_path, stdin=script
+    ).stdout
+
+
+def test_a_stop_while_the_review_item_is_on_its_way_loses_nothing_and_sends_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    """The review item's post to the moderators' channel is in flight (held by Discord) when the
+    process is stopped: after the restart it arrives, once."""
+    with FakeDiscord([server()], callback_deadline=10.0) as fake:
+        run = Run(tmp_path, fake)
+        try:
+            run.start()
+            run.run(ROOT, "start")
+            run.cli("admin", "grant", f"discord:{ROOT}", "admin")
+            run.run(ROOT, "possibles modchannel", MODERATORS)
+            fake.hang_next(method="POST", path=rf"/channels/{MODERATORS}/messages")
+            published = console(
+                run,
+                "alice",
+                "/propose",
+                TITLE,
+                "Ten lime trees for shade on the square.",
+                "Rhône",
+                "1",
+                "1",
+                "1",
+            )
+            assert "Published! Initiative #1 is online." in published
+            for name in ("erin", "grace", "heidi"):
+                assert "Thank you" in console(run, name, "/report initiative 1", "3", "1")
+            run.wait(lambda: [r for r in fake.requests if r.fault == "hang"], 60)
+
+            assert run.stop() == 0
+            fake.release_hung()
+            run.start()
+
+            def review_items() -> list[StoredMessage]:
+                return [
+                    m for m in fake.messages(MODERATORS) if any(c.startswith("v1:md:") for c in m.custom_ids)
+                ]
+
+            (review,) = run.wait(review_items, 60)
+            assert "spam ×3" in review.text()
+            # Later deliveries go through (a moderator's decision, then its edit of the item): had the held
+            # post been sent again, it would be there by now.
+            run.run(MIA, "start")
+            run.cli("admin", "grant", f"discord:{MIA}", "moderator")
+            run.press(MIA, review, "v1:md:1:dismiss")
+            edit_route = f"PATCH /channels/{MODERATORS}/messages/{review.id}"
+            run.wait(lambda: any(r.route == edit_route and r.status == 200 for r in fake.requests), 60)
+            assert run.stop() == 0
+            posts = [r for r in fake.requests if r.route == f"POST /channels/{MODERATORS}/messages"]
+            assert [(r.status, r.fault) for r in posts] == [(0, "hang"), (200, None)]
+            assert [m.id for m in fake.messages(MODERATORS)] == [review.id]
         finally:
             run.kill()

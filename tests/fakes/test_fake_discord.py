@@ -776,3 +776,24 @@ def _set_on_ready(ready: asyncio.Event) -> Callable[[], Awaitable[None]]:
         ready.set()
 
     return on_ready
+
+
+def test_a_held_request_stores_nothing_until_released() -> None:
+    async def test() -> None:
+        async with world() as fake, aiohttp.ClientSession() as session:
+            fake.hang_next(method="POST", path=rf"/channels/{GENERAL}/messages")
+            headers = {"Authorization": f"Bot {fake.token}"}
+            url = f"{fake.base_url}/channels/{GENERAL}/messages"
+
+            async def post() -> int:
+                async with session.post(url, json={"content": "held"}, headers=headers) as response:
+                    return response.status
+
+            held = asyncio.create_task(post())
+            await fake.wait_for(lambda: [r for r in fake.requests if r.fault == "hang"])
+            assert not held.done() and fake.messages(GENERAL) == []
+            fake.release_hung()
+            assert await held == 503 and fake.messages(GENERAL) == []
+            assert await post() == 200 and [m.content for m in fake.messages(GENERAL)] == ["held"]
+
+    run(test)

@@ -103,6 +103,9 @@ class Fault:
         )
 
 
+#: Fault.status of a request held unanswered (hang_next).
+HANG = 0
+
 _Handler = Callable[..., Any]
 
 
@@ -155,6 +158,7 @@ class FakeDiscord(People):
         self._requests: list[Request] = []
         self._faults: deque[Fault] = deque()
         self._pending_files: list[Attachment] = []  # the files of the request being handled
+        self._released: asyncio.Event | None = None  # set: the held requests are answered
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -231,6 +235,7 @@ class FakeDiscord(People):
     async def start(self) -> str:
         """Serve in the running event loop; returns base_url."""
         self._loop = asyncio.get_running_loop()
+        self._released = asyncio.Event()
         self.gateway.bind(self._loop)
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
@@ -247,6 +252,8 @@ class FakeDiscord(People):
         return self.base_url
 
     async def stop(self) -> None:
+        if self._released is not None:
+            self._released.set()
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -317,6 +324,18 @@ class FakeDiscord(People):
         with self._lock:
             self._faults.append(Fault(status, method, path, retry_after, scope, times))
 
+    def hang_next(self, *, method: str | None = None, path: str | None = None) -> None:
+        """Hold the next request matching ``method`` and ``path`` unanswered, storing nothing, until
+        ``release_hung()`` (or the fake stops): a request lost in flight, as when a process is
+        stopped during it."""
+        with self._lock:
+            self._faults.append(Fault(HANG, method, path))
+
+    def release_hung(self) -> None:
+        """Answer every held request (503); their clients may well be gone."""
+        if self._loop is not None and self._released is not None:
+            self._loop.call_soon_threadsafe(self._released.set)
+
     def _draw_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
             for fault in self._faults:
@@ -344,6 +363,11 @@ class FakeDiscord(People):
                 self._log(Request(method, path, body, time.time(), 401, 0))
                 return self._json({"message": "401: Unauthorized", "code": 0}, 401, path)
             fault = self._draw_fault(method, path)
+            if fault is not None and fault.status == HANG:
+                self._log(Request(method, path, body, time.time(), 0, 0, "hang"))
+                assert self._released is not None
+                await self._released.wait()
+                return _json_response({"message": "503: Service Unavailable", "code": 0}, 503, {})
             if fault is not None:
                 return self._fault_response(fault, method, path, body)
             too_big = next((f for f in files if len(f.data) > MAX_ATTACHMENT), None)

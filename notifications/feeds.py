@@ -132,25 +132,26 @@ def _story_entry(t: Translator, base: str, initiative_id: int, entry: TimelineEn
     link = f"{base}/i/{initiative_id}"
     kind = EntryKind(entry.kind)
     content = entry.text or ""
+    author = None if entry.author is None else t.member_name(entry.author)
     if kind is EntryKind.CREATED:
-        title = t("feed.entry.created", author=entry.author)
+        title = t("feed.entry.created", author=author)
     elif kind is EntryKind.GOAL_REACHED:
         title, content = t("feed.entry.goal_reached"), ""
     elif kind is EntryKind.STATUS:
         title, content = t("feed.entry.status", status=t(f"status.{entry.status}")), ""
     elif kind is EntryKind.POST:
-        title = t("feed.entry.post", author=entry.author)
+        title = t("feed.entry.post", author=author)
     elif kind is EntryKind.COMMENT:
-        title = t("feed.entry.comment", author=entry.author)
+        title = t("feed.entry.comment", author=author)
     elif kind is EntryKind.RESPONSE:
         title = t(
             "feed.entry.response",
-            author=entry.author,
+            author=author,
             mandate=entry.official_title,
             position=t(f"timeline.position.{entry.position}"),
         )
     else:  # a counter-proposal: its own page
-        title = t("feed.entry.counter", author=entry.author, title=entry.text, id=entry.ref_id)
+        title = t("feed.entry.counter", author=author, title=entry.text, id=entry.ref_id)
         link = f"{base}/i/{entry.ref_id}"
     # A status entry is one per status reached: its id says which, and when.
     tail = f"{entry.status}-{int(entry.at.timestamp())}" if kind is EntryKind.STATUS else entry.ref_id

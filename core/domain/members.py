@@ -12,6 +12,7 @@ from core.domain.areas import Area
 from core.errors import Forbidden, InvalidInput, Suspended
 
 __all__ = [
+    "FORGOTTEN_NAME",
     "LANGUAGES",
     "Identity",
     "LinkedIdentity",
@@ -27,6 +28,12 @@ __all__ = [
 
 #: The languages possibles speaks; anything else falls back to the default.
 LANGUAGES = ("fr", "en")
+
+#: The name of a member who used /forget: none. A living member always has a
+#: non-empty name (members.enter cleans it and falls back to their platform
+#: id), so this marks the erased author; front ends show it in the reader's
+#: language (``Translator.member_name``: "former member", « ancien membre »).
+FORGOTTEN_NAME = ""
 
 
 class Role(StrEnum):

@@ -28,7 +28,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
-from core.domain.members import LANGUAGES
+from core.domain.members import FORGOTTEN_NAME, LANGUAGES
 from core.presentation.cards import Field
 
 __all__ = ["LANGUAGES", "Translator", "catalog", "format_number", "translate"]
@@ -137,6 +137,11 @@ class Translator:
 
     def has(self, key: str) -> bool:
         return key in catalog()
+
+    def member_name(self, name: str) -> str:
+        """A member's name as shown: a forgotten member's (FORGOTTEN_NAME)
+        reads "former member" in this language."""
+        return name if name != FORGOTTEN_NAME else self("privacy.former_member")
 
     def field(self, label: str, value: str, *, inline: bool = True) -> Field:
         """A card's field with this language's separator between label and

@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, Table, delete, select, tuple_, update
 from core.config import PrivacySettings
 from core.domain.deliveries import DeliveryState
 from core.domain.events import MemberForgotten
+from core.domain.members import FORGOTTEN_NAME
 from core.domain.reputation import PointReason, support_ref
 from core.errors import StaleAction
 from core.services import counts, reputation
@@ -134,11 +135,11 @@ def export(uow: UnitOfWork, member_id: int) -> bytes:
 # --- /forget ----------------------------------------------------------------
 
 
-def forget(uow: UnitOfWork, member_id: int, token: str, former_name: str) -> None:
+def forget(uow: UnitOfWork, member_id: int, token: str) -> None:
     """Erase the member (see the module's docstring), in one transaction,
     with the confirmation ``token`` minted for them by /forget (used up
     here; StaleAction for a token minted for anything else). Their name
-    becomes ``former_name``."""
+    becomes FORGOTTEN_NAME, which each reader sees in their own language."""
     missing = [key.name for key in member_keys() if key.name not in FORGET]
     if missing:
         raise RuntimeError(f"no forgetting rule for {', '.join(missing)} (core.services.privacy.FORGET)")
@@ -163,7 +164,7 @@ def forget(uow: UnitOfWork, member_id: int, token: str, former_name: str) -> Non
                 )
             # WITHDRAW and POINTS are done above; KEEP keeps.
         _anonymise(uow, member_id)
-        member.display_name = former_name[:100]
+        member.display_name = FORGOTTEN_NAME
         member.home_area_id = None
         member.leaderboard_opt_out = True
         member.digest_frequency = "off"

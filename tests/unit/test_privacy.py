@@ -7,10 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
+from starlette.testclient import TestClient
 
+from bots.web.app import build_app
 from core.bootstrap import Runtime
 from core.config import PrivacySettings
-from core.domain.members import Role
+from core.domain.members import FORGOTTEN_NAME, Role
 from core.services import admin, officials, privacy
 from core.storage import tables
 from core.storage.member_keys import member_keys
@@ -147,16 +149,15 @@ def test_forget_erases_the_person_and_keeps_what_others_rely_on(
     assert bob.member_id != bob_id  # writing again makes someone new
     assert other(people, "bob").member_id != bob_id
     member = rows(runtime, tables.members, tables.members.c.id == bob_id)[0]
-    assert member.display_name == "ancien membre"  # the deployment's language (French by default)
+    assert member.display_name == FORGOTTEN_NAME  # no name: each reader's language says "former member"
     assert member.home_area_id is None and member.leaderboard_opt_out is True
     # Supports withdrawn: the author's point for it, the kept counts and the leaderboards follow.
     assert ("support_received", f"i{ids['theirs']}/m{bob_id}", 1) not in points_of(runtime, alice_id)
     assert_derived_right(runtime)
     # What others rely on stays, under "former member".
-    carol = people["carol"]
-    carol.language = "fr"
+    carol = people["carol"]  # reads English (each language: the next test)
     shown = text_of(carol.say(f"/show {ids['mine']}"))
-    assert "ancien membre" in shown and "bob" not in shown
+    assert "former member" in shown and "bob" not in shown
     assert "A good idea, and cheap to do." in text_of(carol.say(f"/timeline {ids['theirs']}"))
     modlog = text_of(carol.say("/modlog"))
     assert "advertising for a shop" in modlog and "bob" not in modlog
@@ -170,6 +171,29 @@ def test_forget_erases_the_person_and_keeps_what_others_rely_on(
     [reported] = rows(runtime, tables.reports, tables.reports.c.reporter_id == bob_id)
     assert reported.note is None
     assert [e.name for e in rows(runtime, tables.outbox)][-1] == "member_forgotten"
+
+
+def test_a_forgotten_author_reads_former_member_in_each_readers_language(
+    runtime: Runtime, people: People, clock: Clock
+) -> None:
+    bob, ids = busy_member(runtime, people, clock)
+    bob.say("/forget")
+    assert not is_error(bob.press("Erase everything"))
+    client = TestClient(build_app(runtime), raise_server_exceptions=False)
+    words = {"en": "former member", "fr": "ancien membre"}
+    for language, word in words.items():
+        reader = people[f"reader-{language}"]
+        reader.language = language
+        other_word = words["fr" if language == "en" else "en"]
+        for command in (f"/show {ids['mine']}", f"/timeline {ids['theirs']}", f"/responses {ids['theirs']}"):
+            shown = text_of(reader.say(command))
+            assert word in shown and other_word not in shown, (language, command, shown)
+        page = client.get(f"/i/{ids['mine']}?lang={language}").text
+        assert word in page and other_word not in page, language
+        timeline = client.get(f"/i/{ids['theirs']}?lang={language}").text
+        assert word in timeline and other_word not in timeline, language
+        feed = client.get(f"/i/{ids['theirs']}/feed.atom?lang={language}").text
+        assert word in feed and other_word not in feed, language
 
 
 def test_a_forget_token_does_nothing_else(runtime: Runtime, people: People) -> None:

@@ -23,4 +23,4 @@ def ensure_page(asked: int, pages: int) -> None:
 def member_label(t: Translator, name: str, member_id: int) -> str:
     """A member's name with their number ("Lou (#12)"), where a command may
     need to tell two people of one name apart (/official, /report member)."""
-    return t("member.numbered", name=name, id=member_id)
+    return t("member.numbered", name=t.member_name(name), id=member_id)

@@ -212,7 +212,7 @@ def history_card(ctx: Context, kind: TargetType, target_id: int) -> Card:
         key = "edit.history.current" if n == 0 else "edit.history.former"
         lines.append(f"{t(key, at=at)}\n{clip(body)}")
     return Card(
-        title=t(f"edit.history.title_{kind.value}", id=target_id, author=found.author_name),
+        title=t(f"edit.history.title_{kind.value}", id=target_id, author=t.member_name(found.author_name)),
         lines=tuple(lines),
         actions=(Action(t("button.timeline"), build("tl", found.initiative_id, 0)),),
         ref=f"history:{kind.value}:{target_id}",

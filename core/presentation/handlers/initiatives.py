@@ -76,7 +76,7 @@ def initiative_card(ctx: Context, view: InitiativeView) -> Card:
         t.field(t("field.status"), t(f"status.{view.status}")),
         t.field(t("field.area"), view.area_name),
         t.field(t("field.topic"), t(f"topic.{view.topic}")),
-        t.field(t("field.author"), view.author_name),
+        t.field(t("field.author"), t.member_name(view.author_name)),
     )
     actions: list[Action] = []
     open_to_support = Status(view.status).accepts_support and view.visibility == Visibility.VISIBLE.value

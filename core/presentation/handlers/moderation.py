@@ -277,7 +277,7 @@ def decided_card(ctx: Context, result: DecisionResult) -> Card:
             "decision.taken",
             decision=result.decision_id,
             action=t(f"moderation.action.{result.action}"),
-            moderator=result.moderator_name,
+            moderator=t.member_name(result.moderator_name),
         ),
     ]
     if result.reason:
@@ -309,7 +309,7 @@ def _durations_card(ctx: Context, entry: QueueEntry) -> Card:
     actions.append(Action(ctx.t("moderation.button.back"), build("mi", item), row=1))
     return Card(
         title=ctx.t("queue.title", id=item, cause=target_text(ctx.t, entry.target_type, entry.target_id)),
-        lines=(ctx.t("queue.suspend_how_long", name=entry.author_name),),
+        lines=(ctx.t("queue.suspend_how_long", name=ctx.t.member_name(entry.author_name)),),
         actions=tuple(actions),
         kind=CardKind.PROMPT,
         ref=f"review:{item}",

@@ -54,19 +54,20 @@ def response_card(ctx: Context, view: ResponseView) -> Card:
         )
     else:
         footer = t("officials.response_footer", created=view.created_at)
+    official = t.member_name(view.official_name)
     return Card(
         title=_position_label(ctx, view.position),
         lines=(view.body,),
         fields=(
             t.field(
                 t("officials.field.official"),
-                t("officials.response_by", name=view.official_name, mandate=view.mandate_title),
+                t("officials.response_by", name=official, mandate=view.mandate_title),
             ),
             t.field(t("field.area"), view.area_name),
         ),
         actions=(
             Action(
-                t("officials.button.record", name=view.official_name), build("oo", view.official_id), row=0
+                t("officials.button.record", name=official), build("oo", view.official_id), row=0
             ),
             Action(t("button.report"), build("r", "o", view.id), ActionStyle.DANGER, row=0),
         ),
@@ -300,7 +301,7 @@ def _record_card(ctx: Context, member: int | str) -> Reply:
         lines.append(engagement_line(t, area, ladder))
     record = profile.record
     card = Card(
-        title=t("officials.record_title", name=profile.name),
+        title=t("officials.record_title", name=t.member_name(profile.name)),
         lines=tuple(lines),
         fields=(
             t.field(t("officials.field.answered"), t("officials.count", count=record.answered)),
@@ -344,7 +345,11 @@ def officials_command(ctx: Context, area: int) -> Reply:
             )
         )
         actions.append(
-            Action(t("officials.button.record", name=item.name), build("oo", item.member_id), row=row)
+            Action(
+                t("officials.button.record", name=t.member_name(item.name)),
+                build("oo", item.member_id),
+                row=row,
+            )
         )
     if not found.officials:
         lines.append(t("officials.area_none", area=found.area_name))

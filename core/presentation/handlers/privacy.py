@@ -6,7 +6,7 @@ from core.errors import StaleAction
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Document, Reply
 from core.presentation.commands import CommandSpec, PressHandler, TextHandler, read_only
 from core.presentation.context import Context
-from core.presentation.i18n import Translator, format_number
+from core.presentation.i18n import format_number
 from core.presentation.payloads import build
 from core.services import handovers, privacy
 from core.services.handovers import Handover, HandoverKind
@@ -57,10 +57,7 @@ def forget(ctx: Context) -> Reply:
 def forget_pressed(ctx: Context, args: list[str]) -> Reply:
     if len(args) != 1:
         raise StaleAction()
-    # Shown wherever their name was, to everyone: in the deployment's language.
-    chat_language = Translator(ctx.settings.default_language, ctx.settings.default_time_zone)
-    former = chat_language("privacy.former_member")
-    privacy.forget(ctx.uow, ctx.member.id, args[0], former)
+    privacy.forget(ctx.uow, ctx.member.id, args[0])
     return Reply([Card(lines=(ctx.t("privacy.forgotten"),), kind=CardKind.SUCCESS)], edit=True)
 
 

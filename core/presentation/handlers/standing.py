@@ -17,7 +17,9 @@ def _board(ctx: Context, period: Period, area_id: int | None) -> Reply:
     board = standing.leaderboard(ctx.uow, period, area_id, ctx.member.id)
     t = ctx.t
     scope = board.area_name or t("standing.national")
-    lines = [t("standing.entry", rank=e.rank, name=e.name, count=e.points) for e in board.entries]
+    lines = [
+        t("standing.entry", rank=e.rank, name=t.member_name(e.name), count=e.points) for e in board.entries
+    ]
     if not lines:
         lines = [t("standing.empty")]
     # In a group the board is everyone's: no line or button of the speaker's own.

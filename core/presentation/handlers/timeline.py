@@ -52,7 +52,7 @@ def _entry_line(ctx: Context, number: int, entry: TimelineEntry) -> str:
         key = "timeline.hidden" if entry.visibility == Visibility.HIDDEN.value else "timeline.removed"
         return f"{head} {t(key, what=what)}"
     text = clip(entry.text or "")
-    author = entry.author or "?"
+    author = "?" if entry.author is None else t.member_name(entry.author)
     if kind == EntryKind.CREATED.value:
         body = t("timeline.created", author=author)
     elif kind == EntryKind.GOAL_REACHED.value:

@@ -26,7 +26,6 @@ from bots.discord.commands import CHANNEL_OPTION, NAMED_CHANNEL, PUBLIC, shown_n
 from bots.discord.render import NO_MENTIONS, Rendered, content_within, render_reply
 from bots.discord.views import ANSWER_ID, modal_values
 from core.domain.members import Identity, language_from_code
-from core.errors import PossiblesError
 from core.presentation.answers import Limits, answer_message, answer_press, error_line, shorten
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Document, Reply
 from core.presentation.chat import Chat
@@ -79,12 +78,13 @@ class Interactions:
             chat_address=str(interaction.channel_id) if interaction.channel_id is not None else None,
             private_link=None,
             command_names=self.command_names,
+            platform_roles=self._held_roles(interaction),
         )
 
     def _held_roles(self, interaction: discord.Interaction[Any]) -> frozenset[str] | None:
         """The server roles of the person, when a role of theirs may make them a
-        moderator (None: nothing to ask the core; outside a server, or a
-        server discord.py does not know, what they hold is not known)."""
+        moderator (None: nothing for the core to reconcile; outside a server,
+        or a server discord.py does not know, what they hold is not known)."""
         if platform_roles.granting_role(self.chat.settings, PLATFORM) is None:
             return None
         user = interaction.user
@@ -109,25 +109,7 @@ class Interactions:
     ) -> Any:
         """The core's answer to ``call``; the interaction is deferred first when
         it takes longer than DEFER_AFTER."""
-        held = self._held_roles(interaction)
-        speaker = self.speaker(interaction, in_group=False)
-
-        def run() -> Any:
-            if held is not None:
-                try:
-                    platform_roles.reconcile(
-                        self.chat.uow_factory,
-                        speaker.identity,
-                        held,
-                        self.chat.settings,
-                        speaker.display_name,
-                        speaker.language_code,
-                    )
-                except PossiblesError as error:  # the core answers the call itself the same way
-                    log.info("platform roles of %s not read: %s", speaker.identity, error)
-            return call()
-
-        task = asyncio.ensure_future(asyncio.to_thread(run))
+        task = asyncio.ensure_future(asyncio.to_thread(call))
         done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
         if not done and not interaction.response.is_done():
             try:

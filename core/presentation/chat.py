@@ -25,7 +25,7 @@ from core.presentation.i18n import Translator
 from core.presentation.inline import InlinePage, inline_results
 from core.presentation.parameters import Suggestion
 from core.presentation.payloads import parse
-from core.services import flows, members
+from core.services import flows, members, platform_roles
 from core.storage.uow import UnitOfWork, in_one_transaction
 
 __all__ = ["Chat"]
@@ -55,17 +55,21 @@ class Chat:
         self.settings = settings
         self.catalog = catalog if catalog is not None else default_catalog()
 
-    def _context(self, uow: UnitOfWork, speaker: Speaker) -> Context:
-        """The member speaking; PossiblesError when the platform's identity
-        cannot be used (see members.enter)."""
-        member = members.enter(
+    def _context(self, uow: UnitOfWork, speaker: Speaker) -> tuple[Context, bool]:
+        """The member speaking, with the roles their platform roles give them,
+        and whether those roles changed; PossiblesError when the platform's
+        identity cannot be used (see members.enter)."""
+        entered = members.enter(
             uow,
             speaker.identity,
             speaker.display_name,
             speaker.language_code,
             self.settings,
         )
-        return Context(
+        member = platform_roles.reconcile(
+            uow, entered, speaker.identity.platform, speaker.platform_roles, self.settings
+        )
+        context = Context(
             speaker=speaker,
             member=member,
             settings=self.settings,
@@ -74,6 +78,7 @@ class Chat:
             catalog=self.catalog,
             transaction=uow,
         )
+        return context, member is not entered
 
     def _unknown(self, ctx: Context, name: str) -> Reply:
         return Reply([Card(lines=(ctx.t("error.unknown_command", name=name),), kind=CardKind.ERROR)])
@@ -204,7 +209,7 @@ class Chat:
 
         def work(uow: UnitOfWork) -> T:
             try:
-                ctx = self._context(uow, speaker)
+                ctx, roles_changed = self._context(uow, speaker)
             except PossiblesError as error:
                 uow.rollback()
                 # Refused before anyone is known: answer in the platform's language.
@@ -218,10 +223,14 @@ class Chat:
             except PossiblesError as error:
                 uow.rollback()
                 log.info("refused for member %s: %s", ctx.member.id, error)
-                if error.trace is not None:  # a refusal that is counted (see core.errors)
-                    # A newcomer's first contact went with the rollback: made again.
-                    again = self._context(uow, speaker)
-                    error.trace(uow, again.member.id)
+                if error.trace is not None or roles_changed:
+                    # A refusal that is counted (see core.errors), or roles the
+                    # platform gave or took back (a fact, not the command's):
+                    # they went with the rollback, made again (a newcomer's
+                    # first contact too).
+                    again, _ = self._context(uow, speaker)
+                    if error.trace is not None:
+                        error.trace(uow, again.member.id)
                     uow.commit()
                 return refused(ctx.t, error)
 

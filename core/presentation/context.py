@@ -37,6 +37,10 @@ class Speaker:
     #: How the platform names catalog commands where it names them otherwise
     #: (Discord: ("join", "initiative join")), for help lines and hints.
     command_names: tuple[tuple[str, str], ...] = ()
+    #: The platform roles the person holds where some of them may grant a role
+    #: of possibles (Discord's server roles: core.services.platform_roles);
+    #: None when not known or not asked.
+    platform_roles: frozenset[str] | None = None
 
     def command_shown(self, name: str) -> str:
         """The command ``name`` as people type it here, without its slash."""

@@ -195,8 +195,9 @@ class PrivacySettings(BaseModel):
     #: member until the oldest of them is that old (DESIGN.md: 5 tries, 1 hour).
     link_wrong_tries: int = Field(default=5, ge=1)
     link_lock_minutes: int = Field(default=60, ge=1)
-    #: Delivery records, processed update ids and finished conversations
-    #: older than this are purged (DESIGN.md: 90 days).
+    #: Delivery records, unfinished conversations and spent codes older than
+    #: this are purged (DESIGN.md: 90 days); processed update ids go sooner
+    #: (core.services.updates.KEEP).
     keep_days: int = Field(default=90, ge=1)
     #: When the daily purge runs (deployment time), and how many rows each of
     #: its transactions deletes.

@@ -146,8 +146,9 @@ def count_area_ladders() -> int:
 
 
 def purge_old_data() -> int:
-    """Delivery records, processed update ids, abandoned conversations and
-    spent codes older than ``privacy.keep_days``, in batches."""
+    """Delivery records, abandoned conversations and spent codes older than
+    ``privacy.keep_days``, processed update ids older than a few days, in
+    batches."""
     runtime = _current()
     purged = privacy.purge(runtime.uow, runtime.settings.privacy)
     total = sum(purged.values())

@@ -37,7 +37,6 @@ from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, Ti
 from bots.metrics import update_handled
 from bots.telegram.app import ALLOWED_UPDATES
 from bots.telegram.sender import PLATFORM, retry_after_seconds
-from core.services import updates as processed
 
 if TYPE_CHECKING:
     from bots.telegram.app import TelegramFrontEnd
@@ -58,10 +57,6 @@ T = TypeVar("T")
 
 #: The header Telegram sends the webhook's secret token in.
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-#: Forget handled update ids this often.
-PRUNE_EVERY = 3600.0
-
 
 def lane_of(update: Update) -> int:
     """Updates of one lane are handled in order: one chat (or one person, for inline queries)."""
@@ -113,13 +108,6 @@ async def _pause(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), seconds)
 
 
-async def _prune(front_end: TelegramFrontEnd) -> None:
-    try:
-        await asyncio.to_thread(processed.prune, front_end.runtime.uow())
-    except Exception:  # pruning can wait for the next hour
-        log.warning("could not prune handled updates", exc_info=True)
-
-
 async def poll(front_end: TelegramFrontEnd, stop: asyncio.Event) -> None:
     """Long polling until ``stop``; see the module docstring."""
     bot = front_end.application.bot
@@ -128,12 +116,7 @@ async def poll(front_end: TelegramFrontEnd, stop: asyncio.Event) -> None:
         await front_end.calls.call(lambda: bot.delete_webhook())  # polling and a webhook exclude each other
     offset: int | None = None
     delay = 1.0
-    loop = asyncio.get_running_loop()
-    pruned = 0.0
     while not stop.is_set():
-        if loop.time() - pruned > PRUNE_EVERY:
-            pruned = loop.time()
-            await _prune(front_end)
         try:
             done, batch = await _until_stopped(
                 stop, bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
@@ -246,7 +229,6 @@ async def serve_webhook(front_end: TelegramFrontEnd, webhook: TelegramWebhook, s
             )
         )
         log.info("Telegram webhook at %s (the web server takes it at %s)", settings.webhook_url, webhook.path)
-        await _prune(front_end)
         await stop.wait()
     finally:
         # The webhook stays set: Telegram keeps the updates until we are back.

@@ -33,7 +33,7 @@ from core.domain.events import MemberForgotten
 from core.domain.members import FORGOTTEN_NAME
 from core.domain.reputation import PointReason, support_ref
 from core.errors import StaleAction
-from core.services import counts, reputation
+from core.services import counts, reputation, updates
 from core.services.handovers import use_up
 from core.services.members import get_member
 from core.storage import tables
@@ -220,19 +220,21 @@ def _purge_batch(uow: UnitOfWork, table: Table, key: list[Any], old: ColumnEleme
 
 def purge(uow_factory: Callable[[], UnitOfWork], settings: PrivacySettings) -> dict[str, int]:
     """Delete what is kept no longer than ``settings.keep_days``: delivery
-    records that are done with, processed update ids, conversations left
-    unfinished, used or expired tokens and codes, counted wrong codes; at
-    most ``settings.purge_batch`` rows per transaction. Returns the rows
-    deleted per table."""
+    records that are done with, conversations left unfinished, used or
+    expired tokens and codes, counted wrong codes; and processed update ids
+    older than ``updates.KEEP`` (a few days). At most
+    ``settings.purge_batch`` rows per transaction. Returns the rows deleted
+    per table."""
     uow = uow_factory()
     with uow:
-        cutoff = uow.now() - timedelta(days=settings.keep_days)
+        now = uow.now()
+    cutoff = now - timedelta(days=settings.keep_days)
     d, u, c = tables.deliveries.c, tables.processed_updates.c, tables.conversations.c
     h, lc, lf = tables.handover_tokens.c, tables.link_codes.c, tables.link_failures.c
     final = [state.value for state in DeliveryState if state.final]
     plan: list[tuple[Table, list[Any], ColumnElement[bool]]] = [
         (tables.deliveries, [d.id], (d.created_at < cutoff) & d.state.in_(final)),
-        (tables.processed_updates, [u.platform, u.update_id], u.processed_at < cutoff),
+        (tables.processed_updates, [u.platform, u.update_id], u.processed_at < now - updates.KEEP),
         (tables.conversations, [c.id], c.updated_at < cutoff),
         (tables.handover_tokens, [h.digest], h.expires_at < cutoff),
         (tables.link_codes, [lc.digest], lc.expires_at < cutoff),

@@ -5,21 +5,27 @@ restarted before its offset was confirmed, a webhook retried) is skipped.
 The record is written after the handling, not before: a crash in between
 handles the update again on restart (the core refuses a second join, a second
 decision...) rather than losing what a person did.
+
+The records are deleted ``KEEP`` after the handling by the daily purge
+(core.services.privacy.purge), the one job that owns their retention.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["KEEP", "prune", "record", "seen"]
+__all__ = ["KEEP", "record", "seen"]
 
-#: Telegram keeps undelivered updates for 24 hours; a few days is plenty.
+#: How long a handled update's id is kept. It only guards against the
+#: platform sending the update again, which Telegram does for at most 24 hours
+#: (it keeps undelivered updates no longer): a few days is plenty, and keeping
+#: less is keeping less about people.
 KEEP = timedelta(days=3)
 
 
@@ -47,13 +53,3 @@ def record(uow: UnitOfWork, platform: str, update_id: int) -> None:
         except IntegrityError:
             uow.rollback()
 
-
-def prune(uow: UnitOfWork, keep: timedelta = KEEP) -> int:
-    """Forget updates handled longer than ``keep`` ago; returns how many."""
-    c = tables.processed_updates.c
-    with uow:
-        result = uow.session.execute(
-            delete(tables.processed_updates).where(c.processed_at < uow.now() - keep)
-        )
-        uow.commit()
-    return int(getattr(result, "rowcount", 0) or 0)

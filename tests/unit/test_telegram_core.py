@@ -13,7 +13,7 @@ from core.config import Settings
 from core.domain.members import Identity
 from core.presentation.cards import CardKind
 from core.presentation.context import Speaker
-from core.services import admin, flows, members, platform_chats, updates
+from core.services import admin, flows, members, platform_chats, privacy, updates
 from tests.support import Clock, People, is_error, propose, text_of
 
 LINK = "https://t.me/possibles_test_bot?start="
@@ -136,7 +136,7 @@ def test_updates_are_remembered_once_and_forgotten_later(runtime: Runtime, clock
     assert not updates.seen(runtime.uow(), "discord", 10**12)
     clock.advance(seconds=(updates.KEEP + timedelta(minutes=1)).total_seconds())
     updates.record(runtime.uow(), "telegram", 11)
-    assert updates.prune(runtime.uow()) == 1
+    assert privacy.purge(runtime.uow, runtime.settings.privacy)["processed_updates"] == 1  # the daily job
     assert not updates.seen(runtime.uow(), "telegram", 10**12) and updates.seen(runtime.uow(), "telegram", 11)
 
 

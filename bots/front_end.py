@@ -49,9 +49,15 @@ class Webhook(Protocol):
     #: The path it answers POST requests on ("/telegram/hook").
     path: str
 
+    def authorised(self, headers: Mapping[str, str]) -> bool:
+        """Whether a request with these headers comes from the platform (its
+        secret): asked before the body is read, so that anyone else's request
+        is refused (403) without reading or handling anything."""
+        ...
+
     async def receive(self, headers: Mapping[str, str], body: bytes) -> int:
-        """Check and handle one request; the HTTP status to answer (200 once
-        handled; 403 for a wrong secret, with nothing handled)."""
+        """Handle one authorised request; the HTTP status to answer (200 once
+        handled; 403, nothing handled, when ``authorised`` says no)."""
         ...
 
 

@@ -192,10 +192,14 @@ class TelegramWebhook:
         self.lanes = _Lanes()
         self.ready = False
 
+    def authorised(self, headers: Mapping[str, str]) -> bool:
+        """Whether the request carries our secret token (compared in constant time)."""
+        given = headers.get(SECRET_HEADER, "")
+        return hmac.compare_digest(given.encode("utf-8", "replace"), self.secret.encode())
+
     async def receive(self, headers: Mapping[str, str], body: bytes) -> int:
         """The HTTP status to answer Telegram with, once the update is handled."""
-        given = headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode("utf-8", "replace"), self.secret.encode()):
+        if not self.authorised(headers):
             return 403
         if not self.ready:
             return 503

@@ -2,9 +2,10 @@
 needs one port (the web's) for the pages and the updates.
 
 A front end hands its receiver (bots.front_end.Webhook) to the runner, which
-mounts it here; the receiver checks the request (Telegram: the secret-token
-header) and handles it. This module only reads the request, bounded in
-size, and answers with the receiver's status.
+mounts it here. The receiver checks the request's headers (Telegram: the
+secret-token header) before its body is read: a request without the secret is
+refused with 403, unread. Then this module reads the body, bounded in size,
+and answers with the receiver's status.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ async def _body(request: Request) -> bytes | None:
 
 def _endpoint(webhook: Webhook) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
+        if not webhook.authorised(request.headers):
+            return Response(status_code=403)
         body = await _body(request)
         if body is None:
             return Response(status_code=413)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Mapping
@@ -233,8 +234,11 @@ class _Hook:
     def __init__(self) -> None:
         self.handled: list[bytes] = []
 
+    def authorised(self, headers: Mapping[str, str]) -> bool:
+        return headers.get("X-Secret") == "s3cret"
+
     async def receive(self, headers: Mapping[str, str], body: bytes) -> int:
-        if headers.get("X-Secret") != "s3cret":
+        if not self.authorised(headers):
             return 403
         self.handled.append(body)
         return 200
@@ -252,3 +256,50 @@ def test_a_webhook_route_answers_with_its_receivers_status(runtime: Runtime) -> 
     assert client.post(hook.path, content=too_big, headers={"X-Secret": "s3cret"}).status_code == 413
     assert client.get(hook.path).status_code == 405
     assert hook.handled == [b"{}"]
+
+
+def test_a_webhook_request_without_the_secret_is_refused_before_its_body_is_read(runtime: Runtime) -> None:
+    hook = _Hook()
+    app = build_app(runtime, extra_routes=webhook_routes([hook]))
+    too_big = b"x" * (MAX_BODY + 1)
+    client = TestClient(app, raise_server_exceptions=False)
+    # The headers are checked first: a wrong secret is 403, not the body's 413.
+    assert client.post(hook.path, content=too_big, headers={"X-Secret": "nope"}).status_code == 403
+
+    async def post(secret: bytes) -> tuple[int, int]:
+        """POST through the ASGI interface: the status, and how many times the
+        app pulled the request's body."""
+        pulled = 0
+        statuses: list[int] = []
+
+        async def receive() -> dict[str, object]:
+            nonlocal pulled
+            pulled += 1
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def send(message: Mapping[str, object]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(int(str(message["status"])))
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": hook.path,
+            "raw_path": hook.path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"x-secret", secret), (b"content-length", b"2"), (b"host", b"testserver")],
+            "client": ("127.0.0.1", 40000),
+            "server": ("testserver", 80),
+            "state": {},
+        }
+        await app(scope, receive, send)
+        return statuses[0], pulled
+
+    assert asyncio.run(post(b"nope")) == (403, 0)
+    assert hook.handled == []
+    status, pulled = asyncio.run(post(b"s3cret"))
+    assert status == 200 and pulled >= 1 and hook.handled == [b"{}"]

@@ -12,11 +12,12 @@ answer follows (follow-ups are accepted for 15 minutes).
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import discord
 from discord.app_commands import Choice
@@ -25,6 +26,7 @@ from bots.discord import forms
 from bots.discord.commands import CHANNEL_OPTION, NAMED_CHANNEL, PUBLIC, shown_names
 from bots.discord.render import NO_MENTIONS, Rendered, content_within, render_reply
 from bots.discord.views import ANSWER_ID, modal_values
+from bots.metrics import update_handled
 from core.domain.members import Identity, language_from_code
 from core.presentation.answers import Limits, answer_message, answer_press, error_line, shorten
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Document, Reply
@@ -49,6 +51,25 @@ CHANNEL_COMMANDS = frozenset({"modchat", "forumchat"})
 ATTACHMENT_MAX = 10 * 1024 * 1024
 #: Seconds the core may take before a form can no longer be the first answer.
 FORM_WITHIN = 2.0
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _counted(
+    handler: Callable[Concatenate[Interactions, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[Interactions, P], Coroutine[Any, Any, R]]:
+    """An entry point of an interaction, counted once it is handled (as
+    Telegram's updates are, for ``/metrics``); one that raised is not."""
+
+    @functools.wraps(handler)
+    async def counted(self: Interactions, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        result = await handler(self, *args, **kwargs)
+        update_handled(PLATFORM)
+        return result
+
+    return counted
 
 
 def _ephemeral_message(interaction: discord.Interaction[Any]) -> bool:
@@ -187,6 +208,7 @@ class Interactions:
 
     # ------------------------------------------------------------ commands
 
+    @_counted
     async def on_command(
         self, interaction: discord.Interaction[Any], name: str, values: dict[str, str]
     ) -> None:
@@ -218,6 +240,7 @@ class Interactions:
         except Exception:  # the core's change is saved: never "nothing was changed" now
             log.exception("/%s handled, but its answer could not be delivered", name)
 
+    @_counted
     async def on_autocomplete(
         self, interaction: discord.Interaction[Any], name: str, parameter: str, current: str
     ) -> list[Choice[str]]:
@@ -237,6 +260,7 @@ class Interactions:
 
     # ------------------------------------------------------------ buttons
 
+    @_counted
     async def on_press(self, interaction: discord.Interaction[Any], payload: str) -> None:
         if payload.startswith(forms.REPORT_PREFIX):
             await self.open_report(interaction, payload)
@@ -286,6 +310,7 @@ class Interactions:
         if not interaction.response.is_done():
             await interaction.response.defer()
 
+    @_counted
     async def on_unknown_component(self, interaction: discord.Interaction[Any]) -> None:
         """A button that is not one of ours, or not on its message: stale."""
         await self.send_text(interaction, self.t(interaction, "error.stale_action"))
@@ -323,12 +348,14 @@ class Interactions:
             return
         await interaction.response.send_modal(modal)
 
+    @_counted
     async def on_answer(self, interaction: discord.Interaction[Any]) -> None:
         """The button under a prompt: a form whose text answers it."""
         message = interaction.message
         prompt = message.embeds[0].description if message is not None and message.embeds else None
         await interaction.response.send_modal(forms.answer_form(self.language(interaction), prompt))
 
+    @_counted
     async def on_modal_submit(self, interaction: discord.Interaction[Any]) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
         kind = str(data.get("custom_id", "")).removeprefix(forms.MODAL_PREFIX)
@@ -356,6 +383,7 @@ class Interactions:
 
     # ------------------------------------------------------------ context menu
 
+    @_counted
     async def on_report_message(
         self, interaction: discord.Interaction[Any], message: discord.Message
     ) -> None:

@@ -570,3 +570,30 @@ def test_a_forged_reason_or_report_target_reaches_no_press_it_was_not_meant_for(
     assert run_form(chat, None, "report:v1:md:1:dismiss", {"reason": "spam"}) is None  # type: ignore[arg-type]
     assert run_form(chat, None, "something", {}) is None  # type: ignore[arg-type]
     assert chat.calls == []
+
+
+def test_each_handled_interaction_is_counted_once_for_the_metrics() -> None:
+    from prometheus_client import CollectorRegistry
+
+    from bots.metrics import UPDATES_HANDLED
+
+    registry = CollectorRegistry()
+    registry.register(UPDATES_HANDLED)
+
+    def handled() -> float:
+        value = registry.get_sample_value("possibles_updates_handled_total", {"platform": "discord"})
+        return value or 0.0
+
+    before = handled()
+    handler = _interactions(REPLIES["card"])
+    command = StubInteraction(discord.InteractionType.application_command)
+    asyncio.run(handler.on_command(command, "show", {"initiative": "1"}))  # type: ignore[arg-type]
+    assert handled() == before + 1
+    press = StubInteraction(discord.InteractionType.component, message=True)
+    asyncio.run(handler.on_press(press, build("j", 1)))  # type: ignore[arg-type]
+    stale = StubInteraction(discord.InteractionType.component, message=True)
+    asyncio.run(handler.on_unknown_component(stale))  # type: ignore[arg-type]
+    form = StubInteraction(discord.InteractionType.modal_submit)
+    form.data = {"custom_id": "possibles:modal:answer", "components": []}
+    asyncio.run(handler.on_modal_submit(form))  # type: ignore[arg-type]
+    assert handled() == before + 4

@@ -9,10 +9,23 @@ person is typing.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import TextIO
 
-__all__ = ["configure_logging"]
+__all__ = ["TokenHidingFormatter", "configure_logging"]
+
+#: A Telegram bot token (``123456:ABC…``), which the Bot API puts in every
+#: request's address: httpx logs those addresses at INFO.
+_TELEGRAM_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
+
+
+class TokenHidingFormatter(logging.Formatter):
+    """Blanks bot tokens out of every line it formats, tracebacks included,
+    whoever wrote it: a token in a log gives whoever reads the log the bot."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _TELEGRAM_TOKEN.sub("<token>", super().format(record))
 
 
 class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
@@ -32,7 +45,7 @@ class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
 
 def configure_logging(level: str) -> None:
     handler = _CurrentStderr()
-    handler.setFormatter(logging.Formatter("%(levelname)s:%(name)s:%(message)s"))
+    handler.setFormatter(TokenHidingFormatter("%(levelname)s:%(name)s:%(message)s"))
     name = level.strip().upper()
     known = isinstance(logging.getLevelName(name), int)
     logging.basicConfig(level=name if known else logging.WARNING, handlers=[handler], force=True)

@@ -112,3 +112,30 @@ def test_log_lines_follow_stderr_when_the_terminal_chat_swaps_it() -> None:
     )
     assert result.stdout == "INFO:possibles.test:a line while the prompt waits\n"
     assert result.stderr == ""
+
+
+def test_no_log_line_shows_a_bot_token() -> None:
+    """httpx logs each request's address at INFO, and the Bot API puts the
+    token in it; a traceback may carry it too."""
+    token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    script = (
+        "import logging\n"
+        "from bots.cli.logs import configure_logging\n"
+        "configure_logging('info')\n"
+        f"url = 'https://api.telegram.org/bot{token}/sendMessage'\n"
+        "logging.getLogger('httpx').info('HTTP Request: POST %s \"HTTP/1.1 200 OK\"', url)\n"
+        "try:\n"
+        "    raise RuntimeError(f'Client error for url {url}')\n"
+        "except RuntimeError:\n"
+        "    logging.getLogger('possibles.test').exception('sending failed')\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert "HTTP Request: POST https://api.telegram.org/bot<token>/sendMessage" in result.stderr
+    assert "Client error for url https://api.telegram.org/bot<token>/sendMessage" in result.stderr
+    assert token not in result.stderr and token.split(":")[1] not in result.stderr

@@ -4,7 +4,9 @@ Hypothesis feeds every command of the catalog (typed, and with its
 parameters given one by one as Discord options are), every step of every
 flow, every press verb and the inline query generated input (the families of
 tests/property/strategies.py) from people of every role, in French and in
-English, in a private chat and in a group, on SQLite and on PostgreSQL. A
+English, in a private chat and in a group, on SQLite and on PostgreSQL,
+with the shipped badges on (so an act that earns one goes through its
+award). A
 test fails on any exception escaping ``Chat`` and on any row changed behind
 an error reply (every table is compared before and after).
 

@@ -25,6 +25,7 @@ from core.services.areas import find_area
 from core.services.initiatives import Proposal
 from core.storage import tables
 from core.storage.database import Database
+from tests.support import with_badges
 
 __all__ = [
     "ROLES",
@@ -422,8 +423,11 @@ def _walk_flows(world: World) -> None:
 
 
 def build_world(database: Database) -> World:
-    """Seed ``database`` (empty, with the schema) and look around it."""
-    settings = Settings()
+    """Seed ``database`` (empty, with the schema) and look around it. The
+    shipped badges are on (the rest of the suite leaves them out), so that
+    generated input goes through the paths that award them."""
+    settings = with_badges(Settings())
+    assert settings.badges, "config/possibles.toml ships badges"
     seed_demo(database, settings)
     runtime = Runtime(settings, database)
     world = World(database, runtime, runtime.chat())

@@ -6,9 +6,8 @@ flow, every press verb and the inline query generated input (the families of
 tests/property/strategies.py) from people of every role, in French and in
 English, in a private chat and in a group, on SQLite and on PostgreSQL,
 with the shipped badges on (so an act that earns one goes through its
-award). A
-test fails on any exception escaping ``Chat`` and on any row changed behind
-an error reply (every table is compared before and after).
+award). A test fails on any exception escaping ``Chat`` and on any row
+changed behind an error reply (every table is compared before and after).
 
 The world is the demo database (core/demo.py, built through the real use
 cases), seeded once per database; calls that succeed change it, as people

@@ -65,6 +65,14 @@ def _call(database: str | None, use_case: Callable[[Runtime], T]) -> T:
             raise typer.Exit(1) from None
 
 
+def _name(name: str) -> str:
+    """A member's name as printed here (a forgotten member's in English, as
+    the CLI's other words)."""
+    from core.presentation.i18n import Translator
+
+    return Translator("en").member_name(name)
+
+
 def _day(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
@@ -79,7 +87,7 @@ def _mandate_line(mandate: MandateView) -> str:
 
 def _echo_holder(holder: RoleHolder) -> None:
     roles = ", ".join(holder.roles) or "no role"
-    typer.echo(f"#{holder.member_id} {holder.display_name}: {roles}")
+    typer.echo(f"#{holder.member_id} {_name(holder.display_name)}: {roles}")
     for mandate in holder.mandates:
         typer.echo(f"    {_mandate_line(mandate)}")
 
@@ -187,7 +195,8 @@ def invite(
 
 def _invite_line(item: InviteView) -> str:
     if item.state == "used":
-        state = f"used by #{item.redeemed_by} {item.redeemed_by_name} on {_day(item.redeemed_at)}"
+        name = "?" if item.redeemed_by_name is None else _name(item.redeemed_by_name)
+        state = f"used by #{item.redeemed_by} {name} on {_day(item.redeemed_at)}"
     elif item.state == "expired":
         state = f"expired on {_day(item.expires_at)}"
     else:

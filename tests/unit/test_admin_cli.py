@@ -156,3 +156,7 @@ def test_invite_prints_a_code_that_claim_redeems_once(url: str, people: People) 
     assert f"{code}  Président du Rhône — Rhône  [used by #1 mayor on" in listed
     assert "no invite codes" in admin(url, "invites", "--open").output
     assert "#1 mayor: official" in admin(url, "roles").output
+
+    people["mayor"].say("/forget")
+    assert not is_error(people["mayor"].press("Erase everything"))
+    assert f"{code}  Président du Rhône — Rhône  [used by #1 former member on" in admin(url, "invites").output

@@ -24,7 +24,7 @@ from bots.discord.forms import MODAL_PREFIX
 from bots.discord.interactions import LIMITS, PLATFORM, Interactions
 from bots.discord.render import NO_MENTIONS
 from bots.discord.sender import DiscordSender, discord_limits, set_endpoints
-from bots.discord.views import ANSWER_ID, PAYLOAD, AnswerButton, CorePress
+from bots.discord.views import ANSWER_ID, CHOOSE, PAYLOAD, AnswerButton, CoreChoice, CorePress
 from core.bootstrap import Runtime
 from core.presentation.chat import Chat
 from core.presentation.commands import visible_commands
@@ -83,7 +83,7 @@ class DiscordFrontEnd:
     # ------------------------------------------------------------ start
 
     async def setup_hook(self) -> None:
-        self.client.add_dynamic_items(CorePress, AnswerButton)
+        self.client.add_dynamic_items(CorePress, CoreChoice, AnswerButton)
         await self.tree.set_translator(CatalogTranslator())
         for command in build_tree_commands(
             visible_commands(), lambda: self.interactions, self.runtime.settings
@@ -172,7 +172,7 @@ class DiscordFrontEnd:
 def _ours(custom_id: str) -> bool:
     import re
 
-    return custom_id == ANSWER_ID or re.fullmatch(PAYLOAD, custom_id) is not None
+    return custom_id == ANSWER_ID or any(re.fullmatch(p, custom_id) for p in (PAYLOAD, CHOOSE))
 
 
 def _on_message(interaction: discord.Interaction[Any], custom_id: str) -> bool:

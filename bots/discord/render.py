@@ -4,9 +4,10 @@ Discord's limits are kept here, once, whatever the core says: an embed's
 title 256 characters, its description 4,096, 25 fields of 1,024, a footer
 of 2,048, 6,000 characters over all the embeds of a message, 10 embeds, a
 content of 2,000; buttons 5 to a row, 5 rows, labels of 80, custom_ids of
-100. A description too long is split on line boundaries into further
-embeds (a single overlong line is cut, at a space when one is near), fields
-beyond an embed's share go on in the next, and a message that would pass
+100; a menu (a card's choices) takes a row, with 25 options of 100. A
+description too long is split on line boundaries into further embeds (a
+single overlong line is cut, at a space when one is near), fields beyond
+an embed's share go on in the next, and a message that would pass
 6,000 characters or 10 embeds goes on in another message; the buttons go
 under the last one.
 
@@ -17,13 +18,13 @@ send, edit and follow-up passes ``NO_MENTIONS`` (see bots.discord.app).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 
-from bots.discord.views import ANSWER_ID, AnswerButton, CorePress
+from bots.discord.views import ANSWER_ID, CHOOSE_ID, AnswerButton, CoreChoice, CorePress
 from core.presentation.answers import shorten
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
 
@@ -39,6 +40,7 @@ __all__ = [
     "card_embeds",
     "content_within",
     "embed_size",
+    "menus_of",
     "render_cards",
     "render_reply",
     "rows_of",
@@ -60,6 +62,9 @@ BUTTON_LABEL = 80
 BUTTONS_PER_ROW = 5
 MAX_ROWS = 5
 MAX_BUTTONS = BUTTONS_PER_ROW * MAX_ROWS
+#: Options of a menu, and the characters of an option's label.
+MENU_OPTIONS = 25
+OPTION_LABEL = 100
 CUSTOM_ID = 100
 URL_MAX = 512
 #: Shown where Discord refuses an empty text (a field's value).
@@ -85,14 +90,17 @@ class Rendered:
     """One Discord message: embeds and the rows of buttons under them."""
 
     embeds: list[discord.Embed] = field(default_factory=list)
-    #: Rows of actions, at most 5 rows of 5.
+    #: Rows of actions, at most 5 rows of 5 (fewer under menus).
     rows: list[list[Action]] = field(default_factory=list)
     content: str | None = None
+    #: Menus of choices (core.presentation.cards.Action ``choice``), each a
+    #: row of its own above the buttons.
+    menus: list[list[Action]] = field(default_factory=list)
 
     def view(self) -> discord.ui.View | None:
-        """The buttons as a discord.py View (None without buttons): payload
-        buttons are CorePress items, answered after a restart too."""
-        return build_view(self.rows)
+        """The menus and buttons as a discord.py View (None without any):
+        CoreChoice and CorePress items, answered after a restart too."""
+        return build_view(self.rows, self.menus)
 
     def kwargs(self) -> dict[str, Any]:
         """The keyword arguments of a send or an edit of this message."""
@@ -195,15 +203,34 @@ def _usable(action: Action) -> bool:
     return bool(action.payload) and len(action.payload) <= CUSTOM_ID
 
 
-def rows_of(cards: Iterable[Card], extra: Sequence[Action] = ()) -> list[list[Action]]:
+def menus_of(cards: Iterable[Card]) -> list[list[Action]]:
+    """Each card's choices that fit one menu (2 to 25 options, each payload a
+    distinct option value), at most 4 menus (a row stays for buttons); other
+    choices stay buttons."""
+    menus: list[list[Action]] = []
+    for card in cards:
+        choices = [a for a in card.actions if a.choice and not a.url and _usable(a)]
+        if 2 <= len(choices) <= MENU_OPTIONS and len({a.payload for a in choices}) == len(choices):
+            menus.append(choices)
+    return menus[: MAX_ROWS - 1]
+
+
+def rows_of(
+    cards: Iterable[Card],
+    extra: Sequence[Action] = (),
+    *,
+    leave_out: Collection[Action] = (),
+    max_rows: int = MAX_ROWS,
+) -> list[list[Action]]:
     """The actions of ``cards`` in rows: by card, then by Action.row, in order;
-    rows wrapped at 5 buttons; when that makes more than 5 rows, the buttons
-    are packed 5 to a row; past 25 buttons, the last ones are left out (the
-    core's cards have far fewer)."""
+    rows wrapped at 5 buttons; when that makes more than ``max_rows`` rows,
+    the buttons are packed 5 to a row; past that many rows, the last ones are
+    left out (the core's cards have far fewer). ``leave_out``: actions shown
+    otherwise (in a menu)."""
     grouped: dict[tuple[int, int], list[Action]] = {}
     for index, card in enumerate(cards):
         for action in card.actions:
-            if _usable(action):
+            if _usable(action) and action not in leave_out:
                 grouped.setdefault((index, action.row), []).append(action)
     for action in extra:
         grouped.setdefault((1 << 30, action.row), []).append(action)
@@ -211,8 +238,8 @@ def rows_of(cards: Iterable[Card], extra: Sequence[Action] = ()) -> list[list[Ac
     for key in sorted(grouped):
         row = grouped[key]
         rows.extend(row[i : i + BUTTONS_PER_ROW] for i in range(0, len(row), BUTTONS_PER_ROW))
-    if len(rows) > MAX_ROWS:
-        flat = [action for row in rows for action in row][:MAX_BUTTONS]
+    if len(rows) > max_rows:
+        flat = [action for row in rows for action in row][: max_rows * BUTTONS_PER_ROW]
         rows = [flat[i : i + BUTTONS_PER_ROW] for i in range(0, len(flat), BUTTONS_PER_ROW)]
     return rows
 
@@ -229,13 +256,31 @@ def _button(action: Action, row: int) -> discord.ui.Item[Any]:
     return CorePress(button, row=row)
 
 
-def build_view(rows: Sequence[Sequence[Action]]) -> discord.ui.View | None:
-    """Rows of actions as a View that never times out (its buttons are
-    answered by the DynamicItems registered at start, not by this object)."""
-    if not rows:
+def _menu(choices: Sequence[Action], row: int) -> discord.ui.Item[Any]:
+    select: discord.ui.Select[discord.ui.View] = discord.ui.Select(
+        custom_id=f"{CHOOSE_ID}{row}",
+        options=[
+            discord.SelectOption(label=shorten(a.label, OPTION_LABEL) or EMPTY, value=a.payload)
+            for a in choices
+        ],
+        min_values=1,
+        max_values=1,
+    )
+    return CoreChoice(select, row=row)
+
+
+def build_view(
+    rows: Sequence[Sequence[Action]], menus: Sequence[Sequence[Action]] = ()
+) -> discord.ui.View | None:
+    """Menus, then rows of buttons, as a View that never times out (its
+    items are answered by the DynamicItems registered at start, not by this
+    object)."""
+    if not rows and not menus:
         return None
     view = discord.ui.View(timeout=None)
-    for index, row in enumerate(rows):
+    for index, choices in enumerate(menus):
+        view.add_item(_menu(choices, index))
+    for index, row in enumerate(rows, start=len(menus)):
         for action in row:
             view.add_item(_button(action, index))
     return view
@@ -255,7 +300,11 @@ def render_cards(cards: Sequence[Card], extra: Sequence[Action] = ()) -> list[Re
                 size = 0
             messages[-1].embeds.append(embed)
             size += width
-    messages[-1].rows = rows_of(cards, extra)
+    menus = menus_of(cards)
+    messages[-1].menus = menus
+    messages[-1].rows = rows_of(
+        cards, extra, leave_out={a for menu in menus for a in menu}, max_rows=MAX_ROWS - len(menus)
+    )
     return messages
 
 

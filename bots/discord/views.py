@@ -6,6 +6,10 @@ Every button the core draws carries its ``v1:`` payload as the custom_id
 button answers after a restart as before it, and each press goes to
 ``Chat.press``, which authorises it again against the member who pressed.
 
+``CoreChoice`` is a menu of a card's choices (core.presentation.cards.Action
+``choice``): each option's value is a choice's payload, and the chosen one
+goes to ``Chat.press`` as if its button were pressed.
+
 ``AnswerButton`` stands under a card that waits for typing (a step of a
 flow): Discord reads no typing in a server without a privileged intent, so
 the button opens a modal whose text goes to ``Chat.text``.
@@ -20,7 +24,9 @@ import discord
 
 __all__ = [
     "ANSWER_ID",
+    "CHOOSE_ID",
     "AnswerButton",
+    "CoreChoice",
     "CorePress",
     "Handler",
     "TextModal",
@@ -32,6 +38,9 @@ __all__ = [
 PAYLOAD = r"(?P<payload>v1:[^\s]{1,97})"
 #: The custom_id of the button that opens the modal answering a prompt.
 ANSWER_ID = "possibles:answer"
+#: The custom_id of a menu of choices: this prefix and the menu's row.
+CHOOSE_ID = "possibles:choose:"
+CHOOSE = re.escape(CHOOSE_ID) + r"(?P<row>[0-4])"
 
 
 class Handler(Protocol):
@@ -40,6 +49,8 @@ class Handler(Protocol):
     async def on_press(self, interaction: discord.Interaction[Any], payload: str) -> None: ...
 
     async def on_answer(self, interaction: discord.Interaction[Any]) -> None: ...
+
+    async def on_unknown_component(self, interaction: discord.Interaction[Any]) -> None: ...
 
 
 def handler_of(interaction: discord.Interaction[Any]) -> Handler:
@@ -67,6 +78,29 @@ class CorePress(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PAYLOAD
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await handler_of(interaction).on_press(interaction, self.custom_id)
+
+
+class CoreChoice(discord.ui.DynamicItem[discord.ui.Select[Any]], template=CHOOSE):
+    """A menu of the core's choices: the chosen payload goes to Chat.press."""
+
+    def __init__(self, item: discord.ui.Select[Any], *, row: int | None = None) -> None:
+        super().__init__(item, row=row)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CoreChoice:
+        assert isinstance(item, discord.ui.Select)
+        return cls(item)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        # The menu read back from the message: a value that is none of its
+        # options (forged) is stale, as a button not on its message is.
+        values, offered = self.item.values, {option.value for option in self.item.options}
+        if len(values) == 1 and values[0] in offered:
+            await handler_of(interaction).on_press(interaction, values[0])
+        else:
+            await handler_of(interaction).on_unknown_component(interaction)
 
 
 class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.escape(ANSWER_ID)):

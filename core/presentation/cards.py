@@ -29,13 +29,16 @@ class CardKind(StrEnum):
 @dataclass(frozen=True)
 class Action:
     """A button. ``payload`` is compact and versioned (``v1:j:42``) and is
-    authorised again by the core when pressed; ``url`` makes a link button."""
+    authorised again by the core when pressed; ``url`` makes a link button.
+    ``choice`` marks one of a card's alternatives (an area, a topic): a front
+    end may show a card's choices as one menu, each pressed as its button."""
 
     label: str
     payload: str = ""
     style: ActionStyle = ActionStyle.SECONDARY
     url: str | None = None
     row: int = 0
+    choice: bool = False
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,18 @@ class Run:
         assert custom_id is not None, f"no {prefix}… button on {current.custom_ids}"
         return self.answered(self.fake.press(user, current, custom_id))
 
+    def choose(self, user: int, message: StoredMessage, prefix: str) -> Interaction:
+        """``user`` picks, in a menu of ``message`` as it is now, the option whose value starts
+        with ``prefix``."""
+        current = self.fake.message(message.id)
+        menus = [item for item in current.items if item["type"] == 3]
+        found = [
+            (m["custom_id"], o["value"]) for m in menus for o in m["options"] if o["value"].startswith(prefix)
+        ]
+        assert found, f"no {prefix}… option in the menus of {current.custom_ids}"
+        custom_id, value = found[0]
+        return self.answered(self.fake.select(user, current, custom_id, [value]))
+
     def shows(self, ix: Interaction, *texts: str) -> StoredMessage:
         """The message answering ``ix`` (a reply, or the message it edited) that holds all ``texts``,
         waited for: an answer may come in several messages."""
@@ -213,9 +225,11 @@ def propose(run: Run, user: int, title: str, description: str) -> StoredMessage:
     )
     assert "Where?" in where.text()
     areas = latest(run.answer(user, where, "Rhône"))
-    topics = latest(run.press(user, areas, "v1:pa:89"))
+    # Areas and topics are menus (the core's choices); Cancel stays a button.
+    assert any(c.startswith("v1:") for c in areas.custom_ids) and "v1:pa:89" not in areas.custom_ids
+    topics = latest(run.choose(user, areas, "v1:pa:89"))
     assert "Which topic?" in topics.text()
-    confirm = latest(run.press(user, topics, "v1:pt:0"))
+    confirm = latest(run.choose(user, topics, "v1:pt:0"))
     assert "Ready to publish" in confirm.text() and "Rhône" in confirm.text()
     return latest(run.press(user, confirm, "v1:pc"))
 

@@ -157,3 +157,62 @@ def test_link_buttons_stay_links() -> None:
     (row,) = view.to_components()
     assert row["components"][0]["url"] == "https://example.org/i/1"
     assert "custom_id" not in row["components"][0]
+
+
+def _choices(count: int) -> Card:
+    choices = [Action(f"Area {n} " + "x" * 120, build("pa", n), row=n, choice=True) for n in range(count)]
+    cancel = Action("Cancel", build("x"), row=9)
+    return Card(lines=("Where?",), kind=CardKind.PROMPT, actions=(*choices, cancel))
+
+
+def test_a_cards_choices_are_one_menu_whose_values_are_the_payloads_and_other_actions_stay_buttons() -> None:
+    from bots.discord.views import CHOOSE, CoreChoice
+
+    (message,) = render_reply([_choices(9)], Action("Answer", ANSWER_ID, row=9))
+    view = message.view()
+    assert view is not None
+    menus = [item for item in view.children if isinstance(item, CoreChoice)]
+    assert len(menus) == 1 and re.fullmatch(CHOOSE, menus[0].custom_id)
+    select = menus[0].item
+    assert isinstance(select, discord.ui.Select) and (select.min_values, select.max_values) == (1, 1)
+    assert [o.value for o in select.options] == [build("pa", n) for n in range(9)]
+    assert all(len(o.label) <= 100 and len(o.value) <= 100 for o in select.options)
+    buttons = [getattr(item, "custom_id", None) for item in view.children if not isinstance(item, CoreChoice)]
+    assert buttons == [build("x"), ANSWER_ID]
+    # the menu takes the first row, the buttons (Cancel, then Answer) the ones below
+    payload = view.to_components()
+    assert [[c["type"] for c in row["components"]] for row in payload] == [[3], [2], [2]]
+
+
+@pytest.mark.parametrize("count", [1, 26])
+def test_choices_that_do_not_fit_a_menu_stay_buttons(count: int) -> None:
+    (message,) = render_reply([_choices(count)])
+    assert message.menus == []
+    pressed = {a.payload for row in message.rows for a in row}
+    assert {build("pa", 0), build("x")} <= pressed
+
+
+def test_a_choice_that_is_none_of_the_menus_options_is_stale_and_one_of_them_is_pressed() -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from bots.discord.views import CoreChoice
+
+    (message,) = render_reply([_choices(3)])
+    view = message.view()
+    assert view is not None
+    menu = next(item for item in view.children if isinstance(item, CoreChoice))
+    seen: list[tuple[str, str | None]] = []
+
+    class Handler:
+        async def on_press(self, interaction: object, payload: str) -> None:
+            seen.append(("press", payload))
+
+        async def on_unknown_component(self, interaction: object) -> None:
+            seen.append(("stale", None))
+
+    interaction = SimpleNamespace(client=SimpleNamespace(possibles=Handler()))
+    for value in (build("pa", 2), build("pa", 7)):
+        menu.item._refresh_state(interaction, {"values": [value]})  # type: ignore[arg-type, typeddict-item]
+        asyncio.run(menu.callback(interaction))  # type: ignore[arg-type]
+    assert seen == [("press", build("pa", 2)), ("stale", None)]

@@ -273,9 +273,12 @@ def _area_choices(ctx: Context, query: str) -> Reply:
         # Labelled with what contains each area: France has twelve Sainte-Colombe.
         found = areas.area_views(uow, areas.search_areas(uow, query, limit=8))
         national = areas.national_area(uow)
-    actions = [Action(area_label(ctx, view), build("pa", view.id), row=i) for i, view in enumerate(found)]
+    actions = [
+        Action(area_label(ctx, view), build("pa", view.id), row=i, choice=True)
+        for i, view in enumerate(found)
+    ]
     if not any(a.id == national.id for a in found):
-        actions.append(Action(ctx.t("propose.national"), build("pa", national.id), row=8))
+        actions.append(Action(ctx.t("propose.national"), build("pa", national.id), row=8, choice=True))
     actions.append(_cancel_action(ctx))
     text = ctx.t("propose.pick_area") if found else ctx.t("propose.no_area", query=query)
     return _prompt(text, *actions)
@@ -318,7 +321,7 @@ def propose_text(ctx: Context, conversation: Conversation, text: str) -> Reply:
 
 def _topic_choices(ctx: Context) -> Reply:
     actions = [
-        Action(ctx.t(f"topic.{topic}"), build("pt", i), row=i // 2)
+        Action(ctx.t(f"topic.{topic}"), build("pt", i), row=i // 2, choice=True)
         for i, topic in enumerate(ctx.settings.topics)
     ]
     return _prompt(ctx.t("propose.ask_topic"), *actions, _cancel_action(ctx))

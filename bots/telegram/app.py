@@ -30,14 +30,13 @@ from telegram.ext import (
 from bots.telegram.calls import BotCalls
 from bots.telegram.http import AiohttpRequest
 from bots.telegram.sender import PLATFORM, TelegramSender, file_url
-from bots.telegram.updates import HandledUpdates, Updates
+from bots.telegram.updates import Updates
 from core.bootstrap import Runtime
 from core.presentation.answers import Limits, shorten
 from core.presentation.chat import Chat
 from core.presentation.commands import CommandSpec, visible_commands
 from core.presentation.i18n import LANGUAGES, translate
 from core.services import platform_chats
-from core.services import updates as processed
 
 if TYPE_CHECKING:
     from bots.telegram.polling import TelegramWebhook
@@ -93,14 +92,8 @@ class TelegramFrontEnd:
         self.executor = ThreadPoolExecutor(
             1 if runtime.database.is_sqlite else CORE_THREADS, thread_name_prefix="telegram-core"
         )
-        uow = runtime.uow
-        handled = HandledUpdates(
-            seen=lambda update_id: processed.seen(uow(), PLATFORM, update_id),
-            record=lambda update_id: processed.record(uow(), PLATFORM, update_id),
-        )
         self.updates = Updates(
             self.chat,
-            handled,
             self.executor,
             self.calls,
             LIMITS,

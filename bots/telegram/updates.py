@@ -3,10 +3,10 @@
 off the event loop; the core's reply goes where core.presentation.answers
 says. Nothing here decides a rule.
 
-Each update is handled once (core.services.updates): in the same worker
-thread as its core call, the update is looked for before it and recorded
-right after it, before the answer is sent — one hop off the event loop per
-update, and no network call between what the person did and the record of it.
+Each update is handled once: its id goes with the core call, which looks
+for it and records it in the command's own transaction
+(core.services.updates), so the record commits with what the person did; an
+update handled before is answered nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from typing import TypeVar
 
 from telegram import (
@@ -39,8 +38,9 @@ from core.presentation.cards import Card, Reply
 from core.presentation.chat import Chat
 from core.presentation.context import Speaker
 from core.presentation.i18n import translate
+from core.services.updates import AlreadyHandled, UpdateKey
 
-__all__ = ["HandledUpdates", "Updates"]
+__all__ = ["Updates"]
 
 log = logging.getLogger(__name__)
 
@@ -58,22 +58,12 @@ def _pressed_label(query: CallbackQuery) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class HandledUpdates:
-    """Whether an update was handled before, and remembering that it was
-    (core.services.updates, bound to a database by the front end)."""
-
-    seen: Callable[[int], bool]
-    record: Callable[[int], None]
-
-
 class Updates:
     """The handlers python-telegram-bot calls, one per kind of update."""
 
     def __init__(
         self,
         chat: Chat,
-        handled: HandledUpdates,
         executor: Executor | None,
         calls: BotCalls,
         limits: Limits,
@@ -82,7 +72,6 @@ class Updates:
         commands_changed: Callable[[], Awaitable[None]],
     ) -> None:
         self.chat = chat
-        self.handled = handled
         #: Where the core's calls run (None: the event loop's default executor).
         self.executor = executor
         self.calls = calls
@@ -111,22 +100,20 @@ class Updates:
         """``call()`` in the core's worker thread(s)."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, call)
 
-    async def once(self, update: Update, call: Callable[[], T]) -> T | None:
-        """``call()`` (the core) in a worker thread, unless ``update`` was
-        handled before (None then); the update is recorded as handled right
-        after the call returns, in the same thread."""
-        update_id = update.update_id
+    async def once(self, update: Update, call: Callable[[UpdateKey], T]) -> T | None:
+        """``call(key)`` (the core, given the update's key) in a worker
+        thread; None when the core says the update was handled before."""
+        key = UpdateKey(PLATFORM, update.update_id)
 
         def run() -> T | None:
-            if self.handled.seen(update_id):
+            try:
+                return call(key)
+            except AlreadyHandled:
                 return None
-            result = call()
-            self.handled.record(update_id)
-            return result
 
         result = await self.off_loop(run)
         if result is None:
-            log.info("update %s was handled before; skipped", update_id)
+            log.info("update %s was handled before; skipped", update.update_id)
         return result
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -139,7 +126,7 @@ class Updates:
             args = f"{more} {args}".strip()
         name = head[1:].split("@", 1)[0]
         speaker = self.speaker(message.from_user, message.chat)
-        reply = await self.once(update, lambda: self.chat.command(speaker, name, args))
+        reply = await self.once(update, lambda key: self.chat.command(speaker, name, args, update=key))
         if reply is None:
             return
         reply_to = message.message_id if speaker.in_group else None
@@ -159,7 +146,7 @@ class Updates:
             return
         speaker = self.speaker(message.from_user, message.chat)
         text = message.text
-        reply = await self.once(update, lambda: self.chat.text(speaker, text))
+        reply = await self.once(update, lambda key: self.chat.text(speaker, text, update=key))
         if reply is None:
             return
         await self.calls.deliver(message.chat.id, Reply(list(answer_message(reply).chat)))
@@ -172,7 +159,7 @@ class Updates:
         chat = pressed.chat if pressed is not None else None
         speaker = self.speaker(query.from_user, chat)
         data = query.data or ""
-        reply = await self.once(update, lambda: self.chat.press(speaker, data))
+        reply = await self.once(update, lambda key: self.chat.press(speaker, data, update=key))
         if reply is None:
             return
         try:
@@ -221,7 +208,9 @@ class Updates:
         if query is None:
             return
         speaker = self.speaker(query.from_user, None)
-        page = await self.once(update, lambda: self.chat.inline(speaker, query.query, query.offset))
+        page = await self.once(
+            update, lambda key: self.chat.inline(speaker, query.query, query.offset, update=key)
+        )
         if page is None:
             return
         results = []

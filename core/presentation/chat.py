@@ -25,7 +25,8 @@ from core.presentation.i18n import Translator
 from core.presentation.inline import InlinePage, inline_results
 from core.presentation.parameters import Suggestion
 from core.presentation.payloads import parse
-from core.services import flows, members, platform_roles
+from core.services import flows, members, platform_roles, updates
+from core.services.updates import AlreadyHandled, UpdateKey
 from core.storage.uow import UnitOfWork, in_one_transaction
 
 __all__ = ["Chat"]
@@ -44,6 +45,11 @@ class Chat:
     (PossiblesError) rolls everything back before its reply is built, so an
     error reply never follows a commit. Commands and presses whose handler
     is ``@read_only`` run in a read transaction (no write lock on SQLite).
+
+    ``update`` (a platform's update key, optional) makes the call handled
+    once: the same transaction looks for the key first, raising
+    core.services.updates.AlreadyHandled when it was handled before (the
+    front end answers nothing), and records it at the end, refusals included.
 
     ``catalog`` defaults to the project's (core.presentation.catalog.build_catalog).
     """
@@ -90,7 +96,9 @@ class Chat:
         # A private command typed in a group mints a hand-over token.
         return spec.writes or (spec.private and speaker.in_group)
 
-    def command(self, speaker: Speaker, name: str, args: str = "") -> Reply:
+    def command(
+        self, speaker: Speaker, name: str, args: str = "", *, update: UpdateKey | None = None
+    ) -> Reply:
         """A typed command, without its slash: ``command(s, "show", "42")``;
         its parameters are read from ``args`` by their kinds."""
         name, args = clean_input(name), clean_input(args)
@@ -103,9 +111,11 @@ class Chat:
                 return handover(ctx, spec.name, args.strip())
             return self.catalog.run_text(ctx, spec, args)
 
-        return self._run(speaker, go, writes=self._command_writes(speaker, name))
+        return self._run(speaker, go, writes=self._command_writes(speaker, name), update=update)
 
-    def invoke(self, speaker: Speaker, name: str, values: Mapping[str, str]) -> Reply:
+    def invoke(
+        self, speaker: Speaker, name: str, values: Mapping[str, str], *, update: UpdateKey | None = None
+    ) -> Reply:
         """A command with its parameters already separated (Discord options,
         web form fields): ``invoke(s, "report", {"member": "bob"})``; each value
         is read by its parameter's kind, as typed text is."""
@@ -120,7 +130,7 @@ class Chat:
                 return handover(ctx, spec.name, _as_text(spec, given))
             return self.catalog.run_values(ctx, spec, given)
 
-        return self._run(speaker, go, writes=self._command_writes(speaker, name))
+        return self._run(speaker, go, writes=self._command_writes(speaker, name), update=update)
 
     def complete(self, speaker: Speaker, name: str, parameter: str, prefix: str) -> list[Suggestion]:
         """Suggestions while ``parameter`` of ``name`` is typed (Discord's autocomplete)."""
@@ -131,16 +141,20 @@ class Chat:
 
         return self._within(speaker, go, writes=False, refused=lambda _t, _e: [])
 
-    def inline(self, speaker: Speaker, query: str, offset: str = "") -> InlinePage:
+    def inline(
+        self, speaker: Speaker, query: str, offset: str = "", *, update: UpdateKey | None = None
+    ) -> InlinePage:
         """Initiatives to share into any chat ("@bot words"), newest when ``query`` is empty."""
         query, offset = clean_input(query), clean_input(offset)
 
         def go(ctx: Context) -> InlinePage:
             return inline_results(ctx, query, offset)
 
-        return self._within(speaker, go, writes=False, refused=lambda _t, _e: InlinePage(()))
+        return self._within(
+            speaker, go, writes=False, refused=lambda _t, _e: InlinePage(()), update=update
+        )
 
-    def text(self, speaker: Speaker, text: str) -> Reply:
+    def text(self, speaker: Speaker, text: str, *, update: UpdateKey | None = None) -> Reply:
         """Free text: the next answer of an open flow, or a hint."""
         text = clean_input(text)
 
@@ -154,9 +168,9 @@ class Chat:
                 return Reply([Card(lines=(ctx.t("chat.no_flow"),))])
             return spec.on_text(ctx, conversation, text)
 
-        return self._run(speaker, go, writes=True)
+        return self._run(speaker, go, writes=True, update=update)
 
-    def press(self, speaker: Speaker, payload: str) -> Reply:
+    def press(self, speaker: Speaker, payload: str, *, update: UpdateKey | None = None) -> Reply:
         """A button press; the payload is authorised again, never trusted."""
         payload = clean_input(payload)
         try:
@@ -171,7 +185,7 @@ class Chat:
                 raise StaleAction()
             return handler(ctx, args)
 
-        return self._run(speaker, go, writes=writes)
+        return self._run(speaker, go, writes=writes, update=update)
 
     def hand_over(self, speaker: Speaker, payload: str, label: str | None = None) -> str | None:
         """The start parameter of a link to the private chat that lets ``speaker``
@@ -190,11 +204,18 @@ class Chat:
 
         return self._within(speaker, go, writes=True, refused=refused)
 
-    def _run(self, speaker: Speaker, action: Callable[[Context], Reply], *, writes: bool) -> Reply:
+    def _run(
+        self,
+        speaker: Speaker,
+        action: Callable[[Context], Reply],
+        *,
+        writes: bool,
+        update: UpdateKey | None = None,
+    ) -> Reply:
         def refused(t: Translator, error: PossiblesError) -> Reply:
             return Reply([error_card(t, error)])
 
-        return self._within(speaker, action, writes=writes, refused=refused)
+        return self._within(speaker, action, writes=writes, refused=refused, update=update)
 
     def _within(
         self,
@@ -203,11 +224,15 @@ class Chat:
         *,
         writes: bool,
         refused: Callable[[Translator, PossiblesError], T],
+        update: UpdateKey | None = None,
     ) -> T:
         """``action`` in one transaction from the member's lookup on; a
-        PossiblesError rolls it all back and answers ``refused(t, error)``."""
+        PossiblesError rolls it all back and answers ``refused(t, error)``.
+        With ``update``, handled once (see the class)."""
 
         def work(uow: UnitOfWork) -> T:
+            if update is not None and updates.handled(uow, update):
+                raise AlreadyHandled(update)
             try:
                 ctx, roles_changed = self._context(uow, speaker)
             except PossiblesError as error:
@@ -217,9 +242,10 @@ class Chat:
                     language_tag(speaker.language_code), self.settings.default_language
                 )
                 log.info("refused unknown sender %r: %s", speaker.identity, error)
+                self._handled(uow, update)
                 return refused(Translator(language, self.settings.default_time_zone), error)
             try:
-                return action(ctx)
+                result = action(ctx)
             except PossiblesError as error:
                 uow.rollback()
                 log.info("refused for member %s: %s", ctx.member.id, error)
@@ -228,13 +254,31 @@ class Chat:
                     # platform gave or took back (a fact, not the command's):
                     # they went with the rollback, made again (a newcomer's
                     # first contact too).
-                    again, _ = self._context(uow, speaker)
-                    if error.trace is not None:
-                        error.trace(uow, again.member.id)
-                    uow.commit()
+                    with uow:  # committed at the end, with the update's record
+                        again, _ = self._context(uow, speaker)
+                        if error.trace is not None:
+                            error.trace(uow, again.member.id)
+                        uow.commit()
+                # The refusal's answer is the update's: recorded, so a
+                # delivery again does not answer twice.
+                self._handled(uow, update)
                 return refused(ctx.t, error)
+            self._handled(uow, update)
+            return result
 
         return in_one_transaction(self.uow_factory, work, writes=writes)
+
+    @staticmethod
+    def _handled(uow: UnitOfWork, update: UpdateKey | None) -> None:
+        """Records ``update`` in the command's transaction (committed with
+        it); AlreadyHandled, and everything rolled back, when another worker
+        recorded it first."""
+        if update is None:
+            return
+        with uow:
+            if not updates.mark(uow, update):
+                raise AlreadyHandled(update)
+            uow.commit()
 
 
 def _as_text(spec: CommandSpec, values: Mapping[str, str]) -> str:

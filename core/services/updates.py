@@ -1,10 +1,13 @@
-"""Platform updates handled once: a front end asks ``seen`` before handling an
-update and calls ``record`` after, so an update delivered again (polling
+"""Platform updates handled once, so an update delivered again (polling
 restarted before its offset was confirmed, a webhook retried) is skipped.
 
-The record is written after the handling, not before: a crash in between
-handles the update again on restart (the core refuses a second join, a second
-decision...) rather than losing what a person did.
+A front end gives the update's key to core.presentation.chat.Chat, which
+looks for it (``handled``) at the start of the command's unit of work and
+records it (``mark``) at its end, in the same transaction: the record commits
+if and only if what the person did does, so a crash anywhere handles the
+update again on restart, and a handled one never twice. A refusal changes
+nothing but is recorded too (its answer was given). ``seen``/``record`` are
+the same rule as transactions of their own.
 
 The records are deleted ``KEEP`` after the handling by the daily purge
 (core.services.privacy.purge), the one job that owns their retention.
@@ -12,15 +15,18 @@ The records are deleted ``KEEP`` after the handling by the daily purge
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["KEEP", "record", "seen"]
+__all__ = ["KEEP", "AlreadyHandled", "UpdateKey", "handled", "mark", "record", "seen"]
 
 #: How long a handled update's id is kept. It only guards against the
 #: platform sending the update again, which Telegram does for at most 24 hours
@@ -29,27 +35,69 @@ __all__ = ["KEEP", "record", "seen"]
 KEEP = timedelta(days=3)
 
 
+@dataclass(frozen=True)
+class UpdateKey:
+    """One update of one platform: ``UpdateKey("telegram", 123456)``."""
+
+    platform: str
+    update_id: int
+
+
+class AlreadyHandled(Exception):
+    """Raised instead of an answer when the update was handled before (the
+    front end answers nothing); nothing was changed."""
+
+    def __init__(self, key: UpdateKey) -> None:
+        self.key = key
+        super().__init__(f"{key.platform} update {key.update_id} was handled before")
+
+
+@cache
+def _find_statement() -> Any:
+    c = tables.processed_updates.c
+    return select(c.update_id).where(
+        c.platform == bindparam("platform"), c.update_id == bindparam("update_id")
+    )
+
+
+@cache
+def _mark_statement(dialect: str) -> Any:
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(tables.processed_updates).on_conflict_do_nothing(
+        index_elements=[tables.processed_updates.c.platform, tables.processed_updates.c.update_id]
+    )
+
+
+def handled(uow: UnitOfWork, key: UpdateKey) -> bool:
+    """Inside an open unit of work: True when ``key`` was handled before."""
+    found = uow.session.execute(
+        _find_statement(), {"platform": key.platform, "update_id": key.update_id}
+    ).first()
+    return found is not None
+
+
+def mark(uow: UnitOfWork, key: UpdateKey) -> bool:
+    """Inside an open unit of work: record ``key`` as handled, in its
+    transaction. False when it already was (another worker handled the same
+    update meanwhile and committed first): the caller then rolls back."""
+    dialect = uow.session.get_bind().dialect.name
+    result: Any = uow.session.execute(
+        _mark_statement(dialect),
+        {"platform": key.platform, "update_id": key.update_id, "processed_at": uow.now()},
+    )
+    return bool(result.rowcount == 1)
+
+
 def seen(uow: UnitOfWork, platform: str, update_id: int) -> bool:
     """True when this update was already handled (a read transaction: on
     SQLite it takes no write lock, asked as it is before every update)."""
-    c = tables.processed_updates.c
     with uow.transaction(writes=False):
-        found = uow.session.execute(
-            select(c.update_id).where(c.platform == platform, c.update_id == update_id)
-        ).first()
-    return found is not None
+        return handled(uow, UpdateKey(platform, update_id))
 
 
 def record(uow: UnitOfWork, platform: str, update_id: int) -> None:
     """Remember that this update was handled (twice is harmless)."""
     with uow:
-        try:
-            uow.session.execute(
-                tables.processed_updates.insert().values(
-                    platform=platform, update_id=update_id, processed_at=uow.now()
-                )
-            )
-            uow.commit()
-        except IntegrityError:
-            uow.rollback()
+        mark(uow, UpdateKey(platform, update_id))
+        uow.commit()
 

@@ -63,8 +63,12 @@ def _find_statement() -> Any:
 @cache
 def _mark_statement(dialect: str) -> Any:
     insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(tables.processed_updates).on_conflict_do_nothing(
-        index_elements=[tables.processed_updates.c.platform, tables.processed_updates.c.update_id]
+    c = tables.processed_updates.c
+    # RETURNING says whether the row went in (rowcount is not reliable here).
+    return (
+        insert(tables.processed_updates)
+        .on_conflict_do_nothing(index_elements=[c.platform, c.update_id])
+        .returning(c.update_id)
     )
 
 
@@ -81,11 +85,11 @@ def mark(uow: UnitOfWork, key: UpdateKey) -> bool:
     transaction. False when it already was (another worker handled the same
     update meanwhile and committed first): the caller then rolls back."""
     dialect = uow.session.get_bind().dialect.name
-    result: Any = uow.session.execute(
+    inserted = uow.session.execute(
         _mark_statement(dialect),
         {"platform": key.platform, "update_id": key.update_id, "processed_at": uow.now()},
-    )
-    return bool(result.rowcount == 1)
+    ).first()
+    return inserted is not None
 
 
 def seen(uow: UnitOfWork, platform: str, update_id: int) -> bool:

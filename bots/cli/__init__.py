@@ -87,9 +87,10 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Run possibles: every front end that has a token, the scheduler and the
-    senders; the terminal chat, with its notifications, when no platform token
-    is set. Ctrl-C stops it (exit status 0)."""
+    """Run possibles: every front end that has a token (Telegram, Discord),
+    the public web, the scheduler and the senders; the terminal chat, with its
+    notifications, when no platform token is set. Ctrl-C stops it (exit
+    status 0)."""
     who = _checked_name(name)
     lang = _checked_language(language)
     with _ctrl_c_stops():

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bots.discord.views import TextModal
-from core.domain.initiatives import DESCRIPTION_MAX, TITLE_MAX
+from core.domain.initiatives import DESCRIPTION_MAX, DESCRIPTION_MIN, TITLE_MAX, TITLE_MIN
 from core.domain.moderation import NOTE_MAX, ReportReason
 from core.domain.responses import RESPONSE_MAX
 from core.presentation.answers import error_line
@@ -64,8 +64,9 @@ REASON_MAX = 40
 
 
 def propose_form(language: str) -> TextModal:
-    """/initiative propose: the title and the description."""
-    return TextModal(
+    """/initiative propose: the title and the description, Discord holding
+    them to the core's lengths as they are typed (the core checks again)."""
+    modal = TextModal(
         PROPOSE,
         translate(language, "discord.propose.title"),
         [
@@ -80,6 +81,9 @@ def propose_form(language: str) -> TextModal:
             ),
         ],
     )
+    modal.fields["title"].min_length = TITLE_MIN
+    modal.fields["description"].min_length = DESCRIPTION_MIN
+    return modal
 
 
 def answer_form(language: str, prompt: str | None) -> TextModal:

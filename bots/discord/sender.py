@@ -261,7 +261,9 @@ class DiscordSender:
                     len(parts),
                     error,
                 )
-            if not isinstance(error, discord.HTTPException | OSError | TimeoutError):
+            # A connection lost (aiohttp's ClientError, at a stop or an outage) is a
+            # transient fault like an HTTP error: told as an outcome, not a traceback.
+            if not isinstance(error, discord.HTTPException | aiohttp.ClientError | OSError | TimeoutError):
                 log.exception("delivery %s failed unexpectedly", message.delivery_id)
             return outcome
         if forum is not None and message.tags:

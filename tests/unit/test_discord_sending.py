@@ -6,9 +6,11 @@ Discord's errors into outcomes without raising."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 
@@ -17,6 +19,7 @@ from bots.discord.interactions import Interactions
 from bots.discord.render import NO_MENTIONS
 from bots.discord.sender import DiscordSender, outcome_of
 from core.config import Settings
+from core.domain.initiatives import DESCRIPTION_MAX, DESCRIPTION_MIN, TITLE_MAX, TITLE_MIN
 from core.presentation.cards import Action, Card, CardKind, Reply
 from core.presentation.commands import default_catalog
 from core.presentation.payloads import build
@@ -338,6 +341,30 @@ def test_discord_errors_become_outcomes_and_the_sender_never_raises(error: BaseE
     assert outcome_of(error).kind == kind
     sender, _, _ = _sender(fail=error)
     assert asyncio.run(sender.send(Outgoing(1, "555", (_card(),)))).kind == kind
+
+
+def test_a_connection_lost_while_sending_is_a_transient_outcome_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """At a stop or an outage aiohttp raises ServerDisconnectedError: tried
+    again later, and no "failed unexpectedly" traceback in the log."""
+    sender, _, _ = _sender(fail=aiohttp.ServerDisconnectedError())
+    with caplog.at_level(logging.INFO, logger="bots.discord.sender"):
+        outcome = asyncio.run(sender.send(Outgoing(1, "555", (_card(),))))
+    assert outcome.kind == OutcomeKind.TRANSIENT
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
+
+
+def test_the_propose_form_holds_title_and_description_to_the_cores_lengths() -> None:
+    from bots.discord.forms import propose_form
+
+    rows = propose_form("fr").to_dict()["components"]
+    inputs = {row["components"][0]["custom_id"]: row["components"][0] for row in rows}
+    assert (inputs["title"]["min_length"], inputs["title"]["max_length"]) == (TITLE_MIN, TITLE_MAX)
+    assert (inputs["description"]["min_length"], inputs["description"]["max_length"]) == (
+        DESCRIPTION_MIN,
+        DESCRIPTION_MAX,
+    )
 
 
 def test_retry_after_is_read_from_discords_header() -> None:

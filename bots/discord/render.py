@@ -25,7 +25,7 @@ from typing import Any
 import discord
 
 from bots.discord.views import ANSWER_ID, CHOOSE_ID, AnswerButton, CoreChoice, CorePress
-from core.presentation.answers import shorten
+from core.presentation.answers import messages_of, shorten
 from core.presentation.cards import Action, ActionStyle, Card, CardKind, Reply
 
 __all__ = [
@@ -308,29 +308,13 @@ def render_cards(cards: Sequence[Card], extra: Sequence[Action] = ()) -> list[Re
     return messages
 
 
-def _groups(cards: Sequence[Card]) -> list[list[Card]]:
-    """Cards without buttons join the next card that has some (a notice and
-    the initiative it is about read as one message); a card with buttons ends
-    a message, so each can be edited alone (a review card, a list page)."""
-    groups: list[list[Card]] = []
-    current: list[Card] = []
-    for card in cards:
-        current.append(card)
-        if card.actions:
-            groups.append(current)
-            current = []
-    if current:
-        groups.append(current)
-    return groups
-
-
 def render_reply(reply: Reply | Sequence[Card], answer: Action | None = None) -> list[Rendered]:
     """The messages of a reply, in order (an edit replaces the first).
     ``answer``: a button added under each card that waits for typing (Discord
     reads typing through a modal)."""
     cards = reply.cards if isinstance(reply, Reply) else list(reply)
     out: list[Rendered] = []
-    for group in _groups(cards):
+    for group in messages_of(cards):
         extra = (answer,) if answer is not None and any(c.kind is CardKind.PROMPT for c in group) else ()
         out.extend(render_cards(group, extra))
     return out or [Rendered(embeds=[discord.Embed(description=EMPTY)])]

@@ -17,6 +17,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from core.presentation.answers import messages_of
 from core.presentation.cards import Action, Card, CardKind, Reply
 
 __all__ = [
@@ -185,22 +186,6 @@ def render_cards(cards: Sequence[Card], limit: int = MAX_TEXT) -> list[Message]:
     return [Message(text, markup if i == len(texts) - 1 else None) for i, text in enumerate(texts)]
 
 
-def _groups(cards: Sequence[Card]) -> list[list[Card]]:
-    """Cards without buttons join the next card that has some: a notice and
-    the initiative it is about read as one message; cards with buttons stay
-    apart so each can be edited alone (a review card, a list page)."""
-    groups: list[list[Card]] = []
-    current: list[Card] = []
-    for card in cards:
-        current.append(card)
-        if card.actions:
-            groups.append(current)
-            current = []
-    if current:
-        groups.append(current)
-    return groups
-
-
 def render_reply(reply: Reply, limit: int = MAX_TEXT) -> list[Message]:
     """The messages of a reply, in order (an edit replaces the first)."""
-    return [message for group in _groups(reply.cards) for message in render_cards(group, limit)]
+    return [message for group in messages_of(reply.cards) for message in render_cards(group, limit)]

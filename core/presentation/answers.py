@@ -15,12 +15,22 @@ here, once for Telegram, Discord and whatever comes next:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.presentation.cards import Card, CardKind, Document, Reply
 from core.presentation.context import Speaker
 
-__all__ = ["Answer", "Limits", "answer_message", "answer_press", "error_line", "shorten", "waits_for_typing"]
+__all__ = [
+    "Answer",
+    "Limits",
+    "answer_message",
+    "answer_press",
+    "error_line",
+    "messages_of",
+    "shorten",
+    "waits_for_typing",
+]
 
 
 @dataclass(frozen=True)
@@ -116,3 +126,21 @@ def answer_press(reply: Reply, speaker: Speaker, limits: Limits, *, in_chat: boo
     if notice is not None and len(notice) <= limits.alert:
         return Answer(alert=notice)
     return Answer(private=cards)
+
+
+def messages_of(cards: Sequence[Card]) -> list[list[Card]]:
+    """The cards of a reply grouped into the messages a chat shows.
+
+    Cards without buttons join the next card that has some (a notice and the
+    initiative it is about read as one message); a card with buttons ends a
+    message, so each can be edited alone (a review card, a list page)."""
+    groups: list[list[Card]] = []
+    current: list[Card] = []
+    for card in cards:
+        current.append(card)
+        if card.actions:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups

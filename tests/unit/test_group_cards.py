@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from core.bootstrap import Runtime
 from core.domain.members import Identity
-from core.presentation.answers import Answer, Limits, answer_press
-from core.presentation.cards import Card, CardKind, Reply
+from core.presentation.answers import Answer, Limits, answer_press, messages_of
+from core.presentation.cards import Action, Card, CardKind, Reply
 from core.presentation.context import Speaker
 from core.presentation.payloads import build
 from core.services import follows
@@ -127,3 +127,17 @@ def test_a_hidden_initiative_is_read_as_anyone_in_a_group_even_by_its_author(
     for command, args in (("show", f"{initiative_id}"), ("timeline", f"{initiative_id}")):
         shown = chat.command(speaker("alice", group=True), command, args)
         assert shown.cards[0].kind is CardKind.ERROR and "hidden" in text_of(shown), command
+
+
+def test_a_reply_is_shown_as_messages_each_ending_with_its_buttons() -> None:
+    """Every chat front end groups a reply's cards the same way (one rule):
+    cards without buttons join the next card that has some, so a card with
+    buttons can be edited alone."""
+    notice, card, page, tail = (
+        Card(title="notice"),
+        Card(title="card", actions=(Action("Join", "v1:j:1"),)),
+        Card(title="page", actions=(Action("▶", "v1:b:2"),)),
+        Card(title="tail"),
+    )
+    assert messages_of([notice, card, page, tail]) == [[notice, card], [page], [tail]]
+    assert messages_of([]) == []

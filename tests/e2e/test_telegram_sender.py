@@ -18,8 +18,7 @@ from bots.telegram.sender import TELEGRAM_LIMITS, TelegramSender
 from core.domain.members import Identity
 from core.presentation.cards import Action, Card, CardKind
 from core.presentation.context import Speaker
-from core.presentation.handlers.initiatives import initiative_card
-from core.services import admin, initiatives, members
+from core.services import admin, members
 from notifications.ports import OutcomeKind, Outgoing, Sender
 from tests.e2e.test_telegram_front_end import open_runtime, reply_to, seeded, serving
 from tests.fakes.telegram import FakeTelegram, Faults, RateLimits
@@ -150,6 +149,16 @@ def test_a_sender_only_process_builds_its_own_bot(tmp_path: Path) -> None:
     run(test)
 
 
+async def sent_once_started(sender: Sender, message: Outgoing, timeout: float = 30) -> None:
+    """Send as the notifications do: "transient" until the front end has
+    started its bot (the sender shares it), then sent."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (outcome := await sender.send(message)).kind == OutcomeKind.TRANSIENT:
+        assert asyncio.get_running_loop().time() < deadline, outcome
+        await asyncio.sleep(0.05)
+    assert outcome.kind == OutcomeKind.SENT, outcome
+
+
 def test_an_officials_alert_has_a_respond_button_that_starts_the_response_in_private(tmp_path: Path) -> None:
     async def test() -> None:
         async with FakeTelegram(rate_limits=NO_LIMITS) as tg:
@@ -162,12 +171,10 @@ def test_an_officials_alert_has_a_respond_button_that_starts_the_response_in_pri
             tg.add_user(77, language_code="en")
             async with serving(runtime) as front_end:
                 # What notifications would send: the initiative's card as the official sees it.
-                chat = front_end.chat
-                ctx = chat._context(runtime.uow(), Speaker(Identity("telegram", "77"), "Mayor", "en"))
-                view = initiatives.initiative_view(runtime.uow(), initiative_id, official.id)
-                alert = initiative_card(ctx, view)
-                sent = await front_end.sender().send(outgoing(77, alert))
-                assert sent.kind == OutcomeKind.SENT
+                mayor = Speaker(Identity("telegram", "77"), "Mayor", "en")
+                shown = await asyncio.to_thread(front_end.chat.command, mayor, "show", str(initiative_id))
+                (alert,) = shown.cards
+                await sent_once_started(front_end.sender(), outgoing(77, alert))
                 message = tg.messages(77)[0]
                 respond = next(b["callback_data"] for b in message.buttons if "Respond" in b["text"])
                 assert respond == f"v1:or:{initiative_id}"

@@ -40,14 +40,14 @@ def test_me_and_profile_in_french_and_english_and_hiding(tmp_path: Path) -> None
     card = mine.split("== 👤 alice (n°1) ==")[1]
     for shown in (
         "🏅 Première initiative",
-        "Participation: créateur",
-        "Points: 6",  # 5 for proposing, 1 for bob's support
-        "Rang à Lyon: 1ᵉʳ",
-        "Initiatives proposées: 1",
-        "Langue: fr",
-        "Résumé: chaque jour à 18:00",
-        "Heures calmes: 22:00–08:00",
-        "Classements: affiché",
+        "Participation\u00a0: créateur",
+        "Points\u00a0: 6",  # 5 for proposing, 1 for bob's support
+        "Rang à Lyon\u00a0: 1ᵉʳ",
+        "Initiatives proposées\u00a0: 1",
+        "Langue\u00a0: fr",
+        "Résumé\u00a0: chaque jour à 18:00",
+        "Heures calmes\u00a0: 22:00–08:00",
+        "Classements\u00a0: affiché",
         "[1] 🌐 Langue",
         "[4] Ne pas apparaître dans les classements ni les profils",
     ):
@@ -62,14 +62,14 @@ def test_me_and_profile_in_french_and_english_and_hiding(tmp_path: Path) -> None
 
     # Alice hides (the fourth button of /me): bob sees that, and nothing else.
     hidden = chat(tmp_path, "alice", "/me", "4", lang="fr")
-    assert "Classements: masqué (profil aussi)" in hidden
+    assert "Classements\u00a0: masqué (profil aussi)" in hidden
     assert "Vous seul voyez ceci" in hidden
     seen = chat(tmp_path, "bob", "/profile alice", lang="en")
     assert "alice keeps their profile private." in seen
     assert "First initiative" not in seen and "Points" not in seen
     assert "alice" not in chat(tmp_path, "bob", "/top all", lang="en")
     # Her own profile still shows her rank.
-    assert "Rang à Lyon: 1ᵉʳ" in chat(tmp_path, "alice", "/profile alice", lang="fr")
+    assert "Rang à Lyon\u00a0: 1ᵉʳ" in chat(tmp_path, "alice", "/profile alice", lang="fr")
 
     assert "No member is called “nobody”." in chat(tmp_path, "bob", "/profile nobody", lang="en")
     assert "Il n'y a pas de membre n°99." in chat(tmp_path, "carole", "/profile #99", lang="fr")

@@ -30,6 +30,7 @@ import discord
 
 from bots.discord.render import NO_MENTIONS, Rendered, render_cards
 from core.config import Settings
+from notifications.parts import send_in_parts
 from notifications.ports import Outcome, OutcomeKind, Outgoing, PaceLimits
 
 __all__ = ["DiscordSender", "discord_limits", "discord_sender", "outcome_of", "set_endpoints"]
@@ -235,22 +236,19 @@ class DiscordSender:
                 # A post's messages are in its thread, whose id is the starter message's.
                 message = replace(message, address=str(_refs(message.edit_ref or "")[0]), is_group=True)
             channel = await self._channel(message)
-            if message.edit_ref:
-                old = _refs(message.edit_ref)
-                for index, part in enumerate(parts):
-                    if index < len(old):
-                        await self._edit(channel, old[index], part)
-                        ids.append(old[index])
-                    else:
-                        ids.append(await self._send(channel, part))
-                for extra in old[len(parts) :]:
-                    try:
-                        await _partial(channel, extra).delete()
-                    except discord.HTTPException as error:  # the edit itself went through
-                        log.info("could not delete part %s of an edited message: %s", extra, error)
-            else:
-                for part in parts:
-                    ids.append(await self._send(channel, part))
+            old = _refs(message.edit_ref) if message.edit_ref else []
+            left_over = await send_in_parts(
+                parts,
+                old,
+                lambda ref, part: self._edit(channel, ref, part),
+                lambda part: self._send(channel, part),
+                ids,
+            )
+            for extra in left_over:
+                try:
+                    await _partial(channel, extra).delete()
+                except discord.HTTPException as error:  # the edit itself went through
+                    log.info("could not delete part %s of an edited message: %s", extra, error)
         except Exception as error:  # never raise: every failure is an Outcome
             outcome = outcome_of(error)
             if ids and not message.edit_ref:

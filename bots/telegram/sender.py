@@ -31,6 +31,7 @@ from telegram.error import (
 
 from bots.telegram.render import Message, render_cards
 from core.config import Settings
+from notifications.parts import send_in_parts
 from notifications.ports import Outcome, OutcomeKind, Outgoing, PaceLimits
 
 __all__ = [
@@ -178,22 +179,19 @@ class TelegramSender:
         parts = render_cards(message.cards)
         ids: list[int] = []
         try:
-            if message.edit_ref:
-                old = _refs(message.edit_ref)
-                for index, part in enumerate(parts):
-                    if index < len(old):
-                        await self._edit(chat_id, old[index], part)
-                        ids.append(old[index])
-                    else:
-                        ids.append(await self._send(chat_id, part))
-                for extra in old[len(parts) :]:
-                    try:
-                        await self.bot.delete_message(chat_id, extra)
-                    except TelegramError as error:  # the edit itself went through
-                        log.info("could not delete part %s of an edited message: %s", extra, error)
-            else:
-                for part in parts:
-                    ids.append(await self._send(chat_id, part))
+            old = _refs(message.edit_ref) if message.edit_ref else []
+            left_over = await send_in_parts(
+                parts,
+                old,
+                lambda ref, part: self._edit(chat_id, ref, part),
+                lambda part: self._send(chat_id, part),
+                ids,
+            )
+            for extra in left_over:
+                try:
+                    await self.bot.delete_message(chat_id, extra)
+                except TelegramError as error:  # the edit itself went through
+                    log.info("could not delete part %s of an edited message: %s", extra, error)
         except TelegramError as error:
             outcome = outcome_of(error)
             if ids and not message.edit_ref:

@@ -250,10 +250,13 @@ def redeem_code(uow: UnitOfWork, member_id: int, typed: str, settings: PrivacySe
         row = uow.session.execute(
             select(c.member_id, c.expires_at, c.used_at).where(c.digest == digest(code))
         ).first()
-        if row is not None and row.member_id == member_id:
+        live = row if row is not None and row.used_at is None and row.expires_at > now else None
+        # Only a live code is "your own": once used (by this very link, say) or
+        # expired it is as wrong as any other, and counted.
+        if live is not None and live.member_id == member_id:
             raise InvalidState("error.link_own_code")
         used = None
-        if row is not None and row.used_at is None and row.expires_at > now:
+        if live is not None:
             used = uow.session.execute(
                 update(tables.link_codes)
                 .where(c.digest == digest(code), c.used_at.is_(None))

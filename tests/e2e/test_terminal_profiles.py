@@ -60,6 +60,15 @@ def test_me_and_profile_in_french_and_english_and_hiding(tmp_path: Path) -> None
     assert "Language" not in card and "[1]" not in card  # not bob's settings, no buttons
     assert seen == chat(tmp_path, "bob", "/profile #1", lang="en")
 
+    # The other way round: bob's /me in English, alice's profile read in French.
+    mine = chat(tmp_path, "bob", "/me", lang="en").split("== 👤 bob (#2) ==")[1]
+    for shown in ("No badge yet.", "Participation: joiner", "Points: 0", "Language: en", "[1] 🌐 Language"):
+        assert shown in mine, (shown, mine)
+    seen = chat(tmp_path, "carole", "/profile alice", lang="fr").split("== 👤 alice (n°1) ==")[1]
+    for shown in ("🏅 Première initiative", "Participation\u00a0: créateur", "Rang à Lyon\u00a0: 1ᵉʳ"):
+        assert shown in seen, (shown, seen)
+    assert "Langue" not in seen and "[1]" not in seen
+
     # Alice hides (the fourth button of /me): bob sees that, and nothing else.
     hidden = chat(tmp_path, "alice", "/me", "4", lang="fr")
     assert "Classements\u00a0: masqué (profil aussi)" in hidden

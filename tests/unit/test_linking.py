@@ -204,6 +204,17 @@ def test_own_code_is_refused_and_not_counted(runtime: Runtime, people: People) -
     assert rows(runtime, tables.link_failures) == []
 
 
+def test_a_used_code_typed_again_after_linking_is_used_not_ones_own(runtime: Runtime, people: People) -> None:
+    """Once the link is made, the code's owner and the one who typed it are one
+    member: the code typed again is a used code (and counted), not "your own"."""
+    bob, carol = people["bob"], other(people, "carol")
+    code = code_of(bob)
+    assert not is_error(carol.say(f"/link {code}"))
+    reply = carol.say(f"/link {code}")
+    assert is_error(reply) and "wrong, used or expired" in text_of(reply), text_of(reply)
+    assert len(rows(runtime, tables.link_failures)) == 1
+
+
 def _suspend(runtime: Runtime, person: Person, **values: Any) -> None:
     with runtime.uow() as uow:
         uow.session.execute(

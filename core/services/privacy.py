@@ -32,7 +32,7 @@ from core.domain.deliveries import DeliveryState
 from core.domain.events import MemberForgotten
 from core.domain.members import FORGOTTEN_NAME
 from core.domain.reputation import PointReason, support_ref
-from core.errors import StaleAction
+from core.errors import Forbidden, InvalidState, StaleAction
 from core.services import counts, reputation, updates
 from core.services.handovers import use_up
 from core.services.members import get_member
@@ -138,13 +138,20 @@ def export(uow: UnitOfWork, member_id: int) -> bytes:
 def forget(uow: UnitOfWork, member_id: int, token: str) -> None:
     """Erase the member (see the module's docstring), in one transaction,
     with the confirmation ``token`` minted for them by /forget (used up
-    here; StaleAction for a token minted for anything else). Their name
+    here; StaleAction for a token minted for anything else, used, expired
+    or minted for someone else). Their name
     becomes FORGOTTEN_NAME, which each reader sees in their own language."""
     missing = [key.name for key in member_keys() if key.name not in FORGET]
     if missing:
         raise RuntimeError(f"no forgetting rule for {', '.join(missing)} (core.services.privacy.FORGET)")
     with uow:
-        if use_up(uow, member_id, token).action != FORGET_ACTION:
+        try:
+            confirmed = use_up(uow, member_id, token).action == FORGET_ACTION
+        except (Forbidden, InvalidState) as error:
+            # Used, expired or someone else's: a button no longer valid
+            # (not a hand-over link "to start again from the group").
+            raise StaleAction() from error
+        if not confirmed:
             raise StaleAction()
         member = get_member(uow, member_id)
         _withdraw_supports(uow, member_id)

@@ -18,6 +18,7 @@ from sqlalchemy import exists, func, or_, select
 
 from core.domain.badges import EarnedBadge
 from core.domain.initiatives import Status
+from core.domain.members import FORGOTTEN_NAME
 from core.domain.profiles import profile_shown_to
 from core.domain.reputation import Ladder, ladder_rung
 from core.domain.supports import SupportKind
@@ -54,6 +55,8 @@ class Profile:
     #: False: the reader is told the profile is hidden, and nothing else is
     #: filled in (everything below is empty).
     shown: bool
+    #: The member erased their account (/forget): a nameless former member.
+    forgotten: bool = False
     rung: Ladder = Ladder.INACTIVE
     points: int = 0
     area_id: int | None = None
@@ -156,8 +159,9 @@ def read_profile(
     if row is None:
         raise NotFound("error.member_not_found", id=member_id)
     hidden = bool(row.leaderboard_opt_out)
+    forgotten = row.display_name == FORGOTTEN_NAME
     if not profile_shown_to(hidden, member_id, viewer_id, viewer_roles):
-        return Profile(member_id, str(row.display_name), hidden, shown=False)
+        return Profile(member_id, str(row.display_name), hidden, shown=False, forgotten=forgotten)
     area_id = int(row.home_area_id) if row.home_area_id is not None else None
     rank = None
     if area_id is not None and (not hidden or viewer_id == member_id):
@@ -169,6 +173,7 @@ def read_profile(
         name=str(row.display_name),
         hidden=hidden,
         shown=True,
+        forgotten=forgotten,
         rung=ladder_rung(
             created=int(bool(row.created)),
             criticised=int(bool(row.criticised)),

@@ -197,6 +197,39 @@ def test_a_forgotten_author_reads_former_member_in_each_readers_language(
         assert word in feed and other_word not in feed, language
 
 
+@pytest.mark.parametrize(
+    ("language", "stale", "gone"),
+    [
+        ("en", "This button is no longer valid.", "This member erased their account"),
+        ("fr", "Ce bouton n'est plus valide.", "Ce membre a effacé son compte"),
+    ],
+)
+def test_a_used_or_someone_elses_forget_button_is_no_longer_valid_and_the_profile_says_why(
+    runtime: Runtime, people: People, language: str, stale: str, gone: str
+) -> None:
+    """Not "start again from the group" (a hand-over link's words): the
+    confirmation is a button; and a former member's profile does not say
+    that "former member keeps their profile private"."""
+    bob, carol = people["bob"], people["carol"]
+    bob.language = carol.language = language
+    bob_id = bob.member_id
+    bob.say("/forget")
+    [button] = bob.actions()
+    before = snapshot(runtime)
+    refused = carol.press_payload(button.payload)  # someone else's button
+    assert is_error(refused) and text_of(refused) == stale, text_of(refused)
+    assert snapshot(runtime) == before
+    assert not is_error(bob.press_payload(button.payload))
+    after = snapshot(runtime)
+    again = bob.press_payload(button.payload)  # used up (and bob is someone new now)
+    assert is_error(again) and text_of(again) == stale, text_of(again)
+    assert snapshot(runtime) == after
+    profile = text_of(carol.say(f"/profile #{bob_id}"))
+    assert gone in profile and "bob" not in profile, profile
+    assert ("former member" if language == "en" else "ancien membre") in profile
+    assert "private" not in profile and "privé" not in profile
+
+
 def test_a_forget_token_does_nothing_else(runtime: Runtime, people: People) -> None:
     """The confirmation is a token minted for /forget: one minted for a
     hand-over does not erase anyone, and erasing needs that token."""

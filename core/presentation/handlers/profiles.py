@@ -70,7 +70,8 @@ def profile_card(ctx: Context, p: Profile) -> Card:
     t = ctx.t
     title = t("profiles.title", name=member_label(t, p.name, p.member_id))
     if not p.shown:
-        hidden = t("profiles.hidden", name=t.member_name(p.name))
+        # A former member (/forget) chose nothing to hide: they are gone.
+        hidden = t("profiles.forgotten") if p.forgotten else t("profiles.hidden", name=t.member_name(p.name))
         return Card(title=title, lines=(hidden,), ref=f"profile:{p.member_id}")
     own = p.member_id == ctx.member.id
     lines: list[str] = []

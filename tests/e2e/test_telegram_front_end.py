@@ -84,11 +84,17 @@ async def bot(tmp_path: Path, **kwargs: Any) -> AsyncIterator[tuple[FakeTelegram
             runtime.close()
 
 
-def seeded(runtime: Runtime, title: str = "Trees on the square") -> int:
-    """An initiative proposed through the core, as someone on the terminal."""
+def seeded(
+    runtime: Runtime,
+    title: str = "Trees on the square",
+    by: Identity | None = None,
+    name: str = "Alice",
+) -> int:
+    """An initiative proposed through the core, as Alice on the terminal (or
+    as ``by``, named ``name``)."""
     from core.services.initiatives import Proposal
 
-    author = members.enter(runtime.uow(), Identity("console", "alice"), "Alice", "en", runtime.settings)
+    author = members.enter(runtime.uow(), by or Identity("console", "alice"), name, "en", runtime.settings)
     with runtime.uow() as uow:
         from core.services import areas
 

@@ -194,6 +194,13 @@ def load(uow: UnitOfWork, delivery_id: int) -> DeliveryView:
     return view_of(row)
 
 
+def _still_there(uow: UnitOfWork, delivery_id: int) -> DeliveryView | None:
+    """Inside an open unit of work: a delivery being sent, or None when it was
+    erased meanwhile with its member (/forget): there is nothing left to record."""
+    row = uow.session.execute(select(*COLUMNS).where(_d.id == delivery_id)).first()
+    return None if row is None else view_of(row)
+
+
 def get_delivery(uow: UnitOfWork, delivery_id: int) -> DeliveryView:
     with uow:
         return load(uow, delivery_id)
@@ -392,10 +399,13 @@ def record_outcome(
     """Record what became of a send (an ``Outcome`` value). A late "sent" is
     always recorded, even for a delivery reclaimed meanwhile, so it is not
     sent again; other late outcomes of a delivery no longer "sending" are
-    ignored. Returns the delivery's state afterwards."""
+    ignored, and so is any outcome of a delivery erased meanwhile with its
+    member (``SKIPPED``). Returns the delivery's state afterwards."""
     kind = Outcome(outcome)
     with uow:
-        view = load(uow, delivery_id)
+        view = _still_there(uow, delivery_id)
+        if view is None:
+            return DeliveryState.SKIPPED
         state = DeliveryState(view.state)
         if state is not DeliveryState.SENDING and not (
             kind is Outcome.SENT and state is not DeliveryState.SENT
@@ -410,8 +420,8 @@ def defer(uow: UnitOfWork, delivery_id: int, seconds: float, reason: str) -> Non
     """Put a claimed delivery back to wait, its attempt given back (what it
     depends on is not there yet: the card an edit changes is not sent)."""
     with uow:
-        view = load(uow, delivery_id)
-        if view.state != DeliveryState.SENDING.value:
+        view = _still_there(uow, delivery_id)
+        if view is None or view.state != DeliveryState.SENDING.value:
             return
         uow.session.execute(
             update(tables.deliveries)

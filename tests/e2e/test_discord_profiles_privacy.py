@@ -30,6 +30,9 @@ WORDS = {
         "used": "Ce code est faux, déjà utilisé ou expiré.",
         "two": "2\u00a0comptes",
         "badge": "🏅 Première initiative",
+        "volunteered": "Merci de vous engager pour n°1\u00a0!",
+        "earned": "🏅 Vous avez reçu un badge\u00a0!",
+        "volunteer_badge": "Bénévole, niveau 1",
         "proposed": ("Initiatives proposées", "1"),
         "language": ("Langue", "fr"),
         "settings": {"🌐 Langue", "📬 Résumé", "🌙 Heures calmes"},
@@ -53,6 +56,9 @@ WORDS = {
         "used": "This code is wrong, used or expired.",
         "two": "2 accounts",
         "badge": "🏅 First initiative",
+        "volunteered": "Thank you for volunteering for #1!",
+        "earned": "🏅 You received a badge!",
+        "volunteer_badge": "Volunteer, level 1",
         "proposed": ("Initiatives proposed", "1"),
         "language": ("Language", "en"),
         "settings": {"🌐 Language", "📬 Digest", "🌙 Quiet hours"},
@@ -137,6 +143,13 @@ def test_link_me_profile_mydata_and_forget_on_discord(run: Run, language: str) -
     for name, value in (words["proposed"], words["language"]):
         assert fields(me).get(name) == value, (name, fields(me))
     assert words["settings"] <= {item.get("label") for item in me.items}
+
+    # Someone else volunteers for her initiative: his first badge reaches him in private, in his language.
+    run.run(other, "quiet", hours="off")  # alerts must not wait for the morning whatever the hour
+    volunteered = latest(run.run(other, "initiative volunteer", initiative="1"))
+    assert words["volunteered"] in volunteered.text(), volunteered.text()
+    alert = run.wait(lambda: next((m for m in fake.dms(other) if words["earned"] in m.text()), None), 60)
+    assert words["volunteer_badge"] in alert.text() and alert.allowed_mentions == NO_MENTIONS
 
     # Someone else sees her public profile, without her settings.
     seen = latest(run.run(other, "profile", member="camille"))

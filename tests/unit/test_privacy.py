@@ -395,3 +395,43 @@ def test_the_terminal_writes_the_file_and_prints_its_path(
     assert reply is not None
     blocked.show(reply)  # a path that cannot be a directory: said, no crash
     assert output.getvalue().rstrip().splitlines()[-1].startswith(f"📎 {first}: ")
+
+
+def test_a_delivery_on_its_way_when_its_member_forgets_leaves_nothing_to_record(
+    runtime: Runtime, people: People
+) -> None:
+    """The sender claimed an alert to bob and is sending it when bob erases
+    everything (the delivery with it): what the sender then reports finds
+    nothing to record and says so quietly, instead of failing."""
+    from core.domain.deliveries import DeliveryDraft, DeliveryState
+    from core.services import deliveries
+    from core.storage.ledger import insert_drafts
+
+    bob = people["bob"]
+    bob.say("/start")
+    with runtime.uow() as uow:
+        draft = DeliveryDraft(
+            key="alert:test:console:bob",
+            platform="console",
+            address="bob",
+            kind="alert",
+            topic="test",
+            payload={},
+            language="en",
+            not_before=uow.now(),
+            member_id=bob.member_id,
+        )
+        insert_drafts(uow, [draft])
+        uow.commit()
+    [due] = deliveries.due(runtime.uow(), "console")
+    claimed = deliveries.claim(runtime.uow(), due.id)
+    assert claimed is not None and claimed.state == DeliveryState.SENDING
+
+    assert not is_error(bob.say("/forget"))
+    assert not is_error(bob.press("Erase everything"))
+    assert rows(runtime, tables.deliveries, tables.deliveries.c.id == due.id) == []
+
+    state = deliveries.record_outcome(runtime.uow(), due.id, "sent", runtime.settings, ref="m1")
+    assert state == DeliveryState.SKIPPED
+    deliveries.defer(runtime.uow(), due.id, 5, "not yet")  # nothing to put back either
+    assert rows(runtime, tables.deliveries, tables.deliveries.c.id == due.id) == []

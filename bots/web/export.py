@@ -10,7 +10,10 @@
 - ``/export/initiatives.csv``: the same, one row per initiative.
 - ``/export/officials.popolo.json``: officials and their mandates in Popolo
   (https://www.popoloproject.com): persons, posts (a title over an area),
-  memberships (a person in a post, from its start to its end), areas.
+  memberships (a person in a post, from its start to its end), areas. An
+  official who used /forget is no person any more; their memberships stay,
+  in their posts, without a ``person_id`` (which Popolo leaves optional),
+  rather than under a made-up name a reuser would take for a real person's.
 
 Exports are rate-limited per client (a token bucket; 429 with Retry-After)
 and conditional (ETag, Last-Modified, 304).
@@ -172,7 +175,7 @@ def popolo(record: OfficialsRecord) -> dict[str, Any]:
         "memberships": [
             {
                 "id": f"membership/{mandate.id}",
-                "person_id": f"person/{mandate.member_id}",
+                **({"person_id": f"person/{mandate.member_id}"} if mandate.member_id is not None else {}),
                 "post_id": posts[(mandate.area_code, mandate.title)],
                 "role": mandate.title,
                 "area_id": f"area/{mandate.area_code}",

@@ -20,6 +20,7 @@ __all__ = [
     "Member",
     "Role",
     "has_role",
+    "is_forgotten",
     "language_from_code",
     "require_role",
     "roles_granting",
@@ -34,6 +35,13 @@ LANGUAGES = ("fr", "en")
 #: id), so this marks the erased author; front ends show it in the reader's
 #: language (``Translator.member_name``: "former member", « ancien membre »).
 FORGOTTEN_NAME = ""
+
+
+def is_forgotten(name: str) -> bool:
+    """Whether ``name`` is a former member's (one who used /forget): the one
+    test of it, for what shows a member's name (``Translator.member_name``)
+    and for what names nobody in their place (the Popolo export)."""
+    return name == FORGOTTEN_NAME
 
 
 class Role(StrEnum):

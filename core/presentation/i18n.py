@@ -28,7 +28,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
-from core.domain.members import FORGOTTEN_NAME, LANGUAGES
+from core.domain.members import LANGUAGES, is_forgotten
 from core.presentation.cards import Field
 
 __all__ = ["LANGUAGES", "Translator", "catalog", "format_number", "translate"]
@@ -139,9 +139,10 @@ class Translator:
         return key in catalog()
 
     def member_name(self, name: str) -> str:
-        """A member's name as shown: a forgotten member's (FORGOTTEN_NAME)
-        reads "former member" in this language."""
-        return name if name != FORGOTTEN_NAME else self("privacy.former_member")
+        """A member's name as shown, the one rule for it: a forgotten
+        member's (``is_forgotten``, an empty name) reads "former member" in
+        this language, never an empty string."""
+        return self("privacy.former_member") if is_forgotten(name) else name
 
     def field(self, label: str, value: str, *, inline: bool = True) -> Field:
         """A card's field with this language's separator between label and

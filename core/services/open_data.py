@@ -5,7 +5,9 @@ and their mandates).
 
 Only what an anonymous visitor may read: visible initiatives (hidden and
 removed ones never appear), officials' names and mandates — never who
-supports what, never who reported.
+supports what, never who reported. An official who used /forget is named
+by nobody: their mandates stay (their past responses are attributed to
+them) with no person holding them (``MandateRecord.member_id`` is None).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy import Select, func, select
 from core.config import Settings
 from core.domain.areas import Area
 from core.domain.initiatives import Visibility
-from core.domain.members import Mandate
+from core.domain.members import Mandate, is_forgotten
 from core.services.areas import get_area, subtree_filter
 from core.services.initiatives import validate_topic
 from core.storage import tables
@@ -185,7 +187,9 @@ def all_initiatives(uow: UnitOfWork) -> tuple[PublicInitiative, ...]:
 @dataclass(frozen=True)
 class MandateRecord:
     id: int
-    member_id: int
+    #: Who held it; None once they used /forget: the mandate stays a public
+    #: record (a post held from its start to its end), its holder unnamed.
+    member_id: int | None
     title: str
     area_code: str
     area_name: str
@@ -196,7 +200,8 @@ class MandateRecord:
 @dataclass(frozen=True)
 class OfficialsRecord:
     """Every verified official (name by member id) and every mandate, ended
-    ones included: a public record."""
+    ones included: a public record. A former member (``is_forgotten``) is
+    not among the names, and holds their mandates anonymously."""
 
     names: dict[int, str]
     mandates: tuple[MandateRecord, ...]
@@ -212,17 +217,18 @@ def officials_record(uow: UnitOfWork) -> OfficialsRecord:
             .join(tables.members, mb.id == m.member_id)
             .order_by(m.id)
         ).all()
-    names = {int(row.member_id): str(row.display_name) for row in rows}
+    held = [(row, None if is_forgotten(str(row.display_name)) else int(row.member_id)) for row in rows]
+    names = {member_id: str(row.display_name) for row, member_id in held if member_id is not None}
     mandates = tuple(
         MandateRecord(
             id=int(row.id),
-            member_id=int(row.member_id),
+            member_id=member_id,
             title=str(row.title),
             area_code=str(row.code),
             area_name=str(row.name),
             start=row.verified_at,
             end=row.revoked_at,
         )
-        for row in rows
+        for row, member_id in held
     )
     return OfficialsRecord(names, mandates)

@@ -151,7 +151,7 @@ def verify(
     from core.services import admin
 
     mandate = _call(database, lambda rt: admin.verify_official(rt.uow(), member, area, title))
-    typer.echo(f"#{mandate.member_id} {mandate.member_name} is now a verified official")
+    typer.echo(f"#{mandate.member_id} {_name(mandate.member_name)} is now a verified official")
     typer.echo(_mandate_line(mandate))
 
 

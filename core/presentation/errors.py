@@ -11,6 +11,8 @@ __all__ = ["error_card"]
 
 def error_card(t: Translator, error: PossiblesError) -> Card:
     params = dict(error.params)
+    if "member" in params:  # a member's name, as names are shown (a former member's too)
+        params["member"] = t.member_name(params["member"])
     if "field" in params:
         params["field"] = t(f"field.{params['field']}")
     if "role" in params:

@@ -207,7 +207,7 @@ def grant_role(uow: UnitOfWork, member: MemberRef, role: str | Role) -> RoleHold
         target = resolve_member(uow, member)
         assert target.id is not None
         if not add_role(uow, target.id, wanted):
-            raise Conflict("error.admin_role_held", name=target.display_name, role=wanted.value)
+            raise Conflict("error.admin_role_held", member=target.display_name, role=wanted.value)
         uow.commit()
         return _holder(uow, target)
 
@@ -219,7 +219,7 @@ def revoke_role(uow: UnitOfWork, member: MemberRef, role: str | Role) -> RoleHol
         target = resolve_member(uow, member)
         assert target.id is not None
         if not _remove_role(uow, target.id, wanted):
-            raise NotFound("error.admin_role_not_held", name=target.display_name, role=wanted.value)
+            raise NotFound("error.admin_role_not_held", member=target.display_name, role=wanted.value)
         uow.commit()
         return _holder(uow, target)
 
@@ -252,7 +252,7 @@ def verify_official(uow: UnitOfWork, member: MemberRef, area: str, title: str) -
         )
         if existing is not None:
             raise Conflict(
-                "error.admin_mandate_exists", name=target.display_name, area=found.name, id=existing
+                "error.admin_mandate_exists", member=target.display_name, area=found.name, id=existing
             )
         mandate = Mandate(member_id=target.id, area_id=found.id, title=clean_title, verified_at=uow.now())
         uow.session.add(mandate)
@@ -285,12 +285,12 @@ def unverify_official(uow: UnitOfWork, member: MemberRef, area: str | None = Non
             found = find_area(uow, area)
             held = [(mandate, over) for mandate, over in held if mandate.area_id == found.id]
             if not held:
-                raise NotFound("error.admin_no_mandate_over", name=target.display_name, area=found.name)
+                raise NotFound("error.admin_no_mandate_over", member=target.display_name, area=found.name)
         if not held:
-            raise InvalidState("error.admin_no_mandate", name=target.display_name)
+            raise InvalidState("error.admin_no_mandate", member=target.display_name)
         if len(held) > 1:
             areas = ", ".join(over.name for _, over in held)
-            raise InvalidInput("error.admin_mandate_which", name=target.display_name, areas=areas)
+            raise InvalidInput("error.admin_mandate_which", member=target.display_name, areas=areas)
         return _end_mandate(uow, held[0][0])
 
 

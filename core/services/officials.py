@@ -474,7 +474,7 @@ def official_record(uow: UnitOfWork, official_member_id: int) -> OfficialRecord:
     with uow:
         member = get_member(uow, official_member_id)
         if not _has_had_mandate(uow, official_member_id):
-            raise NotFound("error.officials_no_record", name=member.display_name)
+            raise NotFound("error.officials_no_record", member=member.display_name)
         return _record(uow, official_member_id)
 
 
@@ -499,7 +499,7 @@ def official_profile(uow: UnitOfWork, member: MemberRef) -> OfficialProfile:
             select(Mandate).where(m.member_id == target.id).order_by(m.revoked_at.is_not(None), m.id)
         ).all()
         if not mandates:
-            raise NotFound("error.officials_no_record", name=target.display_name)
+            raise NotFound("error.officials_no_record", member=target.display_name)
         covered = list(dict.fromkeys(x.area_id for x in mandates if x.active))
         ladders = area_ladder.ladders_of(uow, covered)
         return OfficialProfile(

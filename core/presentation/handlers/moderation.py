@@ -31,6 +31,7 @@ __all__ = [
     "TARGET_LETTERS",
     "action_text",
     "decided_card",
+    "excerpt_text",
     "reason_text",
     "report_action",
     "review_card",
@@ -54,6 +55,13 @@ _REASON_CODES = {r.value for r in ReportReason} | {ReviewCause.SCREENING.value, 
 
 def target_text(t: Translator, target_type: str, target_id: int) -> str:
     return t(f"moderation.target.{target_type}", id=target_id)
+
+
+def excerpt_text(t: Translator, target_type: str, excerpt: str) -> str:
+    """What a report is about, as quoted to the reporter and the moderators:
+    a member's excerpt is their name, shown as names are (a former member's
+    reads "former member", never an empty quote)."""
+    return t.member_name(excerpt) if target_type == TargetType.MEMBER else excerpt
 
 
 def reason_text(t: Translator, reason: str) -> str:
@@ -87,7 +95,11 @@ def _reason_prompt(ctx: Context, target_type: str, target_id: int, excerpt: str)
         Action(ctx.t(f"moderation.reason_button.{reason.value}"), build("rr", reason.value), row=i)
         for i, reason in enumerate(ReportReason)
     ]
-    text = ctx.t("report.ask_reason", target=target_text(ctx.t, target_type, target_id), excerpt=excerpt)
+    text = ctx.t(
+        "report.ask_reason",
+        target=target_text(ctx.t, target_type, target_id),
+        excerpt=excerpt_text(ctx.t, target_type, excerpt),
+    )
     return _prompt(text, *actions, _cancel_action(ctx))
 
 
@@ -205,7 +217,7 @@ def review_card(ctx: Context, entry: QueueEntry) -> Card:
             target=target_text(t, entry.target_type, entry.target_id),
             author=member_label(t, entry.author_name, entry.author_id),
         ),
-        t("quote", text=entry.excerpt),
+        t("quote", text=excerpt_text(t, entry.target_type, entry.excerpt)),
     ]
     if entry.visibility is not None:
         lines.append(t(f"queue.{entry.visibility}"))

@@ -73,6 +73,9 @@ class Target:
 
     @property
     def excerpt(self) -> str:
+        """The reported text, shortened; a member's name for a member (a
+        former member's is FORGOTTEN_NAME: the presentation names them,
+        core.presentation.handlers.moderation.excerpt_text)."""
         obj = self.obj
         if isinstance(obj, Member):
             text = obj.display_name

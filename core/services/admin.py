@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.domain.areas import Area
 from core.domain.invites import InviteCode, new_code
-from core.domain.members import Mandate, Member, Role
+from core.domain.members import Mandate, Member, Role, is_forgotten
 from core.domain.text import clean_text
 from core.errors import Conflict, InvalidInput, InvalidState, NotFound
 from core.services.areas import find_area, get_area
@@ -200,11 +200,21 @@ def _manual_role(role: str | Role) -> Role:
     return parsed
 
 
+def _assignable(uow: UnitOfWork, member: MemberRef) -> Member:
+    """Inside an open unit of work: the member a role or a mandate is given
+    to. A former member (who used /forget) has no account left to act with,
+    and a role or a mandate would put a nameless person back on the record."""
+    target = resolve_member(uow, member)
+    if is_forgotten(target.display_name):
+        raise InvalidState("error.admin_former_member", id=target.id)
+    return target
+
+
 def grant_role(uow: UnitOfWork, member: MemberRef, role: str | Role) -> RoleHolder:
     """Make a member a moderator or an administrator."""
     wanted = _manual_role(role)
     with uow:
-        target = resolve_member(uow, member)
+        target = _assignable(uow, member)
         assert target.id is not None
         if not add_role(uow, target.id, wanted):
             raise Conflict("error.admin_role_held", member=target.display_name, role=wanted.value)
@@ -243,7 +253,7 @@ def verify_official(uow: UnitOfWork, member: MemberRef, area: str, title: str) -
     becomes an official."""
     clean_title = validate_mandate_title(title)
     with uow:
-        target = resolve_member(uow, member)
+        target = _assignable(uow, member)
         found = find_area(uow, area)
         assert target.id is not None and found.id is not None
         m = tables.mandates.c

@@ -160,3 +160,15 @@ def test_invite_prints_a_code_that_claim_redeems_once(url: str, people: People) 
     people["mayor"].say("/forget")
     assert not is_error(people["mayor"].press("Erase everything"))
     assert f"{code}  Président du Rhône — Rhône  [used by #1 former member on" in admin(url, "invites").output
+
+
+def test_a_former_member_is_given_no_role_and_no_mandate(url: str, people: People) -> None:
+    alice = people["alice"]
+    alice.say("/forget")
+    assert not is_error(alice.press("Erase everything"))
+    for args in (("grant", "#1", "moderator"), ("verify", "#1", "--area", "69", "--title", "Maire")):
+        result = admin(url, *args)
+        assert result.exit_code == 1, (args, result.output)
+        said = "Member #1 erased their account with /forget: they can no longer be given a role or a mandate."
+        assert result.output.strip() == f"error: {said}"
+    assert "nobody holds a role or a mandate yet" in admin(url, "roles").output

@@ -195,6 +195,9 @@ class PrivacySettings(BaseModel):
     #: member until the oldest of them is that old (DESIGN.md: 5 tries, 1 hour).
     link_wrong_tries: int = Field(default=5, ge=1)
     link_lock_minutes: int = Field(default=60, ge=1)
+    #: /mydata's link to download the export from the web pages works once,
+    #: for this long (a magic link's usual quarter of an hour).
+    download_minutes: int = Field(default=15, ge=1)
     #: Delivery records, unfinished conversations and spent codes older than
     #: this are purged (DESIGN.md: 90 days); processed update ids go sooner
     #: (core.services.updates.KEEP).
@@ -291,6 +294,16 @@ class Settings(BaseSettings):
     def _check_badges(self) -> Settings:
         self.badge_book()  # thresholds going up, keys unique: refused at start-up
         return self
+
+    @property
+    def has_web(self) -> bool:
+        """Whether the deployment has public web pages to link to (an empty
+        ``public_base_url`` says it has none)."""
+        return bool(self.public_base_url.strip())
+
+    def public_url(self, path: str) -> str:
+        """The address of ``path`` (``/i/42``) on the public web pages."""
+        return self.public_base_url.strip().rstrip("/") + path
 
     def badge_book(self) -> BadgeBook:
         """The configured badges, as the domain reads them."""

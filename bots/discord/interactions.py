@@ -161,13 +161,14 @@ class Interactions:
         self, interaction: discord.Interaction[Any], documents: Sequence[Document], *, ephemeral: bool
     ) -> None:
         """The files of a reply as attachments, each within Discord's size
-        limit (a file too large is said so instead)."""
+        limit. A file too large is said so instead, pointing to the card's
+        button that downloads it from the web when it has one (``Document.link``)."""
         files = [
             discord.File(io.BytesIO(d.content), filename=d.filename)
             for d in documents
             if len(d.content) <= ATTACHMENT_MAX
         ]
-        too_large = [d.filename for d in documents if len(d.content) > ATTACHMENT_MAX]
+        too_large = [d for d in documents if len(d.content) > ATTACHMENT_MAX]
         if files:
             if not interaction.response.is_done():
                 await interaction.response.send_message(
@@ -177,8 +178,9 @@ class Interactions:
                 await interaction.followup.send(
                     files=files, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, wait=True
                 )
-        for name in too_large:
-            await self.send_text(interaction, self.t(interaction, "discord.document.too_large", name=name))
+        for document in too_large:
+            key = "discord.document.too_large_web" if document.link else "discord.document.too_large"
+            await self.send_text(interaction, self.t(interaction, key, name=document.filename))
 
     async def send_text(
         self, interaction: discord.Interaction[Any], text: str, *, ephemeral: bool = True

@@ -81,11 +81,15 @@ class Card:
 class Document:
     """A file that comes with a reply (/mydata's export): Telegram sends it
     with sendDocument, Discord as an attachment, the terminal writes it to
-    disk and prints where. ``filename`` is a plain name, no directory."""
+    disk and prints where. ``filename`` is a plain name, no directory.
+    ``link``: where the same file can also be downloaded (once) from the web
+    pages, offered by a button of the reply's card; a front end that cannot
+    send the file (too large) points to that button."""
 
     filename: str
     media_type: str
     content: bytes
+    link: str | None = None
 
 
 @dataclass

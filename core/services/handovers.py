@@ -11,6 +11,12 @@ shows the action again for the member to confirm (see
 core.presentation.handlers.chats).
 
 Only a digest of the token is stored: the database alone cannot open a link.
+
+A bearer token (``BEARER``: /mydata's one-time download link, see
+core.services.privacy) is the same kind of row, minted for its member, but
+whoever holds it may use it once: a web page has no member to check it
+against. Each kind is redeemed only its own way: a chat's /start refuses a
+bearer token, and ``use_up_bearer`` a hand-over.
 """
 
 from __future__ import annotations
@@ -23,11 +29,24 @@ from enum import StrEnum
 
 from sqlalchemy import delete, select, update
 
-from core.errors import Forbidden, InvalidState
+from core.errors import Forbidden, InvalidState, NotFound
 from core.storage import tables
 from core.storage.uow import UnitOfWork
 
-__all__ = ["TTL", "Handover", "HandoverKind", "check", "digest", "mint", "redeem", "use_up"]
+__all__ = [
+    "BEARER",
+    "TTL",
+    "Handover",
+    "HandoverKind",
+    "TokenState",
+    "bearer_state",
+    "check",
+    "digest",
+    "mint",
+    "redeem",
+    "use_up",
+    "use_up_bearer",
+]
 
 #: How long a hand-over link works: the time to open the private chat.
 TTL = timedelta(minutes=10)
@@ -43,6 +62,20 @@ MAX_ACTION = 64
 class HandoverKind(StrEnum):
     COMMAND = "command"  # a command typed in the group: its name and arguments
     PRESS = "press"  # a button pressed in the group: its payload
+    DOWNLOAD = "download"  # /mydata's file, downloaded once from the web pages
+
+
+#: Kinds whose token works for whoever holds it (``use_up_bearer``), never
+#: through a chat's hand-over (``check``, ``redeem``, ``use_up``).
+BEARER = frozenset({HandoverKind.DOWNLOAD})
+
+
+class TokenState(StrEnum):
+    """What a bearer token is now (``bearer_state``)."""
+
+    LIVE = "live"  # usable
+    SPENT = "spent"  # used, or expired
+    UNKNOWN = "unknown"  # never minted (or erased with its member), or of another kind
 
 
 @dataclass(frozen=True)
@@ -100,7 +133,7 @@ def _usable(uow: UnitOfWork, member_id: int, token: str) -> Handover:
             c.digest == digest(token)
         )
     ).first()
-    if row is None:
+    if row is None or HandoverKind(row.kind) in BEARER:
         raise InvalidState("error.handover_expired")
     if row.member_id != member_id:
         raise Forbidden("error.handover_not_yours")
@@ -141,3 +174,45 @@ def use_up(uow: UnitOfWork, member_id: int, token: str) -> Handover:
     if getattr(result, "rowcount", 0) != 1:
         raise InvalidState("error.handover_expired")
     return handover
+
+
+def _bearer_row(uow: UnitOfWork, token: str, kind: HandoverKind) -> tuple[TokenState, int | None]:
+    c = tables.handover_tokens.c
+    row = uow.session.execute(
+        select(c.member_id, c.kind, c.expires_at, c.used_at).where(c.digest == digest(token))
+    ).first()
+    if row is None or row.kind != kind.value:
+        return TokenState.UNKNOWN, None
+    if row.used_at is not None or row.expires_at <= uow.now():
+        return TokenState.SPENT, None
+    return TokenState.LIVE, int(row.member_id)
+
+
+def bearer_state(uow: UnitOfWork, token: str, kind: HandoverKind) -> TokenState:
+    """Whether the bearer token ``token`` of ``kind`` may be used now, without using it."""
+    with uow.transaction(writes=False):
+        return _bearer_row(uow, token, kind)[0]
+
+
+def use_up_bearer(uow: UnitOfWork, token: str, kind: HandoverKind) -> int:
+    """Inside an open unit of work: use the bearer token ``token`` of
+    ``kind`` up, and return the member it was minted for. NotFound
+    (``error.token_unknown``) for a token never minted or of another kind;
+    InvalidState (``error.token_spent``) for one used or expired. Two uses at
+    once cannot both succeed: the update only passes while it is unused."""
+    if kind not in BEARER:
+        raise ValueError(f"not a bearer kind: {kind}")
+    state, member_id = _bearer_row(uow, token, kind)
+    if state is TokenState.UNKNOWN:
+        raise NotFound("error.token_unknown")
+    if state is TokenState.SPENT or member_id is None:
+        raise InvalidState("error.token_spent")
+    c = tables.handover_tokens.c
+    result = uow.session.execute(
+        update(tables.handover_tokens)
+        .where(c.digest == digest(token), c.used_at.is_(None))
+        .values(used_at=uow.now())
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise InvalidState("error.token_spent")
+    return member_id

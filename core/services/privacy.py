@@ -1,5 +1,13 @@
 """One's own data: /mydata exports it, /forget erases it; old records are purged.
 
+/mydata's export also comes as a one-time download link to the web pages
+(where the deployment has them): ``mint_download`` mints a bearer token
+(core.services.handovers: random, only its digest stored, a row of the
+member's like their other tokens, so /forget erases it and /link moves it)
+that works once, for ``privacy.download_minutes``; ``download`` uses it up
+and answers the member's export as of then. Looking at the link
+(``download_state``) does not use it: a chat app's link preview fetches it.
+
 Both read the columns that hold a member from the schema
 (core.storage.member_keys): the export has one entry per such column, so a
 table added later is exported without a change here; forgetting refuses to
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
@@ -33,19 +42,38 @@ from core.domain.events import MemberForgotten
 from core.domain.members import FORGOTTEN_NAME
 from core.domain.reputation import PointReason, support_ref
 from core.errors import Forbidden, InvalidState, StaleAction
-from core.services import counts, reputation, updates
-from core.services.handovers import use_up
+from core.services import counts, handovers, reputation, updates
+from core.services.handovers import Handover, HandoverKind, TokenState, use_up
 from core.services.members import get_member
 from core.storage import tables
 from core.storage.member_keys import member_keys
 from core.storage.uow import UnitOfWork
 
-__all__ = ["EXPORT_FORMAT", "FORGET", "FORGET_ACTION", "Forget", "export", "forget", "purge"]
+__all__ = [
+    "DOWNLOAD_ACTION",
+    "EXPORT_FORMAT",
+    "EXPORT_MEDIA_TYPE",
+    "FORGET",
+    "FORGET_ACTION",
+    "Download",
+    "Forget",
+    "download",
+    "download_state",
+    "export",
+    "export_filename",
+    "forget",
+    "mint_download",
+    "purge",
+]
 
 #: The export's ``format``: a reader can tell which layout it holds.
 EXPORT_FORMAT = "possibles-mydata/1"
+#: The export's media type.
+EXPORT_MEDIA_TYPE = "application/json"
 #: The action a /forget confirmation token is minted for (a button's payload).
 FORGET_ACTION = "v1:fg"
+#: The action of /mydata's download tokens (HandoverKind.DOWNLOAD).
+DOWNLOAD_ACTION = "mydata"
 
 
 class Forget(StrEnum):
@@ -130,6 +158,46 @@ def export(uow: UnitOfWork, member_id: int) -> bytes:
             "tables": {key.name: _rows(uow, key.table, key.column == member_id) for key in member_keys()},
         }
     return json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+def export_filename(member_id: int) -> str:
+    """The export's file name, in a chat and on the web alike."""
+    return f"possibles-mydata-{member_id}.json"
+
+
+@dataclass(frozen=True)
+class Download:
+    """A member's export, downloaded with a one-time link."""
+
+    member_id: int
+    content: bytes
+
+    @property
+    def filename(self) -> str:
+        return export_filename(self.member_id)
+
+
+def mint_download(uow: UnitOfWork, member_id: int, settings: PrivacySettings) -> str:
+    """A token that downloads the member's export once, within
+    ``settings.download_minutes`` (only its digest is stored)."""
+    handover = Handover(HandoverKind.DOWNLOAD, DOWNLOAD_ACTION)
+    return handovers.mint(uow, member_id, handover, ttl=timedelta(minutes=settings.download_minutes))
+
+
+def download_state(uow: UnitOfWork, token: str) -> TokenState:
+    """Whether ``token`` would download an export now; it stays unused."""
+    return handovers.bearer_state(uow, token, HandoverKind.DOWNLOAD)
+
+
+def download(uow: UnitOfWork, token: str) -> Download:
+    """Use ``token`` up and return its member's export as of now, in one
+    transaction. NotFound for a token never minted (or erased with its
+    member by /forget), InvalidState for one used or expired."""
+    with uow:
+        member_id = handovers.use_up_bearer(uow, token, HandoverKind.DOWNLOAD)
+        content = export(uow, member_id)
+        uow.commit()
+    return Download(member_id, content)
 
 
 # --- /forget ----------------------------------------------------------------

@@ -476,7 +476,8 @@ handover_tokens = Table(
     metadata,
     Column("digest", String(64), primary_key=True),
     Column("member_id", Id, ForeignKey("members.id"), nullable=False, index=True),
-    #: "command" (name + args typed in the group) or "press" (a button's payload).
+    #: "command" (name + args typed in the group), "press" (a button's
+    #: payload), or "download" (/mydata's one-time link, core.services.privacy).
     Column("kind", String(10), nullable=False),
     Column("action", String(64), nullable=False),
     Column("args", Text, nullable=False, default=""),

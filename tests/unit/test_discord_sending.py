@@ -550,11 +550,12 @@ def test_a_slow_respond_is_acknowledged_in_time_and_its_prompt_follows(
     _check(interaction.calls)
 
 
-def _with_file(size: int = 10) -> Reply:
+def _with_file(size: int = 10, link: str | None = None) -> Reply:
     from core.presentation.cards import Document
 
-    reply = Reply([Card(lines=("Your data.",))])
-    reply.documents.append(Document("possibles-mydata-1.json", "application/json", b"x" * size))
+    actions = (Action("Download from the web", url=link),) if link else ()
+    reply = Reply([Card(lines=("Your data.",), actions=actions)])
+    reply.documents.append(Document("possibles-mydata-1.json", "application/json", b"x" * size, link=link))
     return reply
 
 
@@ -582,6 +583,36 @@ def test_a_file_too_large_for_discord_is_said_so(monkeypatch: pytest.MonkeyPatch
     asyncio.run(_interactions(_with_file(6)).on_command(interaction, "mydata", {}))  # type: ignore[arg-type]
     assert not [k for _, k in interaction.calls.sends() if k.get("files")]
     assert any("possibles-mydata-1.json" in str(k.get("content")) for _, k in interaction.calls.sends())
+    _check(interaction.calls)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "with the button above"), ("fr", "avec le bouton ci-dessus")]
+)
+def test_a_file_too_large_points_to_the_web_download_button(
+    monkeypatch: pytest.MonkeyPatch, language: str, words: str
+) -> None:
+    from bots.discord import interactions as module
+
+    monkeypatch.setattr(module, "ATTACHMENT_MAX", 5)
+    link = "https://possibles.example/mydata/AAAAAAAAAAAAAAAAAAAAAA"
+    interaction = StubInteraction(discord.InteractionType.application_command)
+    interaction.locale = discord.Locale.american_english if language == "en" else discord.Locale.french
+    asyncio.run(_interactions(_with_file(6, link)).on_command(interaction, "mydata", {}))  # type: ignore[arg-type]
+    sends = [k for _, k in interaction.calls.sends()]
+    assert not [k for k in sends if k.get("files")]
+    # The card with the button first, ephemeral; then the note pointing to it.
+    buttons = [
+        item.url
+        for k in sends
+        if k.get("view") is not None
+        for item in k["view"].children
+        if getattr(item, "url", None)
+    ]
+    assert buttons == [link]
+    (note,) = [str(k["content"]) for k in sends if "possibles-mydata-1.json" in str(k.get("content"))]
+    assert words in note, note
+    assert all(k.get("ephemeral") for k in sends)
     _check(interaction.calls)
 
 

@@ -27,7 +27,7 @@ DESCRIPTION_IN_CARD = 700
 
 
 def initiative_url(ctx: Context, initiative_id: int) -> str:
-    return f"{ctx.settings.public_base_url.rstrip('/')}/i/{initiative_id}"
+    return ctx.settings.public_url(f"/i/{initiative_id}")
 
 
 #: The stages an initiatives' channel shows (as a Discord forum's tags).

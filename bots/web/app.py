@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bots.web import export, feeds, metrics, pages, preview
+from bots.web import export, feeds, metrics, mydata, pages, preview
 from bots.web.state import WebState
 from bots.web.templating import page, templates
 from core.bootstrap import Runtime
@@ -35,6 +35,7 @@ ROUTES: tuple[Callable[[], list[BaseRoute]], ...] = (
     pages.routes,
     feeds.routes,
     export.routes,
+    mydata.routes,
     metrics.routes,
     preview.routes,
 )

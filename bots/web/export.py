@@ -34,7 +34,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bots.web.conditional import conditional_response
-from bots.web.ratelimit import TokenBuckets
+from bots.web.ratelimit import TokenBuckets, limited
 from bots.web.state import web_state
 from core.services import open_data
 from core.services.open_data import OfficialsRecord, PublicInitiative
@@ -198,20 +198,8 @@ def routes() -> list[BaseRoute]:
     """The export routes, sharing one rate limit per app."""
     buckets = TokenBuckets(EXPORT_RATE, EXPORT_BURST)
 
-    def limited(handler: _Handler) -> _Handler:
-        async def checked(request: Request) -> Response:
-            client = request.client.host if request.client is not None else "unknown"
-            wait = buckets.take(client)
-            if wait > 0:
-                return Response(
-                    "Too many exports; try again later.\n",
-                    status_code=429,
-                    media_type="text/plain",
-                    headers={"Retry-After": TokenBuckets.retry_after(wait)},
-                )
-            return await handler(request)
-
-        return checked
+    def limit(handler: _Handler) -> _Handler:
+        return limited(buckets, handler, message="Too many exports")
 
     async def initiatives_json(request: Request) -> Response:
         state = web_state(request)
@@ -240,7 +228,7 @@ def routes() -> list[BaseRoute]:
         return conditional_response(request, body, "application/json", modified)
 
     return [
-        Route("/export/initiatives.json", limited(initiatives_json), methods=["GET", "HEAD"]),
-        Route("/export/initiatives.csv", limited(initiatives_table), methods=["GET", "HEAD"]),
-        Route("/export/officials.popolo.json", limited(officials), methods=["GET", "HEAD"]),
+        Route("/export/initiatives.json", limit(initiatives_json), methods=["GET", "HEAD"]),
+        Route("/export/initiatives.csv", limit(initiatives_table), methods=["GET", "HEAD"]),
+        Route("/export/officials.popolo.json", limit(officials), methods=["GET", "HEAD"]),
     ]

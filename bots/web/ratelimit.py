@@ -1,16 +1,22 @@
 """A small token bucket per client, for what is costly to answer (the
-open-data exports): a client may take ``burst`` at once, then ``rate`` per
-second; beyond, 429 with Retry-After. Kept in memory, per process: it stops
-one client from hammering a worker, it is no quota."""
+open-data exports, /mydata's downloads): a client may take ``burst`` at
+once, then ``rate`` per second; beyond, 429 with Retry-After. Kept in
+memory, per process: it stops one client from hammering a worker, it is no
+quota."""
 
 from __future__ import annotations
 
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-__all__ = ["TokenBuckets"]
+from starlette.requests import Request
+from starlette.responses import Response
+
+__all__ = ["TokenBuckets", "limited"]
+
+Handler = Callable[[Request], Awaitable[Response]]
 
 
 class TokenBuckets:
@@ -46,3 +52,22 @@ class TokenBuckets:
     def retry_after(wait: float) -> str:
         """The Retry-After header's whole seconds (at least 1)."""
         return str(max(1, math.ceil(wait)))
+
+
+def limited(buckets: TokenBuckets, handler: Handler, *, message: str = "Too many requests") -> Handler:
+    """``handler`` behind ``buckets``, one bucket per client address: 429
+    with Retry-After (and ``message``) for a client past its burst."""
+
+    async def checked(request: Request) -> Response:
+        client = request.client.host if request.client is not None else "unknown"
+        wait = buckets.take(client)
+        if wait > 0:
+            return Response(
+                f"{message}; try again later.\n",
+                status_code=429,
+                media_type="text/plain",
+                headers={"Retry-After": TokenBuckets.retry_after(wait)},
+            )
+        return await handler(request)
+
+    return checked

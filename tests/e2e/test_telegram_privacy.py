@@ -147,7 +147,9 @@ def test_forget_confirmed_with_a_button_then_others_see_a_former_member(
             exported = json.loads(await download(tg, sent.document["file_id"]))
             assert exported["member"]["id"] != camille and exported["member"]["language"] == language
             held = {name: rows for name, rows in exported["tables"].items() if rows}
-            assert list(held) == ["identities.member_id"], list(held)
+            # The account, and the token of this /mydata's own download link (its digest).
+            assert sorted(held) == ["handover_tokens.member_id", "identities.member_id"], list(held)
+            assert [t["kind"] for t in held["handover_tokens.member_id"]] == ["download"]
             assert [(i["platform"], i["external_id"]) for i in held["identities.member_id"]] == [
                 ("telegram", "42")
             ]

@@ -149,18 +149,32 @@ class ConsoleSession:
 
         session: PromptSession[str | None] = PromptSession(key_bindings=keys)
 
+        def leave() -> None:
+            app = session.app
+            if app.is_running and app.future is not None and not app.future.done():
+                app.exit(result=None)
+
         async def end_prompt_on_stop() -> None:
             await stop.wait()
-            if session.app.is_running:
-                session.app.exit(result=None)
+            leave()
+
+        def unless_stopped() -> None:
+            # A stop that came while the prompt was starting (after the loop's
+            # check, before it ran) would find no prompt to end: end it here.
+            if stop.is_set():
+                leave()
 
         watcher = asyncio.create_task(end_prompt_on_stop())
         try:
             while not stop.is_set():
                 # Only while the prompt waits: what is printed then goes above
                 # it; leaving flushes it, so the answer comes after, in order.
+                # Ctrl-C at the prompt is the c-c key above (the terminal is raw
+                # then); prompt_toolkit must not take SIGINT over, or the signal
+                # handler that sets ``stop`` is gone once the prompt ends and a
+                # Ctrl-C while an answer is on its way does nothing.
                 with patch_stdout():
-                    line = await session.prompt_async(PROMPT)
+                    line = await session.prompt_async(PROMPT, handle_sigint=False, pre_run=unless_stopped)
                 if line is None or line.strip() in QUIT:
                     return
                 await self._answer(line)

@@ -50,7 +50,11 @@ class Terminal:
             stderr=tty,
             cwd=cwd,
             env=environment,
-            start_new_session=True,  # its own controlling terminal: Ctrl-C reaches it alone
+            # A session of its own whose controlling terminal is this one, as a
+            # shell gives: Ctrl-C then reaches it alone, and as a SIGINT whenever
+            # the terminal is not raw (an answer on its way), not only as a key.
+            start_new_session=True,
+            preexec_fn=_take_the_terminal,
         )
         os.close(tty)
         self.fd = main
@@ -122,10 +126,19 @@ class Terminal:
                 self._read(0.1)  # whatever is left in the terminal
                 return status
             self._read(0.1)
-        raise AssertionError(f"still running after {timeout} s; the screen:\n{self.screen}")
+        screen = "\n".join(self.lines)
+        raise AssertionError(
+            f"still running after {timeout} s; the screen:\n{screen}\n--- printed:\n{self.transcript}"
+        )
 
     def close(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         os.close(self.fd)
+
+
+def _take_the_terminal() -> None:
+    """In the child, after setsid(): make its standard input (the terminal)
+    its controlling terminal."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)

@@ -145,7 +145,6 @@ def test_link_me_profile_mydata_and_forget_on_discord(run: Run, language: str) -
     assert words["settings"] <= {item.get("label") for item in me.items}
 
     # Someone else volunteers for her initiative: his first badge reaches him in private, in his language.
-    run.run(other, "quiet", hours="off")  # alerts must not wait for the morning whatever the hour
     volunteered = latest(run.run(other, "initiative volunteer", initiative="1"))
     assert words["volunteered"] in volunteered.text(), volunteered.text()
     alert = run.wait(lambda: next((m for m in fake.dms(other) if words["earned"] in m.text()), None), 60)

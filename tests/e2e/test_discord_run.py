@@ -89,6 +89,8 @@ class Run:
         ready once its gateway session is up and its commands are registered."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("POSSIBLES_")}
         env.update(self.fake.env(), PYTHONUTF8="1", POSSIBLES_LOG_LEVEL="INFO", POSSIBLES_WEB__PORT="0")
+        # No quiet hours: an alert must not wait for the morning whatever the hour the test runs at.
+        env.update(POSSIBLES_NOTIFICATIONS__QUIET_START="00:00", POSSIBLES_NOTIFICATIONS__QUIET_END="00:00")
         if self.telegram is not None:
             env.update(self.telegram.env())
         env.update(self.env)

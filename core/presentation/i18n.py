@@ -78,6 +78,18 @@ def format_number(value: int | float, language: str) -> str:
     """``value`` written the language's way. Any integer a person can type
     formats: Babel rounds in the current decimal context, whose 28 digits a
     typed "page 10^40" would overflow (decimal.InvalidOperation)."""
+    if type(value) is int and 0 <= value < 1000:
+        # Counts, pages and goals are mostly small, and Babel takes tens of
+        # microseconds for each (a /browse card shows a dozen): below 1,000
+        # there is no group separator, so every shipped language writes the
+        # digits as they are (tests/unit/test_i18n.py checks it against Babel).
+        return str(value)
+    return _format_decimal(value, language)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _format_decimal(value: int | float, language: str) -> str:
+    # The same goals, counts and totals come back card after card.
     with decimal.localcontext() as context:
         context.prec = max(context.prec, len(str(abs(int(value)))) + 10)
         return format_decimal(value, locale=language)
@@ -92,7 +104,7 @@ def translate(language: str, key: str, /, tz: str | None = None, **params: Any) 
     entry = entries.get(lang) or next(iter(entries.values()))
     if isinstance(entry, dict):
         count = params.get("count", 0)
-        form = Locale.parse(lang).plural_form(abs(count) if isinstance(count, int | float) else 0)
+        form = _plural_form(lang, abs(count) if isinstance(count, int | float) else 0)
         template = entry.get(form) or entry.get("other") or next(iter(entry.values()))
     else:
         template = entry
@@ -101,6 +113,12 @@ def translate(language: str, key: str, /, tz: str | None = None, **params: Any) 
         return template.format(**shown)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+@lru_cache(maxsize=4096)
+def _plural_form(language: str, count: int | float) -> str:
+    # Babel parses the locale and evaluates its CLDR rule at every call.
+    return str(Locale.parse(language).plural_form(count))
 
 
 def _is_identifier(name: str) -> bool:

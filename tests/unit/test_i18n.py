@@ -5,9 +5,10 @@ from __future__ import annotations
 import string
 
 import pytest
+from babel.numbers import format_decimal
 
 from core.presentation.commands import visible_commands
-from core.presentation.i18n import LANGUAGES, Translator, catalog, translate
+from core.presentation.i18n import LANGUAGES, Translator, catalog, format_number, translate
 
 
 def placeholders(template: str) -> set[str]:
@@ -47,6 +48,13 @@ def test_plurals_follow_each_language() -> None:
 def test_numbers_are_formatted_per_language() -> None:
     assert translate("en", "initiative.volunteers", count=10000) == "10,000 volunteers"
     assert translate("fr", "initiative.volunteers", count=10000) == "10\u202f000 volontaires"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_small_numbers_written_without_babel_are_what_babel_writes(language: str) -> None:
+    # format_number skips Babel below 1,000 and caches the rest.
+    for value in [*range(1000), 1000, 12_345, 10**20, 2.5, -3, 1.0]:
+        assert format_number(value, language) == format_decimal(value, locale=language), value
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -32,9 +32,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum, StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, select, tuple_, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Table,
+    bindparam,
+    cast,
+    delete,
+    literal_column,
+    null,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 
 from core.config import PrivacySettings
 from core.domain.deliveries import DeliveryState
@@ -137,10 +153,62 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _rows(uow: UnitOfWork, table: Table, *where: ColumnElement[bool]) -> list[dict[str, Any]]:
-    order = list(table.primary_key.columns)
-    result = uow.session.execute(select(table).where(*where).order_by(*order))
-    return [{key: _plain(value) for key, value in row._mapping.items()} for row in result]
+def _export_sources() -> list[tuple[Table, Column[int]]]:
+    """The member's own row, then each of member_keys() (a table may come
+    twice: decisions hold a moderator and an author)."""
+    return [(tables.members, tables.members.c.id), *((key.table, key.column) for key in member_keys())]
+
+
+@cache
+def _export_statement() -> CompoundSelect:
+    """Every row that holds a member, from the member's own row on, in one
+    statement (a read per table was 28 round trips): a UNION ALL of one
+    SELECT per source, each putting its table's columns in positions of its
+    own (NULL in the others'), the first column saying which source the row
+    is of; rows come source by source, each one's in primary key order.
+
+    The NULLs are cast to the type of their position: PostgreSQL resolves
+    a UNION's column types branch after branch, and SQLAlchemy reads each
+    value back as the first branch's type."""
+    sources = _export_sources()
+    positions = [
+        [f"c{which}_{n}" for n in range(len(table.columns))] for which, (table, _) in enumerate(sources)
+    ]
+    member = bindparam("member_id")
+    branches = []
+    for which, (_table, holder) in enumerate(sources):
+        values = [
+            (column if mine == which else cast(null(), column.type)).label(positions[mine][n])
+            for mine, (other, _) in enumerate(sources)
+            for n, column in enumerate(other.columns)
+        ]
+        branches.append(
+            select(literal_column(str(which), Integer).label("which"), *values).where(holder == member)
+        )
+    order = [
+        positions[which][list(table.columns).index(column)]
+        for which, (table, _) in enumerate(sources)
+        for column in table.primary_key.columns
+    ]
+    return union_all(*branches).order_by(literal_column("which"), *map(literal_column, order))
+
+
+def _exported(uow: UnitOfWork, member_id: int) -> list[list[dict[str, Any]]]:
+    """For each of ``_export_sources()``: the rows holding the member, as
+    the export writes them (see ``_export_statement``)."""
+    sources = _export_sources()
+    found: list[list[dict[str, Any]]] = [[] for _ in sources]
+    offsets, start = [], 1
+    for table, _ in sources:
+        offsets.append(start)
+        start += len(table.columns)
+    for row in uow.session.execute(_export_statement(), {"member_id": member_id}):
+        which = row[0]
+        first = offsets[which]
+        found[which].append(
+            {column.name: _plain(row[first + n]) for n, column in enumerate(sources[which][0].columns)}
+        )
+    return found
 
 
 def export(uow: UnitOfWork, member_id: int) -> bytes:
@@ -148,14 +216,14 @@ def export(uow: UnitOfWork, member_id: int) -> bytes:
     member's row, then, for each column that holds a member
     (``"supports.member_id"``), the rows where it holds this one."""
     with uow:
-        member = _rows(uow, tables.members, tables.members.c.id == member_id)
+        member, *held = _exported(uow, member_id)
         if not member:
             get_member(uow, member_id)  # NotFound
         document = {
             "format": EXPORT_FORMAT,
             "exported_at": uow.now().isoformat(),
             "member": member[0],
-            "tables": {key.name: _rows(uow, key.table, key.column == member_id) for key in member_keys()},
+            "tables": {key.name: rows for key, rows in zip(member_keys(), held, strict=True)},
         }
     return json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 

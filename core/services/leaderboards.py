@@ -127,9 +127,21 @@ def earned(uow: UnitOfWork, member_id: int, path: str, listed: bool, points: int
 def taken_back(uow: UnitOfWork, lines: Iterable[tuple[int, str, int, datetime]]) -> None:
     """Inside an open unit of work: ledger lines (member, area path, points,
     when earned) were deleted; their points leave the periods they were earned in."""
+    # All the lines in one statement (run for each row): withdrawing a
+    # volunteer's support takes two lines back. Rows are summed per key, so
+    # no row is written twice by one statement, and sorted, so two
+    # transactions lock shared rows in one order.
+    taken: Counter[tuple[int, str, date, int]] = Counter()
     for member_id, path, points, at in lines:
+        for area_id, period, start in _keys(path, at, uow.time_zone):
+            taken[(area_id, period, start, member_id)] -= points
+    values = [
         # ``listed`` is not changed by an update; the rows exist already.
-        _add(uow, member_id, True, ((*key, -points) for key in _keys(path, at, uow.time_zone)))
+        {"area_id": a, "period": p, "start": s, "member_id": m, "points": n, "listed": True}
+        for (a, p, s, m), n in sorted(taken.items())
+    ]
+    if values:
+        uow.session.execute(_add_statement(uow.session.get_bind().dialect.name), values)
 
 
 def moved(uow: UnitOfWork, from_id: int, into_id: int, listed: bool) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain.events import (
@@ -16,7 +18,7 @@ from core.domain.events import (
 )
 from core.domain.initiatives import Status
 from core.domain.reputation import PointReason, initiative_ref, support_ref
-from core.domain.supports import FollowTarget, Support, SupportKind
+from core.domain.supports import FollowTarget, SupportKind
 from core.errors import Conflict, InvalidState, NotFound
 from core.services import badges, counts, reputation
 from core.services.initiatives import get_initiative
@@ -54,18 +56,17 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
             # The author volunteers from the start; "already support" would puzzle them.
             raise Conflict("error.own_initiative_support", id=initiative_id)
         s = tables.supports.c
-        existing = uow.session.scalars(
-            select(Support).where(s.initiative_id == initiative_id, s.member_id == member_id)
-        ).one_or_none()
-        if existing is not None:
-            if kind is SupportKind.SUPPORTER or existing.kind == SupportKind.VOLUNTEER:
-                raise Conflict("error.already_" + existing.kind, id=initiative_id)
-            existing.kind = SupportKind.VOLUNTEER
+        # Written first, read only if it was there: a first support (the
+        # usual case) costs one statement, not a read and an insert.
+        added = _insert_support(uow, initiative_id, member_id, kind)
+        if not added:
+            if kind is SupportKind.SUPPORTER or not _upgrade_support(uow, initiative_id, member_id):
+                existing = uow.session.scalar(
+                    select(s.kind).where(s.initiative_id == initiative_id, s.member_id == member_id)
+                )
+                raise Conflict("error.already_" + SupportKind(existing), id=initiative_id)
             now_counts = counts.upgraded(uow, initiative_id)
         else:
-            uow.session.add(
-                Support(initiative_id=initiative_id, member_id=member_id, kind=kind, created_at=now)
-            )
             now_counts = counts.added(uow, initiative_id, now, kind)
             reputation.award(
                 uow,
@@ -77,7 +78,7 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
         _follow(uow, member_id, initiative_id)
         uow.session.flush()
         supporters = now_counts.supporters
-        if existing is None and initiative.counter_to_id is not None:
+        if added and initiative.counter_to_id is not None:
             badges.counter_supported(
                 uow, initiative_id, initiative.author_id, initiative.counter_to_id, supporters
             )
@@ -91,7 +92,7 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
                 uow, member_id, initiative.area_id, PointReason.VOLUNTEERED, initiative_ref(initiative_id)
             )
             uow.emit(VolunteerJoined(initiative_id=initiative_id, member_id=member_id, first=volunteers == 1))
-        if existing is None:
+        if added:
             uow.emit(
                 SupportAdded(
                     initiative_id=initiative_id, member_id=member_id, kind=kind, supporters=supporters
@@ -114,6 +115,51 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
             )
         uow.commit()
         return SupportResult(supporters=supporters, goal=initiative.goal, kind=kind, goal_reached=reached)
+
+
+@cache
+def _insert_support_statement(dialect: str) -> Any:
+    # Built once per database kind, as the other statements of a join.
+    s = tables.supports.c
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(tables.supports)
+        .on_conflict_do_nothing(index_elements=[s.initiative_id, s.member_id])
+        .returning(s.id)
+    )
+
+
+def _insert_support(uow: UnitOfWork, initiative_id: int, member_id: int, kind: SupportKind) -> bool:
+    """The member's support of ``kind``; False when they had one already (the
+    unique (initiative, member) leaves it as it was, whatever runs at the same time)."""
+    row = uow.session.execute(
+        _insert_support_statement(uow.session.get_bind().dialect.name),
+        {"initiative_id": initiative_id, "member_id": member_id, "kind": kind, "created_at": uow.now()},
+    ).first()
+    return row is not None
+
+
+@cache
+def _upgrade_statement() -> Any:
+    s = tables.supports.c
+    return (
+        update(tables.supports)
+        .where(
+            s.initiative_id == bindparam("of_initiative"),
+            s.member_id == bindparam("of_member"),
+            s.kind == SupportKind.SUPPORTER,
+        )
+        .values(kind=SupportKind.VOLUNTEER)
+        .returning(s.id)
+    )
+
+
+def _upgrade_support(uow: UnitOfWork, initiative_id: int, member_id: int) -> bool:
+    """The member's support becomes volunteering; False when it was already."""
+    row = uow.session.execute(
+        _upgrade_statement(), {"of_initiative": initiative_id, "of_member": member_id}
+    ).first()
+    return row is not None
 
 
 def _follow(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:
@@ -151,11 +197,25 @@ def withdraw_support(uow: UnitOfWork, member_id: int, initiative_id: int) -> int
         if gone is None:
             raise NotFound("error.not_supporting", id=initiative_id)
         supporters = counts.removed(uow, initiative_id, gone.created_at, gone.kind).supporters
-        reputation.take_back(
-            uow, initiative.author_id, PointReason.SUPPORT_RECEIVED, support_ref(initiative_id, member_id)
-        )
-        if gone.kind == SupportKind.VOLUNTEER:  # a supporter earned no volunteer's points
-            reputation.take_back(uow, member_id, PointReason.VOLUNTEERED, initiative_ref(initiative_id))
+        p = tables.points.c
+        # The author's point for the support and, for a volunteer (a supporter
+        # earned none), the volunteer's: both lines in one statement.
+        earned = [
+            and_(
+                p.member_id == initiative.author_id,
+                p.reason == PointReason.SUPPORT_RECEIVED,
+                p.ref == support_ref(initiative_id, member_id),
+            )
+        ]
+        if gone.kind == SupportKind.VOLUNTEER:
+            earned.append(
+                and_(
+                    p.member_id == member_id,
+                    p.reason == PointReason.VOLUNTEERED,
+                    p.ref == initiative_ref(initiative_id),
+                )
+            )
+        reputation.take_back_lines(uow, or_(*earned))
         uow.emit(SupportWithdrawn(initiative_id=initiative_id, member_id=member_id))
         uow.commit()
         return supporters

@@ -23,10 +23,11 @@ ABOVE_TARGET: dict[str, str] = {
     # A first support writes eight rows in eight statements (support, day
     # count, kept count, points line, leaderboards, badge measure, follow,
     # outbox) after the member and the initiative are read, and the card is
-    # read again after.
+    # read again after. On SQLite one statement writes one table.
     "join": "eight writes, each its own table, plus the member, the initiative and the card",
     "volunteer": "as /join",
-    "withdraw": "as /join, undone: two points lines, their leaderboard rows and badge measures come off",
+    "withdraw": "as /join, undone: the support, its day, the kept count, the points lines (one statement), "
+    "their leaderboard rows and badge measures, the outbox",
 }
 
 #: command: most statements.
@@ -38,9 +39,9 @@ BOUNDS: dict[str, int] = {
     "cancel": 2,
     "propose": 4,
     "show": 2,
-    "join": 12,
+    "join": 11,
     "volunteer": 12,
-    "withdraw": 12,
+    "withdraw": 9,
     "counter": 5,
     "progress": 1,
     "browse": 3,

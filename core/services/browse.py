@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, literal_column, or_, select
 
 from core.config import Settings
 from core.domain.initiatives import Status, Visibility
@@ -104,7 +106,9 @@ def _listing(*where: ColumnElement[bool], live_only: bool = True) -> _Rows:
     i, a, n = tables.initiatives.c, tables.areas.c, tables.initiative_counts.c
     conditions = [i.visibility == Visibility.VISIBLE.value, *where]
     if live_only:
-        conditions.append(i.status.not_in(_GONE))
+        # The statuses as literals, not an expanding list of parameters,
+        # which SQLAlchemy would render again at every execution.
+        conditions.append(i.status.not_in([literal_column(f"'{gone}'") for gone in _GONE]))
     return (
         select(i.id, i.title, a.name, i.status, func.coalesce(n.supporters, 0), i.goal)
         .select_from(tables.initiatives)
@@ -114,12 +118,63 @@ def _listing(*where: ColumnElement[bool], live_only: bool = True) -> _Rows:
     )
 
 
-def _page(uow: UnitOfWork, stmt: _Rows, page: int, size: int) -> BrowsePage:
-    """Run ``stmt`` (already ordered, with a unique last sort key so pages
-    never overlap) for one page; one row more tells whether a next page exists."""
+@dataclass(frozen=True)
+class _Paged:
+    """A list's statements: one page of it (``:fetch`` rows from row
+    ``:skip``) and its total."""
+
+    rows: _Rows
+    total: Select[int]
+
+
+def _paged(stmt: _Rows) -> _Paged:
+    """``stmt`` (already ordered, with a unique last sort key so pages
+    never overlap) paged, and counted."""
+    return _Paged(
+        rows=stmt.limit(bindparam("fetch", type_=Integer)).offset(bindparam("skip", type_=Integer)),
+        total=select(func.count()).select_from(stmt.order_by(None).subquery()),
+    )
+
+
+@cache
+def _shape(listing: Listing) -> _Paged:
+    """The statements of a list whose shape does not depend on what is
+    asked, built once: building them cost more than running them (/browse
+    is most of what people ask). The values are bound parameters:
+    ``:since`` (trending), ``:area_ids`` (near), ``:topic`` (topic)."""
+    i = tables.initiatives.c
+    if listing is Listing.TRENDING:
+        d = tables.support_days.c
+        recent = (
+            select(d.initiative_id, func.sum(d.supports).label("gained"))
+            .where(d.day >= bindparam("since", type_=d.day.type))
+            .group_by(d.initiative_id)
+            .having(func.sum(d.supports) > 0)
+            .subquery("recent")
+        )
+        return _paged(
+            _listing()
+            .join(recent, recent.c.initiative_id == i.id)
+            .order_by(recent.c.gained.desc(), i.created_at.desc(), i.id.desc())
+        )
+    if listing is Listing.NEAR:
+        return _paged(_newest_first(_listing(i.area_id.in_(bindparam("area_ids", expanding=True)))))
+    if listing is Listing.TOPIC:
+        return _paged(_newest_first(_listing(i.topic == bindparam("topic"))))
+    if listing is Listing.NEW:
+        return _paged(_newest_first(_listing()))
+    raise ValueError(f"{listing} has no fixed shape")
+
+
+def _page(
+    uow: UnitOfWork, paged: _Paged, page: int, size: int, values: dict[str, Any] | None = None
+) -> BrowsePage:
+    """One page of ``paged`` (``values`` for its parameters); one row more
+    tells whether a next page exists."""
     page = min(max(0, page), MAX_PAGE)
-    rows = uow.session.execute(stmt.limit(size + 1).offset(page * size)).all()
-    total = int(uow.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+    given = values or {}
+    rows = uow.session.execute(paged.rows, {**given, "fetch": size + 1, "skip": page * size}).all()
+    total = int(uow.session.scalar(paged.total, given) or 0)
     items = tuple(
         BrowseItem(
             id=int(r[0]),
@@ -144,7 +199,7 @@ def _newest_first(
 def browse_new(uow: UnitOfWork, page: int = 0, *, size: int = PAGE_SIZE) -> BrowsePage:
     """Live initiatives, newest first."""
     with uow:
-        return _page(uow, _newest_first(_listing()), page, size)
+        return _page(uow, _shape(Listing.NEW), page, size)
 
 
 def browse_trending(
@@ -153,35 +208,21 @@ def browse_trending(
     """Live initiatives that gained supports (still standing) over the last
     ``days`` days (UTC dates, today included), most gained first, ties
     newest first."""
-    i, d = tables.initiatives.c, tables.support_days.c
     with uow:
         since = uow.now().date() - timedelta(days=days - 1)
-        recent = (
-            select(d.initiative_id, func.sum(d.supports).label("gained"))
-            .where(d.day >= since)
-            .group_by(d.initiative_id)
-            .having(func.sum(d.supports) > 0)
-            .subquery("recent")
-        )
-        stmt = (
-            _listing()
-            .join(recent, recent.c.initiative_id == i.id)
-            .order_by(recent.c.gained.desc(), i.created_at.desc(), i.id.desc())
-        )
-        return _page(uow, stmt, page, size)
+        return _page(uow, _shape(Listing.TRENDING), page, size, {"since": since})
 
 
 def browse_near(uow: UnitOfWork, member_id: int, page: int = 0, *, size: int = PAGE_SIZE) -> BrowsePage:
     """Live initiatives of the member's home area, the areas above it and
     those just below it, newest first. A member without a home area is
     invited to choose one (/area)."""
-    i = tables.initiatives.c
     with uow:
         member = get_member(uow, member_id)
         if member.home_area_id is None:
             raise InvalidState("error.browse_no_home_area")
         ids = near_area_ids(uow, member.home_area_id)
-        return _page(uow, _newest_first(_listing(i.area_id.in_(ids))), page, size)
+        return _page(uow, _shape(Listing.NEAR), page, size, {"area_ids": ids})
 
 
 def browse_area(uow: UnitOfWork, area_id: int, page: int = 0, *, size: int = PAGE_SIZE) -> BrowsePage:
@@ -192,7 +233,7 @@ def browse_area(uow: UnitOfWork, area_id: int, page: int = 0, *, size: int = PAG
         # The listing joins each initiative's area: a prefix of its path says
         # "inside", with no subquery of the (up to 35,000) areas inside.
         inside = tables.areas.c.path.startswith(area.path)
-        return _page(uow, _newest_first(_listing(inside)), page, size)
+        return _page(uow, _paged(_newest_first(_listing(inside))), page, size)
 
 
 def browse_topic(
@@ -200,9 +241,8 @@ def browse_topic(
 ) -> BrowsePage:
     """Live initiatives of one topic (one of ``settings.topics``), newest first."""
     key = validate_topic(topic, settings)
-    i = tables.initiatives.c
     with uow:
-        return _page(uow, _newest_first(_listing(i.topic == key)), page, size)
+        return _page(uow, _shape(Listing.TOPIC), page, size, {"topic": key})
 
 
 def search_words(query: str) -> tuple[str, ...]:
@@ -246,4 +286,4 @@ def browse_words(uow: UnitOfWork, query: str, page: int = 0, *, size: int = PAGE
         for word in words
     ]
     with uow:
-        return _page(uow, _newest_first(_listing(*matches, live_only=False)), page, size)
+        return _page(uow, _paged(_newest_first(_listing(*matches, live_only=False))), page, size)

@@ -36,6 +36,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Column,
     ColumnElement,
     CompoundSelect,
@@ -160,7 +161,7 @@ def _export_sources() -> list[tuple[Table, Column[int]]]:
 
 
 @cache
-def _export_statement() -> CompoundSelect:
+def _export_statement() -> CompoundSelect[Any]:
     """Every row that holds a member, from the member's own row on, in one
     statement (a read per table was 28 round trips): a UNION ALL of one
     SELECT per source, each putting its table's columns in positions of its
@@ -174,7 +175,7 @@ def _export_statement() -> CompoundSelect:
     positions = [
         [f"c{which}_{n}" for n in range(len(table.columns))] for which, (table, _) in enumerate(sources)
     ]
-    member = bindparam("member_id")
+    member: BindParameter[int] = bindparam("member_id")
     branches = []
     for which, (_table, holder) in enumerate(sources):
         values = [

@@ -61,9 +61,9 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
         added = _insert_support(uow, initiative_id, member_id, kind)
         if not added:
             if kind is SupportKind.SUPPORTER or not _upgrade_support(uow, initiative_id, member_id):
-                existing = uow.session.scalar(
+                existing = uow.session.scalars(
                     select(s.kind).where(s.initiative_id == initiative_id, s.member_id == member_id)
-                )
+                ).one()
                 raise Conflict("error.already_" + SupportKind(existing), id=initiative_id)
             now_counts = counts.upgraded(uow, initiative_id)
         else:

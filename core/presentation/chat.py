@@ -47,9 +47,10 @@ class Chat:
     is ``@read_only`` run in a read transaction (no write lock on SQLite).
 
     ``update`` (a platform's update key, optional) makes the call handled
-    once: the same transaction looks for the key first, raising
-    core.services.updates.AlreadyHandled when it was handled before (the
-    front end answers nothing), and records it at the end, refusals included.
+    once: the same transaction records the key first, raising
+    core.services.updates.AlreadyHandled when it was recorded before (the
+    front end answers nothing); a refusal's rollback takes the record too,
+    so it is written again with the refusal's answer.
 
     ``catalog`` defaults to the project's (core.presentation.catalog.build_catalog).
     """
@@ -231,8 +232,11 @@ class Chat:
         With ``update``, handled once (see the class)."""
 
         def work(uow: UnitOfWork) -> T:
-            if update is not None and updates.handled(uow, update):
-                raise AlreadyHandled(update)
+            # Recorded first, one statement that also says whether it was
+            # handled before (a look first and a record at the end were two
+            # for every update). It commits with the command, or, for a
+            # refusal, is written again after the rollback.
+            self._handled(uow, update)
             try:
                 ctx, roles_changed = self._context(uow, speaker)
             except PossiblesError as error:
@@ -263,7 +267,6 @@ class Chat:
                 # delivery again does not answer twice.
                 self._handled(uow, update)
                 return refused(ctx.t, error)
-            self._handled(uow, update)
             return result
 
         return in_one_transaction(self.uow_factory, work, writes=writes)

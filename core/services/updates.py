@@ -2,12 +2,14 @@
 restarted before its offset was confirmed, a webhook retried) is skipped.
 
 A front end gives the update's key to core.presentation.chat.Chat, which
-looks for it (``handled``) at the start of the command's unit of work and
-records it (``mark``) at its end, in the same transaction: the record commits
-if and only if what the person did does, so a crash anywhere handles the
-update again on restart, and a handled one never twice. A refusal changes
-nothing but is recorded too (its answer was given). ``seen``/``record`` are
-the same rule as transactions of their own.
+records it (``mark``) first in the command's unit of work: one statement that
+says whether it was recorded before, and the record commits if and only if
+what the person did does, so a crash anywhere handles the update again on
+restart, and a handled one never twice. Another worker handling the same
+update waits for this one's record to commit or roll back (the unique key;
+on SQLite the write lock). A refusal changes nothing but is recorded too (its
+answer was given). ``seen``/``record`` are the same rule as transactions of
+their own.
 
 The records are deleted ``KEEP`` after the handling by the daily purge
 (core.services.privacy.purge), the one job that owns their retention.

@@ -16,6 +16,7 @@ from core.services.updates import AlreadyHandled, UpdateKey
 from core.storage import tables
 from core.storage.database import Database
 from tests.support import Clock, People, is_error, load_small_tree, propose
+from tests.unit.test_handovers import snapshot
 
 
 def bob() -> Speaker:
@@ -82,19 +83,22 @@ def test_an_update_through_chat_is_one_transaction(people: People, runtime: Runt
         with count_statements(engine) as count:
             call(UpdateKey("telegram", 700 + n))
         assert count.transactions == transactions, n
+    # Delivered again: one transaction of one statement, the record that
+    # finds the first one (INSERT ... ON CONFLICT DO NOTHING), and no row changes.
+    before = snapshot(runtime)
     for n, (call, _) in enumerate(calls):
         with count_statements(engine) as count, pytest.raises(AlreadyHandled):
             call(UpdateKey("telegram", 700 + n))
-        assert count.transactions == 1 and count.writes == 0, n
+        assert (count.transactions, count.statements) == (1, 1), n
+    assert snapshot(runtime) == before
 
 
-def test_a_read_transaction_that_loses_the_race_runs_again_and_answers_nothing(
+def test_an_update_another_worker_recorded_first_is_answered_nothing(
     shared_database: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another worker records the same update while a read-only command runs:
-    on SQLite the final record cannot take the write lock and the command runs
-    again, on PostgreSQL the record finds the other one; either way nothing
-    is answered and only the other worker's record stays."""
+    """Another worker records the same update just before this one does:
+    this one's record, the first statement of its transaction, finds it, so
+    nothing is answered and only the other worker's record stays."""
     from core.config import Settings
 
     runtime = Runtime(Settings(), shared_database, clock)
@@ -102,17 +106,20 @@ def test_a_read_transaction_that_loses_the_race_runs_again_and_answers_nothing(
     key = UpdateKey("telegram", 801)
     chat = runtime.chat()
     chat.command(bob(), "help")  # bob is known: /browse writes nothing
-    real = updates.handled
+    real = updates.mark
     raced: list[bool] = []
 
-    def handled_then_raced(uow: object, found: UpdateKey) -> bool:
-        result = real(uow, found)  # type: ignore[arg-type]
+    def raced_then_mark(uow: object, found: UpdateKey) -> bool:
         if not raced:
             raced.append(True)
             updates.record(runtime.uow(), key.platform, key.update_id)  # the other worker
-        return result
+        return real(uow, found)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(updates, "handled", handled_then_raced)
+    monkeypatch.setattr(updates, "mark", raced_then_mark)
+    before = snapshot(runtime)
     with pytest.raises(AlreadyHandled):
         chat.command(bob(), "browse", "", update=key)
+    # The other worker's record is all that changed.
+    after = snapshot(runtime)
+    assert {name for name in after if after[name] != before[name]} == {"processed_updates"}
     assert raced and updates.seen(runtime.uow(), "telegram", 801)

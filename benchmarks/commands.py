@@ -60,7 +60,7 @@ def mix(rng: random.Random, n: int) -> list[tuple[int, str]]:
 
 def copy_to_postgresql(sqlite_path: Path, url: str, schema: str) -> None:
     """Every table of the SQLite file into ``schema`` on PostgreSQL (created
-    with the same tables), sequences moved past the copied ids."""
+    with the same tables), sequences moved past the copied ids, the tables analyzed."""
     from sqlalchemy import create_engine, func, select, text
 
     from core.storage.database import Database
@@ -81,6 +81,13 @@ def copy_to_postgresql(sqlite_path: Path, url: str, schema: str) -> None:
             if "id" in table.c and rows and table.c.id.autoincrement:
                 top = dst.execute(select(func.max(table.c.id))).scalar()
                 dst.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), {top})"))
+    # Planner statistics, as the SQLite file has (populate runs ANALYZE) and
+    # as autovacuum gives a running server within a minute of a bulk load:
+    # without them PostgreSQL plans /browse's joins for empty tables, and the
+    # benchmark measured that (1.6 ms for a page instead of 0.3).
+    with target.engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            conn.execute(text(f'ANALYZE "{schema}"."{table.name}"'))
     source.dispose()
     target.dispose()
 

@@ -101,21 +101,34 @@ class BrowsePage:
         return max(1, -(-self.total // self.page_size))
 
 
-def _listing(*where: ColumnElement[bool], live_only: bool = True) -> _Rows:
-    """The columns of a BrowseItem for visible initiatives matching ``where``."""
-    i, a, n = tables.initiatives.c, tables.areas.c, tables.initiative_counts.c
+def _listed(*where: ColumnElement[bool], live_only: bool = True) -> list[ColumnElement[bool]]:
+    """The conditions of a list: visible initiatives matching ``where``."""
+    i = tables.initiatives.c
     conditions = [i.visibility == Visibility.VISIBLE.value, *where]
     if live_only:
         # The statuses as literals, not an expanding list of parameters,
         # which SQLAlchemy would render again at every execution.
         conditions.append(i.status.not_in([literal_column(f"'{gone}'") for gone in _GONE]))
+    return conditions
+
+
+def _listing(*where: ColumnElement[bool], live_only: bool = True) -> _Rows:
+    """The columns of a BrowseItem for visible initiatives matching ``where``."""
+    i, a, n = tables.initiatives.c, tables.areas.c, tables.initiative_counts.c
     return (
         select(i.id, i.title, a.name, i.status, func.coalesce(n.supporters, 0), i.goal)
         .select_from(tables.initiatives)
         .join(tables.areas, a.id == i.area_id)
         .outerjoin(tables.initiative_counts, n.initiative_id == i.id)
-        .where(*conditions)
+        .where(*_listed(*where, live_only=live_only))
     )
+
+
+def _counted(*where: ColumnElement[bool]) -> Select[int]:
+    """How many live initiatives a list of initiatives' own columns holds:
+    every initiative has its area and the counts only add columns, so
+    neither join is needed to count (PostgreSQL would hash all the areas)."""
+    return select(func.count()).select_from(tables.initiatives).where(*_listed(*where))
 
 
 @dataclass(frozen=True)
@@ -127,12 +140,14 @@ class _Paged:
     total: Select[int]
 
 
-def _paged(stmt: _Rows) -> _Paged:
+def _paged(stmt: _Rows, total: Select[int] | None = None) -> _Paged:
     """``stmt`` (already ordered, with a unique last sort key so pages
-    never overlap) paged, and counted."""
+    never overlap) paged, and counted (by ``total`` when given)."""
     return _Paged(
         rows=stmt.limit(bindparam("fetch", type_=Integer)).offset(bindparam("skip", type_=Integer)),
-        total=select(func.count()).select_from(stmt.order_by(None).subquery()),
+        total=total
+        if total is not None
+        else select(func.count()).select_from(stmt.order_by(None).subquery()),
     )
 
 
@@ -158,11 +173,13 @@ def _shape(listing: Listing) -> _Paged:
             .order_by(recent.c.gained.desc(), i.created_at.desc(), i.id.desc())
         )
     if listing is Listing.NEAR:
-        return _paged(_newest_first(_listing(i.area_id.in_(bindparam("area_ids", expanding=True)))))
+        near = i.area_id.in_(bindparam("area_ids", expanding=True))
+        return _paged(_newest_first(_listing(near)), _counted(near))
     if listing is Listing.TOPIC:
-        return _paged(_newest_first(_listing(i.topic == bindparam("topic"))))
+        topic = i.topic == bindparam("topic")
+        return _paged(_newest_first(_listing(topic)), _counted(topic))
     if listing is Listing.NEW:
-        return _paged(_newest_first(_listing()))
+        return _paged(_newest_first(_listing()), _counted())
     raise ValueError(f"{listing} has no fixed shape")
 
 

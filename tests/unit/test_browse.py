@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -214,3 +215,43 @@ def test_browse_shows_its_total_and_a_page_past_the_end_says_so(
     empty = bob.press_payload("v1:pg:topic:health:0")
     assert not is_error(empty) and "Page" not in text_of(empty)
     assert is_error(bob.press_payload("v1:pg:topic:health:1"))
+
+
+def test_each_list_counts_what_it_pages_through(runtime: Runtime, people: People, clock: Clock) -> None:
+    """The totals of new, near and topic are counted from the initiatives
+    alone (core.services.browse._counted), the pages from the full listing:
+    both leave out the same hidden, removed and finished initiatives."""
+    from core.services import browse, members
+
+    ids = []
+    for n in range(9):
+        area = "69123" if n % 3 else "75056"
+        topic = "environment" if n % 2 else "mobility"
+        title = f"Idea number {n} for the town"
+        ids.append(publish(runtime, people, f"author{n}", title, area=area, topic=topic))
+        clock.advance(minutes=1)
+    set_visibility(runtime, ids[0], "hidden")
+    set_visibility(runtime, ids[1], "removed")
+    initiatives.withdraw_initiative(runtime.uow(), people["author2"].member_id, ids[2])
+    bob = people["bob"].member_id
+    members.set_home_area(runtime.uow(), bob, area_id(runtime, "69123"))
+
+    def every_page(fetch: Callable[[int], browse.BrowsePage]) -> tuple[int, list[int]]:
+        first = fetch(0)
+        seen = [item.id for n in range(first.pages) for item in fetch(n).items]
+        return first.total, seen
+
+    lists = {
+        "new": lambda page: browse.browse_new(runtime.uow(), page, size=2),
+        "near": lambda page: browse.browse_near(runtime.uow(), bob, page, size=2),
+        "topic": lambda page: browse.browse_topic(
+            runtime.uow(), "environment", runtime.settings, page, size=2
+        ),
+    }
+    totals = {}
+    for name, fetch in lists.items():
+        total, seen = every_page(fetch)
+        assert total == len(seen) == len(set(seen)), name
+        assert not set(seen) & set(ids[:3]), name
+        totals[name] = total
+    assert totals == {"new": 6, "near": 4, "topic": 3}

@@ -8,13 +8,15 @@ it (core.services.supports).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.config import Settings
 from core.domain.initiatives import Initiative, Visibility
-from core.domain.supports import Follow, FollowTarget
+from core.domain.supports import FollowTarget
 from core.errors import InvalidInput
 from core.services.areas import get_area
 from core.services.initiatives import ensure_readable, get_initiative, validate_topic
@@ -73,11 +75,27 @@ def _resolve(
     return str(initiative.id), initiative.title
 
 
-def _existing(uow: UnitOfWork, member_id: int, target: FollowTarget, key: str) -> Follow | None:
+@cache
+def _insert_statement(dialect: str) -> Any:
+    # Built once per database kind: a join follows its initiative too.
     f = tables.follows.c
-    return uow.session.scalars(
-        select(Follow).where(f.member_id == member_id, f.target_type == target, f.target_key == key)
-    ).one_or_none()
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(tables.follows)
+        .on_conflict_do_nothing(index_elements=[f.member_id, f.target_type, f.target_key])
+        .returning(f.id)
+    )
+
+
+def add_follow(uow: UnitOfWork, member_id: int, target: FollowTarget, key: str) -> bool:
+    """Inside an open unit of work: the member follows ``key`` of ``target``;
+    False when they did already. One statement: the unique (member, target)
+    leaves an existing follow be, a double press racing this one included."""
+    row = uow.session.execute(
+        _insert_statement(uow.session.get_bind().dialect.name),
+        {"member_id": member_id, "target_type": target, "target_key": key, "created_at": uow.now()},
+    ).first()
+    return row is not None
 
 
 def follow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settings: Settings) -> FollowResult:
@@ -86,17 +104,7 @@ def follow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settings
     with uow:
         get_member(uow, member_id)
         stored, label = _resolve(uow, member_id, target, key.strip(), settings)
-        if _existing(uow, member_id, target, stored) is not None:
-            return FollowResult(target, stored, label, changed=False)
-        try:
-            # In a savepoint: the command's transaction stays usable when
-            # the unique constraint refuses the row.
-            with uow.session.begin_nested():
-                uow.session.add(
-                    Follow(member_id=member_id, target_type=target, target_key=stored, created_at=uow.now())
-                )
-        except IntegrityError:
-            # A double press raced us: the unique constraint kept one row.
+        if not add_follow(uow, member_id, target, stored):
             return FollowResult(target, stored, label, changed=False)
         uow.commit()
         return FollowResult(target, stored, label, changed=True)

@@ -21,6 +21,7 @@ from core.domain.reputation import PointReason, initiative_ref, support_ref
 from core.domain.supports import FollowTarget, SupportKind
 from core.errors import Conflict, InvalidState, NotFound
 from core.services import badges, counts, reputation
+from core.services.follows import add_follow
 from core.services.initiatives import get_initiative
 from core.services.members import get_member
 from core.storage import tables
@@ -163,18 +164,8 @@ def _upgrade_support(uow: UnitOfWork, initiative_id: int, member_id: int) -> boo
 
 
 def _follow(uow: UnitOfWork, member_id: int, initiative_id: int) -> None:
-    # One statement: the unique (member, target) leaves an existing follow be.
-    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
-    uow.session.execute(
-        dialect.insert(tables.follows)
-        .values(
-            member_id=member_id,
-            target_type=FollowTarget.INITIATIVE,
-            target_key=str(initiative_id),
-            created_at=uow.now(),
-        )
-        .on_conflict_do_nothing(index_elements=["member_id", "target_type", "target_key"])
-    )
+    # Joining follows the initiative; an existing follow stays as it is.
+    add_follow(uow, member_id, FollowTarget.INITIATIVE, str(initiative_id))
 
 
 def withdraw_support(uow: UnitOfWork, member_id: int, initiative_id: int) -> int:

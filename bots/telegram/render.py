@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -147,13 +148,32 @@ def _button(action: Action) -> InlineKeyboardButton:
     return _made_button(action.label, action.url, action.payload)
 
 
+class _Button(InlineKeyboardButton):
+    """A button that is serialised once. python-telegram-bot turns every
+    button of every message into a dict by walking its attributes (a third
+    of sending a /browse page); ours are immutable and reused (see
+    ``_made_button``), so the dict is kept and a copy given each time."""
+
+    __slots__ = ("_as_dict",)
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        if not recursive:
+            return super().to_dict(recursive=False)
+        kept: dict[str, Any] | None = getattr(self, "_as_dict", None)
+        if kept is None:
+            kept = super().to_dict(recursive=True)
+            with self._unfrozen():
+                self._as_dict = kept
+        return dict(kept)
+
+
 @lru_cache(maxsize=4096)
 def _made_button(label: str, url: str | None, payload: str | None) -> InlineKeyboardButton:
     """Buttons come back again and again (Join #7, Next page...); python-telegram-bot's
     are immutable, so one object serves every reply that shows it."""
     if url:
-        return InlineKeyboardButton(label, url=url)
-    return InlineKeyboardButton(label, callback_data=payload)
+        return _Button(label, url=url)
+    return _Button(label, callback_data=payload)
 
 
 def keyboard(cards: Iterable[Card]) -> InlineKeyboardMarkup | None:

@@ -173,3 +173,23 @@ def test_bot_api_errors_become_outcomes(error: Callable[[], TelegramError], kind
     assert outcome.kind == kind
     if kind == OutcomeKind.RETRY_AFTER:
         assert outcome.retry_after == 3
+
+
+def test_a_kept_button_serialises_as_python_telegram_bot_does() -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from bots.telegram.render import _made_button
+
+    for made, plain in (
+        (_made_button("Join", None, "v1:j:7"), InlineKeyboardButton("Join", callback_data="v1:j:7")),
+        (
+            _made_button("Open", "https://example.org/i/7", None),
+            InlineKeyboardButton("Open", url="https://example.org/i/7"),
+        ),
+    ):
+        assert made == plain
+        first = made.to_dict()
+        assert first == plain.to_dict()
+        first["text"] = "changed by a caller"  # each call gets its own copy
+        assert made.to_dict() == plain.to_dict()
+        assert InlineKeyboardMarkup([[made]]).to_dict() == InlineKeyboardMarkup([[plain]]).to_dict()

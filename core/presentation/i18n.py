@@ -97,6 +97,19 @@ def _format_decimal(value: int | float, language: str) -> str:
 
 def translate(language: str, key: str, /, tz: str | None = None, **params: Any) -> str:
     """The message ``key`` in ``language`` (falling back to English, then to the key)."""
+    if not params:
+        # Most messages of a card are labels without parameters: each is
+        # the same string every time.
+        return _label(language, key)
+    return _translated(language, key, tz, params)
+
+
+@lru_cache(maxsize=4096)
+def _label(language: str, key: str) -> str:
+    return _translated(language, key, None, {})
+
+
+def _translated(language: str, key: str, tz: str | None, params: dict[str, Any]) -> str:
     entries = catalog().get(key)
     if entries is None:
         return key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.domain.members import is_forgotten
 from core.errors import PossiblesError
 from core.presentation.cards import Card, CardKind
 from core.presentation.i18n import Translator
@@ -24,4 +25,8 @@ def error_card(t: Translator, error: PossiblesError) -> Card:
     if "kind" in params:
         params["kind"] = t(f"limit.{params['kind']}")
     key = error.key if t.has(error.key) else error.default_key
-    return Card(lines=(t(key, **params),), kind=CardKind.ERROR)
+    line = t(key, **params)
+    if "member" in params and is_forgotten(error.params["member"]) and line.startswith(params["member"]):
+        # "former member" opening the sentence; a name stays as its member wrote it.
+        line = line[0].upper() + line[1:]
+    return Card(lines=(line,), kind=CardKind.ERROR)

@@ -171,4 +171,7 @@ def test_a_former_member_is_given_no_role_and_no_mandate(url: str, people: Peopl
         assert result.exit_code == 1, (args, result.output)
         said = "Member #1 erased their account with /forget: they can no longer be given a role or a mandate."
         assert result.output.strip() == f"error: {said}"
+    # An error that opens with a former member's name starts with a capital, as a sentence does.
+    refused = admin(url, "revoke", "#1", "moderator")
+    assert refused.exit_code == 1 and refused.output.strip() == "error: Former member is not moderator."
     assert "nobody holds a role or a mandate yet" in admin(url, "roles").output

@@ -244,4 +244,7 @@ def test_an_error_about_a_former_member_names_them_in_the_readers_language(
     assert not is_error(gone.press("Erase everything"))
     reply = _reader(people, language).say(f"/official #{gone_id}")
     assert is_error(reply)
-    _shown(text_of(reply), language)
+    # Opening the sentence, the label takes a capital.
+    said = text_of(reply)
+    assert WORDS[language].capitalize() in said, said
+    _shown(said.lower(), language)

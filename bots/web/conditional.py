@@ -46,26 +46,30 @@ def conditional_response(
     request: Request,
     body: bytes,
     media_type: str,
-    modified: datetime,
+    modified: datetime | None,
     *,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """``body`` with its validators, or 304 when the request's validators match."""
+    """``body`` with its validators, or 304 when the request's validators match.
+
+    ``modified`` is None for a document no single date follows (an export
+    whose rows change with others' rows: a mandate ended, an official
+    forgotten): it then has an ETag alone, since a Last-Modified that did
+    not move would keep a stale copy in a client that trusts dates."""
     tag = entity_tag(body)
-    modified = modified if modified.tzinfo is not None else modified.replace(tzinfo=UTC)
-    validators = {
-        "ETag": tag,
-        "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
-        # Readers may keep it, but ask again each time (a cheap 304).
-        "Cache-Control": "public, no-cache",
-        **(headers or {}),
-    }
+    validators = {"ETag": tag}
+    if modified is not None:
+        modified = modified if modified.tzinfo is not None else modified.replace(tzinfo=UTC)
+        validators["Last-Modified"] = format_datetime(modified.astimezone(UTC), usegmt=True)
+    # Readers may keep it, but ask again each time (a cheap 304).
+    validators["Cache-Control"] = "public, no-cache"
+    validators.update(headers or {})
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         fresh = _matches(if_none_match, tag)
     else:
         since = request.headers.get("if-modified-since")
-        fresh = since is not None and _not_modified_since(since, modified)
+        fresh = since is not None and modified is not None and _not_modified_since(since, modified)
     if fresh:
         return Response(status_code=304, headers=validators)
     return Response(body, media_type=media_type, headers=validators)

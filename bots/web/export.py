@@ -187,10 +187,6 @@ def popolo(record: OfficialsRecord) -> dict[str, Any]:
     }
 
 
-def _latest(items: tuple[PublicInitiative, ...]) -> datetime:
-    return max((item.modified_at for item in items), default=datetime(2000, 1, 1, tzinfo=UTC))
-
-
 _Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -205,7 +201,9 @@ def routes() -> list[BaseRoute]:
         state = web_state(request)
         items = await run_in_threadpool(open_data.all_initiatives, state.runtime.uow())
         body = json.dumps(osdi_petitions(state.base_url, items), ensure_ascii=False, indent=1).encode()
-        return conditional_response(request, body, "application/hal+json", _latest(items))
+        # No Last-Modified on exports: their rows change with others' (a target's mandate ended,
+        # an official forgotten) with no date of theirs moving; the ETag follows the body.
+        return conditional_response(request, body, "application/hal+json", None)
 
     async def initiatives_table(request: Request) -> Response:
         state = web_state(request)
@@ -215,7 +213,7 @@ def routes() -> list[BaseRoute]:
             request,
             body,
             "text/csv; charset=utf-8",
-            _latest(items),
+            None,
             headers={"Content-Disposition": 'attachment; filename="initiatives.csv"'},
         )
 
@@ -223,9 +221,7 @@ def routes() -> list[BaseRoute]:
         state = web_state(request)
         record = await run_in_threadpool(open_data.officials_record, state.runtime.uow())
         body = json.dumps(popolo(record), ensure_ascii=False, indent=1).encode()
-        changes = [m.end or m.start for m in record.mandates]
-        modified = max(changes, default=datetime(2000, 1, 1, tzinfo=UTC))
-        return conditional_response(request, body, "application/json", modified)
+        return conditional_response(request, body, "application/json", None)
 
     return [
         Route("/export/initiatives.json", limit(initiatives_json), methods=["GET", "HEAD"]),

@@ -22,7 +22,7 @@ from bots.web.webhook import MAX_BODY, webhook_routes
 from core.bootstrap import Runtime
 from core.services import admin, moderation
 from core.storage.database import Database
-from tests.support import Clock, People, propose
+from tests.support import Clock, People, is_error, propose
 
 
 @pytest.fixture
@@ -145,15 +145,13 @@ def test_the_json_export_is_osdi_petitions(client: TestClient, runtime: Runtime,
     assert petition["created_date"].endswith("Z") and petition["browser_url"].endswith(f"/i/{lyon}")
 
 
-def test_the_csv_export_has_a_row_per_initiative_and_no_formulas(
-    client: TestClient, people: People
-) -> None:
-    propose(people, "alice", "=HYPERLINK(\"http://evil\") trees")
+def test_the_csv_export_has_a_row_per_initiative_and_no_formulas(client: TestClient, people: People) -> None:
+    propose(people, "alice", '=HYPERLINK("http://evil") trees')
     response = client.get("/export/initiatives.csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert list(rows[0]) == list(export.CSV_COLUMNS)
-    assert rows[0]["title"] == "'=HYPERLINK(\"http://evil\") trees"
+    assert rows[0]["title"] == '\'=HYPERLINK("http://evil") trees'
 
 
 def test_officials_and_mandates_as_popolo(client: TestClient, runtime: Runtime, people: People) -> None:
@@ -172,6 +170,25 @@ def test_officials_and_mandates_as_popolo(client: TestClient, runtime: Runtime, 
         assert membership["area_id"] in areas and len(membership["start_date"]) == 10
     ended = [m for m in popolo["memberships"] if "end_date" in m]
     assert len(ended) == 1
+
+
+def test_an_export_follows_its_body_not_a_date(client: TestClient, runtime: Runtime, people: People) -> None:
+    """An official whose mandate had ended erases their account: no date of the export moves, its
+    body does. It carries an ETag alone, so no client keeps the copy with their name."""
+    admin.verify_official(runtime.uow(), people["old"].member_id, "69123", "Maire de Lyon")
+    admin.unverify_official(runtime.uow(), people["old"].member_id)
+    url = "/export/officials.popolo.json"
+    first = client.get(url)
+    assert "last-modified" not in first.headers and "old" in {p["name"] for p in first.json()["persons"]}
+    tag = first.headers["etag"]
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+    assert client.get(url, headers={"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}).status_code == 200
+    people["old"].say("/forget")
+    assert not is_error(people["old"].press("Erase everything"))
+    after = client.get(url, headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.json()["persons"] == []
+    for path in ("/export/initiatives.json", "/export/initiatives.csv"):
+        assert "last-modified" not in client.get(path).headers, path
 
 
 def test_exports_are_rate_limited_per_client(client: TestClient) -> None:

@@ -1,16 +1,17 @@
-"""Conditional GET: an ETag and a Last-Modified on documents that change
-rarely (feeds, exports), and 304 Not Modified when the client has them.
+"""Conditional GET: an ETag on documents that change rarely (feeds,
+exports), and 304 Not Modified when the client has them.
 
 The ETag is a digest of the document itself, so it changes exactly when the
-document does, in every process; If-None-Match wins over If-Modified-Since
-(RFC 9110, 13.2.2).
+document does, in every process. There is no Last-Modified: what these
+documents hold can disappear (a hidden post leaves its feed, a forgotten
+official the Popolo export) with no date of theirs moving, so a client that
+asked by date would keep what must be gone. RFC 9110 (8.8.2.1) asks for a
+Last-Modified only where one can be determined consistently.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,45 +32,23 @@ def _matches(header: str, tag: str) -> bool:
     return tag in given
 
 
-def _not_modified_since(header: str, modified: datetime) -> bool:
-    try:
-        since = parsedate_to_datetime(header)
-    except (TypeError, ValueError, IndexError):
-        return False  # a malformed date is ignored, as the RFC says
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    # HTTP dates have whole seconds.
-    return modified.replace(microsecond=0) <= since
-
-
 def conditional_response(
     request: Request,
     body: bytes,
     media_type: str,
-    modified: datetime | None,
     *,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """``body`` with its validators, or 304 when the request's validators match.
-
-    ``modified`` is None for a document no single date follows (an export
-    whose rows change with others' rows: a mandate ended, an official
-    forgotten): it then has an ETag alone, since a Last-Modified that did
-    not move would keep a stale copy in a client that trusts dates."""
+    """``body`` with its ETag, or 304 when the request's If-None-Match has it
+    (an If-Modified-Since alone is answered in full)."""
     tag = entity_tag(body)
-    validators = {"ETag": tag}
-    if modified is not None:
-        modified = modified if modified.tzinfo is not None else modified.replace(tzinfo=UTC)
-        validators["Last-Modified"] = format_datetime(modified.astimezone(UTC), usegmt=True)
-    # Readers may keep it, but ask again each time (a cheap 304).
-    validators["Cache-Control"] = "public, no-cache"
-    validators.update(headers or {})
+    validators = {
+        "ETag": tag,
+        # Readers may keep it, but ask again each time (a cheap 304).
+        "Cache-Control": "public, no-cache",
+        **(headers or {}),
+    }
     if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        fresh = _matches(if_none_match, tag)
-    else:
-        since = request.headers.get("if-modified-since")
-        fresh = since is not None and modified is not None and _not_modified_since(since, modified)
-    if fresh:
+    if if_none_match is not None and _matches(if_none_match, tag):
         return Response(status_code=304, headers=validators)
     return Response(body, media_type=media_type, headers=validators)

@@ -16,7 +16,7 @@
   rather than under a made-up name a reuser would take for a real person's.
 
 Exports are rate-limited per client (a token bucket; 429 with Retry-After)
-and conditional (ETag, Last-Modified, 304).
+and conditional (ETag, 304).
 """
 
 from __future__ import annotations
@@ -201,9 +201,7 @@ def routes() -> list[BaseRoute]:
         state = web_state(request)
         items = await run_in_threadpool(open_data.all_initiatives, state.runtime.uow())
         body = json.dumps(osdi_petitions(state.base_url, items), ensure_ascii=False, indent=1).encode()
-        # No Last-Modified on exports: their rows change with others' (a target's mandate ended,
-        # an official forgotten) with no date of theirs moving; the ETag follows the body.
-        return conditional_response(request, body, "application/hal+json", None)
+        return conditional_response(request, body, "application/hal+json")
 
     async def initiatives_table(request: Request) -> Response:
         state = web_state(request)
@@ -213,7 +211,6 @@ def routes() -> list[BaseRoute]:
             request,
             body,
             "text/csv; charset=utf-8",
-            None,
             headers={"Content-Disposition": 'attachment; filename="initiatives.csv"'},
         )
 
@@ -221,7 +218,7 @@ def routes() -> list[BaseRoute]:
         state = web_state(request)
         record = await run_in_threadpool(open_data.officials_record, state.runtime.uow())
         body = json.dumps(popolo(record), ensure_ascii=False, indent=1).encode()
-        return conditional_response(request, body, "application/json", None)
+        return conditional_response(request, body, "application/json")
 
     return [
         Route("/export/initiatives.json", limit(initiatives_json), methods=["GET", "HEAD"]),

@@ -3,8 +3,8 @@
 
 The documents come from notifications.feeds; this module finds the language
 (``?lang=``, Accept-Language), answers 404 for what does not exist or is
-hidden, and 304 when the reader already has the document (ETag,
-Last-Modified).
+hidden, and 304 when the reader already has the document (its ETag:
+bots.web.conditional says why there is no Last-Modified).
 """
 
 from __future__ import annotations
@@ -68,9 +68,7 @@ async def _answer(request: Request, build: _Build) -> Response:
         found = await run_in_threadpool(document)
     except (NotFound, InvalidInput):
         raise HTTPException(404) from None
-    return conditional_response(
-        request, found.body, found.media_type, found.updated, headers={"Vary": "Accept-Language"}
-    )
+    return conditional_response(request, found.body, found.media_type, headers={"Vary": "Accept-Language"})
 
 
 async def initiative(request: Request) -> Response:

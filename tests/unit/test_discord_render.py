@@ -117,7 +117,7 @@ def test_a_prompt_gets_the_answer_button_and_others_do_not() -> None:
 
 
 def _custom_ids(cards: list[Card]) -> list[str]:
-    ids = []
+    ids: list[str] = []
     for message in render_reply(Reply(cards)):
         view = message.view()
         for row in view.to_components() if view is not None else ():

@@ -8,11 +8,8 @@ it (core.services.supports).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.config import Settings
 from core.domain.initiatives import Initiative, Visibility
@@ -23,6 +20,7 @@ from core.services.initiatives import ensure_readable, get_initiative, validate_
 from core.services.members import get_member, member_roles
 from core.storage import tables
 from core.storage.uow import UnitOfWork
+from core.storage.upserts import insert_unless_there
 
 __all__ = ["FollowItem", "FollowResult", "follow", "list_follows", "unfollow"]
 
@@ -75,27 +73,16 @@ def _resolve(
     return str(initiative.id), initiative.title
 
 
-@cache
-def _insert_statement(dialect: str) -> Any:
-    # Built once per database kind: a join follows its initiative too.
-    f = tables.follows.c
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(tables.follows)
-        .on_conflict_do_nothing(index_elements=[f.member_id, f.target_type, f.target_key])
-        .returning(f.id)
-    )
-
-
 def add_follow(uow: UnitOfWork, member_id: int, target: FollowTarget, key: str) -> bool:
     """Inside an open unit of work: the member follows ``key`` of ``target``;
     False when they did already. One statement: the unique (member, target)
     leaves an existing follow be, a double press racing this one included."""
-    row = uow.session.execute(
-        _insert_statement(uow.session.get_bind().dialect.name),
+    return insert_unless_there(
+        uow,
+        tables.follows,
         {"member_id": member_id, "target_type": target, "target_key": key, "created_at": uow.now()},
-    ).first()
-    return row is not None
+        ("member_id", "target_type", "target_key"),
+    )
 
 
 def follow(uow: UnitOfWork, member_id: int, target_type: str, key: str, settings: Settings) -> FollowResult:

@@ -165,15 +165,21 @@ def use_up(uow: UnitOfWork, member_id: int, token: str) -> Handover:
     what the token allows in the same transaction (the token stays unused
     if that fails)."""
     handover = _usable(uow, member_id, token)
+    if not _spend(uow, token):
+        raise InvalidState("error.handover_expired")
+    return handover
+
+
+def _spend(uow: UnitOfWork, token: str) -> bool:
+    """Mark ``token`` used; False when another use came first (the update
+    only passes while it is unused, so two uses at once cannot both win)."""
     c = tables.handover_tokens.c
     result = uow.session.execute(
         update(tables.handover_tokens)
         .where(c.digest == digest(token), c.used_at.is_(None))
         .values(used_at=uow.now())
     )
-    if getattr(result, "rowcount", 0) != 1:
-        raise InvalidState("error.handover_expired")
-    return handover
+    return getattr(result, "rowcount", 0) == 1
 
 
 def _bearer_row(uow: UnitOfWork, token: str, kind: HandoverKind) -> tuple[TokenState, int | None]:
@@ -198,21 +204,13 @@ def use_up_bearer(uow: UnitOfWork, token: str, kind: HandoverKind) -> int:
     """Inside an open unit of work: use the bearer token ``token`` of
     ``kind`` up, and return the member it was minted for. NotFound
     (``error.token_unknown``) for a token never minted or of another kind;
-    InvalidState (``error.token_spent``) for one used or expired. Two uses at
-    once cannot both succeed: the update only passes while it is unused."""
+    InvalidState (``error.token_spent``) for one used or expired, or used
+    by another use at the same time."""
     if kind not in BEARER:
         raise ValueError(f"not a bearer kind: {kind}")
     state, member_id = _bearer_row(uow, token, kind)
     if state is TokenState.UNKNOWN:
         raise NotFound("error.token_unknown")
-    if state is TokenState.SPENT or member_id is None:
-        raise InvalidState("error.token_spent")
-    c = tables.handover_tokens.c
-    result = uow.session.execute(
-        update(tables.handover_tokens)
-        .where(c.digest == digest(token), c.used_at.is_(None))
-        .values(used_at=uow.now())
-    )
-    if getattr(result, "rowcount", 0) != 1:
+    if state is TokenState.SPENT or member_id is None or not _spend(uow, token):
         raise InvalidState("error.token_spent")
     return member_id

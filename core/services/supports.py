@@ -7,7 +7,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain.events import (
     GoalReached,
@@ -26,6 +25,7 @@ from core.services.initiatives import get_initiative
 from core.services.members import get_member
 from core.storage import tables
 from core.storage.uow import UnitOfWork
+from core.storage.upserts import insert_unless_there
 
 __all__ = ["SupportResult", "support", "withdraw_support"]
 
@@ -118,26 +118,15 @@ def support(uow: UnitOfWork, member_id: int, initiative_id: int, kind: SupportKi
         return SupportResult(supporters=supporters, goal=initiative.goal, kind=kind, goal_reached=reached)
 
 
-@cache
-def _insert_support_statement(dialect: str) -> Any:
-    # Built once per database kind, as the other statements of a join.
-    s = tables.supports.c
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(tables.supports)
-        .on_conflict_do_nothing(index_elements=[s.initiative_id, s.member_id])
-        .returning(s.id)
-    )
-
-
 def _insert_support(uow: UnitOfWork, initiative_id: int, member_id: int, kind: SupportKind) -> bool:
     """The member's support of ``kind``; False when they had one already (the
     unique (initiative, member) leaves it as it was, whatever runs at the same time)."""
-    row = uow.session.execute(
-        _insert_support_statement(uow.session.get_bind().dialect.name),
+    return insert_unless_there(
+        uow,
+        tables.supports,
         {"initiative_id": initiative_id, "member_id": member_id, "kind": kind, "created_at": uow.now()},
-    ).first()
-    return row is not None
+        ("initiative_id", "member_id"),
+    )
 
 
 @cache

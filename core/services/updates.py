@@ -23,10 +23,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.storage import tables
 from core.storage.uow import UnitOfWork
+from core.storage.upserts import insert_unless_there
 
 __all__ = ["KEEP", "AlreadyHandled", "UpdateKey", "handled", "mark", "record", "seen"]
 
@@ -62,18 +62,6 @@ def _find_statement() -> Any:
     )
 
 
-@cache
-def _mark_statement(dialect: str) -> Any:
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    c = tables.processed_updates.c
-    # RETURNING says whether the row went in (rowcount is not reliable here).
-    return (
-        insert(tables.processed_updates)
-        .on_conflict_do_nothing(index_elements=[c.platform, c.update_id])
-        .returning(c.update_id)
-    )
-
-
 def handled(uow: UnitOfWork, key: UpdateKey) -> bool:
     """Inside an open unit of work: True when ``key`` was handled before."""
     found = uow.session.execute(
@@ -86,12 +74,12 @@ def mark(uow: UnitOfWork, key: UpdateKey) -> bool:
     """Inside an open unit of work: record ``key`` as handled, in its
     transaction. False when it already was (another worker handled the same
     update meanwhile and committed first): the caller then rolls back."""
-    dialect = uow.session.get_bind().dialect.name
-    inserted = uow.session.execute(
-        _mark_statement(dialect),
+    return insert_unless_there(
+        uow,
+        tables.processed_updates,
         {"platform": key.platform, "update_id": key.update_id, "processed_at": uow.now()},
-    ).first()
-    return inserted is not None
+        ("platform", "update_id"),
+    )
 
 
 def seen(uow: UnitOfWork, platform: str, update_id: int) -> bool:
@@ -106,4 +94,3 @@ def record(uow: UnitOfWork, platform: str, update_id: int) -> None:
     with uow:
         mark(uow, UpdateKey(platform, update_id))
         uow.commit()
-

@@ -149,31 +149,35 @@ def _button(action: Action) -> InlineKeyboardButton:
 
 
 class _Button(InlineKeyboardButton):
-    """A button that is serialised once. python-telegram-bot turns every
-    button of every message into a dict by walking its attributes (a third
-    of sending a /browse page); ours are immutable and reused (see
-    ``_made_button``), so the dict is kept and a copy given each time."""
+    """A button whose Bot API form is written once, when it is made.
+    python-telegram-bot turns every button of every message into a dict by
+    walking all its attributes (a third of sending a /browse page); ours
+    set only a label and a link or a payload, are immutable and reused (see
+    ``_made_button``), so that dict is kept and a copy given each time."""
 
     __slots__ = ("_as_dict",)
+    _as_dict: dict[str, Any]
 
     def to_dict(self, recursive: bool = True) -> dict[str, Any]:
         if not recursive:
             return super().to_dict(recursive=False)
-        kept: dict[str, Any] | None = getattr(self, "_as_dict", None)
-        if kept is None:
-            kept = super().to_dict(recursive=True)
-            with self._unfrozen():
-                self._as_dict = kept
-        return dict(kept)
+        return dict(self._as_dict)
 
 
 @lru_cache(maxsize=4096)
 def _made_button(label: str, url: str | None, payload: str | None) -> InlineKeyboardButton:
     """Buttons come back again and again (Join #7, Next page...); python-telegram-bot's
     are immutable, so one object serves every reply that shows it."""
-    if url:
-        return _Button(label, url=url)
-    return _Button(label, callback_data=payload)
+    button = _Button(label, url=url) if url else _Button(label, callback_data=payload)
+    # What python-telegram-bot's own to_dict gives for these fields (the
+    # others are None and left out): most buttons are new when made (a page
+    # of initiatives not shown before), so walking them even once cost.
+    as_dict: dict[str, Any] = (
+        {"text": label, "url": url} if url else {"text": label, "callback_data": payload}
+    )
+    with button._unfrozen():
+        button._as_dict = as_dict
+    return button
 
 
 def keyboard(cards: Iterable[Card]) -> InlineKeyboardMarkup | None:

@@ -30,7 +30,7 @@ import discord
 
 from bots.discord.render import NO_MENTIONS, Rendered, render_cards
 from core.config import Settings
-from notifications.parts import send_in_parts
+from notifications.parts import message_ref, part_ids, send_in_parts
 from notifications.ports import Outcome, OutcomeKind, Outgoing, PaceLimits
 
 __all__ = ["DiscordSender", "discord_limits", "discord_sender", "outcome_of", "set_endpoints"]
@@ -112,10 +112,6 @@ def outcome_of(error: BaseException) -> Outcome:
 def _partial(channel: discord.abc.Messageable, message_id: int) -> discord.PartialMessage:
     """A message of ``channel`` known by its id (a DM channel or a partial one)."""
     return channel.get_partial_message(message_id)  # type: ignore[attr-defined,no-any-return]
-
-
-def _refs(ref: str) -> list[int]:
-    return [int(part) for part in ref.split(",") if part.strip().isdigit()]
 
 
 class DiscordSender:
@@ -219,6 +215,12 @@ class DiscordSender:
         kwargs["view"] = part.view()  # None takes the buttons away (a decided review card)
         await _partial(channel, message_id).edit(**kwargs)
 
+    async def _delete(self, channel: discord.abc.Messageable, message_id: int) -> None:
+        try:
+            await _partial(channel, message_id).delete()
+        except discord.HTTPException as error:  # the edit itself went through
+            log.info("could not delete part %s of an edited message: %s", message_id, error)
+
     async def send(self, message: Outgoing) -> Outcome:
         if not message.address.isdigit():
             return Outcome(OutcomeKind.REJECTED, error=f"not a Discord id: {message.address!r}")
@@ -231,24 +233,19 @@ class DiscordSender:
             forum = await self._forum(message)
             if forum is not None and not message.edit_ref:
                 ids = await self._post(forum, message, parts)
-                return Outcome(OutcomeKind.SENT, ref=",".join(map(str, ids)))
+                return Outcome(OutcomeKind.SENT, ref=message_ref(ids))
             if forum is not None:
                 # A post's messages are in its thread, whose id is the starter message's.
-                message = replace(message, address=str(_refs(message.edit_ref or "")[0]), is_group=True)
+                message = replace(message, address=str(part_ids(message.edit_ref)[0]), is_group=True)
             channel = await self._channel(message)
-            old = _refs(message.edit_ref) if message.edit_ref else []
-            left_over = await send_in_parts(
+            await send_in_parts(
                 parts,
-                old,
+                part_ids(message.edit_ref),
                 lambda ref, part: self._edit(channel, ref, part),
                 lambda part: self._send(channel, part),
+                lambda extra: self._delete(channel, extra),
                 ids,
             )
-            for extra in left_over:
-                try:
-                    await _partial(channel, extra).delete()
-                except discord.HTTPException as error:  # the edit itself went through
-                    log.info("could not delete part %s of an edited message: %s", extra, error)
         except Exception as error:  # never raise: every failure is an Outcome
             outcome = outcome_of(error)
             if ids and not message.edit_ref:
@@ -269,7 +266,7 @@ class DiscordSender:
                 await self._retag(forum, int(message.address), message.tags)
             except discord.HTTPException as error:  # the card itself is up to date
                 log.warning("could not change the tags of post %s: %s", message.address, error)
-        return Outcome(OutcomeKind.SENT, ref=",".join(map(str, ids)))
+        return Outcome(OutcomeKind.SENT, ref=message_ref(ids))
 
     async def close(self) -> None:
         if self._token is not None:

@@ -31,7 +31,7 @@ from telegram.error import (
 
 from bots.telegram.render import Message, render_cards
 from core.config import Settings
-from notifications.parts import send_in_parts
+from notifications.parts import message_ref, part_ids, send_in_parts
 from notifications.ports import Outcome, OutcomeKind, Outgoing, PaceLimits
 
 __all__ = [
@@ -134,10 +134,6 @@ def outcome_of(error: TelegramError) -> Outcome:
     return Outcome(OutcomeKind.REJECTED, error=text)
 
 
-def _refs(ref: str) -> list[int]:
-    return [int(part) for part in ref.split(",") if part.strip().lstrip("-").isdigit()]
-
-
 class TelegramSender:
     """Sends (or edits) one Outgoing through ``bot``; see the module docstring."""
 
@@ -171,6 +167,12 @@ class TelegramSender:
             if not is_not_modified(error):  # the same content is already there
                 raise
 
+    async def _delete(self, chat_id: int, message_id: int) -> None:
+        try:
+            await self.bot.delete_message(chat_id, message_id)
+        except TelegramError as error:  # the edit itself went through
+            log.info("could not delete part %s of an edited message: %s", message_id, error)
+
     async def send(self, message: Outgoing) -> Outcome:
         try:
             chat_id = int(message.address)
@@ -179,19 +181,14 @@ class TelegramSender:
         parts = render_cards(message.cards)
         ids: list[int] = []
         try:
-            old = _refs(message.edit_ref) if message.edit_ref else []
-            left_over = await send_in_parts(
+            await send_in_parts(
                 parts,
-                old,
+                part_ids(message.edit_ref),
                 lambda ref, part: self._edit(chat_id, ref, part),
                 lambda part: self._send(chat_id, part),
+                lambda extra: self._delete(chat_id, extra),
                 ids,
             )
-            for extra in left_over:
-                try:
-                    await self.bot.delete_message(chat_id, extra)
-                except TelegramError as error:  # the edit itself went through
-                    log.info("could not delete part %s of an edited message: %s", extra, error)
         except TelegramError as error:
             outcome = outcome_of(error)
             if ids and not message.edit_ref:
@@ -204,7 +201,7 @@ class TelegramSender:
                     error,
                 )
             return outcome
-        return Outcome(OutcomeKind.SENT, ref=",".join(map(str, ids)))
+        return Outcome(OutcomeKind.SENT, ref=message_ref(ids))
 
     async def close(self) -> None:
         await self.bot.shutdown()
